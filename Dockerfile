@@ -1,0 +1,21 @@
+# cairn's own image, built by cairn (see build.yaml). The build is offline:
+# `make image` vendors the modules into the context first (go mod vendor).
+FROM golang:1.26 AS deps
+WORKDIR /src
+COPY go.mod go.sum ./
+COPY vendor/ vendor/
+
+FROM deps AS builder
+COPY cmd/ cmd/
+COPY pkg/ pkg/
+RUN go build -mod=vendor -trimpath -o /out/cairn ./cmd/cairn
+
+FROM deps AS test
+COPY cmd/ cmd/
+COPY pkg/ pkg/
+RUN go vet -mod=vendor ./cmd/... ./pkg/... && go test -mod=vendor -short ./pkg/...
+
+FROM busybox:1.36 AS runtime
+COPY --from=builder /out/cairn /usr/local/bin/cairn
+USER nobody
+ENTRYPOINT ["cairn"]

@@ -1,0 +1,66 @@
+# cairn's Makefile: `make help` lists the targets.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+BIN       := $(CURDIR)/bin
+TOOLS     := $(BIN)/buildkitd $(BIN)/buildctl $(BIN)/registry
+DEVENV    := go run ./hack/devenv
+GO_DIRS   := ./cmd/... ./pkg/... ./internal/... ./hack/devenv/...
+EXAMPLE   ?= examples/hello
+
+.PHONY: help
+help: ## list the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+.PHONY: deps
+deps: ## install runc and busybox-static from Debian's packages when missing
+	@hack/install-deps.sh
+
+.PHONY: tools
+tools: deps $(TOOLS) ## build buildkitd, buildctl and registry (pinned in hack/tools) into ./bin
+
+# One go build for all three; it reruns only when the pins change.
+$(TOOLS) &: hack/tools/go.mod hack/tools/go.sum
+	@echo "building buildkitd, buildctl and registry (a few minutes the first time)"
+	cd hack/tools && go build -o $(BIN)/ github.com/moby/buildkit/cmd/buildkitd \
+		github.com/moby/buildkit/cmd/buildctl github.com/distribution/distribution/v3/cmd/registry
+	@touch $(TOOLS)
+
+.PHONY: build
+build: ## build bin/cairn
+	go build -o $(BIN)/cairn ./cmd/cairn
+
+.PHONY: lint
+lint: ## gofmt check and go vet
+	@unformatted=$$(gofmt -l cmd pkg internal hack examples); \
+		if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
+	go vet $(GO_DIRS)
+
+.PHONY: test
+test: tools lint ## lint, then every test, end-to-end ones against a real buildkitd and registry
+	go test -timeout 30m $(GO_DIRS)
+
+.PHONY: bench
+bench: tools ## benchmarks (planner; builds and publish as they land)
+	go test -run '^$$' -bench . -benchmem $(GO_DIRS)
+
+.PHONY: dev-up
+dev-up: tools ## start (or reuse) the registry and buildkitd; prints the addresses to use
+	@$(DEVENV) up
+
+.PHONY: dev-down
+dev-down: ## stop the registry and buildkitd (their state stays in .cairn-dev)
+	@$(DEVENV) down
+
+.PHONY: dev-env
+dev-env: ## print export lines for BUILDKIT_HOST and CAIRN_REGISTRY (eval them)
+	@$(DEVENV) env
+
+.PHONY: demo
+demo: dev-up build ## bring the environment up and run cairn on an example (EXAMPLE=examples/hello)
+	@eval "$$($(DEVENV) env)" && cd $(EXAMPLE) && set -x && \
+		$(BIN)/cairn plan --repository "$$CAIRN_REGISTRY/demo/$$(basename $(EXAMPLE))"
+
+.PHONY: clean
+clean: dev-down ## stop the environment and remove ./bin and .cairn-dev
+	rm -rf $(BIN) .cairn-dev

@@ -1,0 +1,107 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"runtime/debug"
+	"syscall"
+
+	"github.com/urfave/cli/v2"
+)
+
+// Exit codes, mapped in one place.
+const (
+	exitOK       = 0
+	exitFailure  = 1
+	exitUsage    = 2
+	exitCanceled = 130
+)
+
+// run is main without os.Exit, so tests drive the CLI in process.
+func run(args []string, stdout, stderr io.Writer) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	err := newApp(stdout, stderr).RunContext(ctx, args)
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.Is(err, context.Canceled) || ctx.Err() != nil:
+		fmt.Fprintln(stderr, "cairn: canceled")
+		return exitCanceled
+	case errors.As(err, new(usageError)):
+		fmt.Fprintln(stderr, "cairn:", err)
+		return exitUsage
+	default:
+		fmt.Fprintln(stderr, "cairn:", err)
+		return exitFailure
+	}
+}
+
+// usageError is a mistake in how cairn was called.
+type usageError struct{ err error }
+
+func (e usageError) Error() string { return e.err.Error() }
+func (e usageError) Unwrap() error { return e.err }
+
+func newApp(stdout, stderr io.Writer) *cli.App {
+	app := &cli.App{
+		Name:  "cairn",
+		Usage: "build multi-stage Dockerfiles with a per-stage remote cache; publish only when all succeeded",
+		Commands: []*cli.Command{
+			versionCommand(),
+			planCommand(),
+			buildCommand(),
+		},
+		Writer:    stdout,
+		ErrWriter: stderr,
+		// Errors are printed once, by run; urfave must not print or exit.
+		ExitErrHandler: func(*cli.Context, error) {},
+		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
+			return usageError{err}
+		},
+		// urfave runs the app's Action for an unknown command: make it a usage error.
+		Action: func(c *cli.Context) error {
+			if c.Args().Present() {
+				return usageError{fmt.Errorf("unknown command %q (see cairn --help)", c.Args().First())}
+			}
+			return cli.ShowAppHelp(c)
+		},
+		Suggest: true,
+	}
+	for _, cmd := range app.Commands {
+		cmd.OnUsageError = app.OnUsageError
+	}
+	return app
+}
+
+func versionCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "version",
+		Usage: "print cairn's version and the BuildKit client it was built with",
+		Action: func(c *cli.Context) error {
+			fmt.Fprintf(c.App.Writer, "cairn %s (buildkit client %s)\n", moduleVersion(""), moduleVersion("github.com/moby/buildkit"))
+			return nil
+		},
+	}
+}
+
+// moduleVersion reads a version from the build info: the main module's for "".
+func moduleVersion(path string) string {
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "unknown"
+	}
+	if path == "" {
+		return info.Main.Version
+	}
+	for _, dep := range info.Deps {
+		if dep.Path == path {
+			return dep.Version
+		}
+	}
+	return "unknown"
+}

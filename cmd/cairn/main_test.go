@@ -1,0 +1,120 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// cairn runs the CLI in process, in dir.
+func cairn(t *testing.T, dir string, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	t.Chdir(dir)
+	var out, errOut bytes.Buffer
+	code = run(append([]string{"cairn"}, args...), &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+func writeFiles(t *testing.T, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for name, content := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+const goService = `FROM golang:1.26 AS deps
+FROM deps AS builder
+FROM deps AS test
+FROM busybox:1.36 AS runtime
+COPY --from=builder /x /x
+`
+
+func TestPlanJSON(t *testing.T) {
+	dir := writeFiles(t, map[string]string{
+		"Dockerfile": goService,
+		"build.yaml": "version: 1\nrepository: reg.example.com/app\ntargets:\n  runtime:\n    tags: [latest]\n  test:\n    push: false\n",
+	})
+	code, stdout, stderr := cairn(t, dir, "plan", "--format", "json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var plan struct {
+		Targets []struct {
+			Name   string   `json:"name"`
+			Stages []string `json:"stages"`
+		} `json:"targets"`
+		Stages []struct {
+			Name         string   `json:"name"`
+			CacheExport  string   `json:"cacheExport"`
+			CacheImports []string `json:"cacheImports"`
+			Tags         []string `json:"tags"`
+		} `json:"stages"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &plan); err != nil {
+		t.Fatalf("%v in %s", err, stdout)
+	}
+	if got := len(plan.Targets); got != 2 || strings.Join(plan.Targets[0].Stages, ",") != "deps,builder,runtime" {
+		t.Errorf("targets = %+v", plan.Targets)
+	}
+	last := plan.Stages[len(plan.Stages)-1]
+	if last.Name != "runtime" || last.CacheExport != "reg.example.com/app:cache-runtime" ||
+		strings.Join(last.Tags, ",") != "reg.example.com/app:latest" {
+		t.Errorf("runtime stage = %+v", last)
+	}
+}
+
+func TestExitCodesAndMessages(t *testing.T) {
+	dir := writeFiles(t, map[string]string{"Dockerfile": goService})
+	tests := []struct {
+		name     string
+		args     []string
+		wantCode int
+		wantErr  string
+	}{
+		{"plan text", []string{"plan"}, 0, "note: no repository set"},
+		{"unknown target", []string{"plan", "--target", "buidler"}, 1, `cairn: Dockerfile: unknown target "buidler" (did you mean "builder"?)`},
+		{"missing Dockerfile", []string{"plan", "-f", "nope"}, 1, "cairn: read Dockerfile: open nope: no such file or directory"},
+		{"missing config", []string{"plan", "-c", "nope.yaml"}, 1, "cairn: read build config: open nope.yaml"},
+		{"bad format", []string{"plan", "--format", "xml"}, 2, `cairn: --format "xml": want text, json or dot`},
+		{"bad build arg", []string{"plan", "--build-arg", "=x"}, 2, `cairn: --build-arg "=x": want KEY=VALUE`},
+		{"unknown flag", []string{"plan", "--nope"}, 2, "flag provided but not defined: -nope"},
+		{"unknown command", []string{"bild"}, 2, `cairn: unknown command "bild"`},
+		{"build is not implemented yet", []string{"build"}, 1, "build: not implemented yet: input validated, nothing built or pushed"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, _, stderr := cairn(t, dir, tt.args...)
+			if code != tt.wantCode {
+				t.Errorf("exit %d, want %d (stderr: %s)", code, tt.wantCode, stderr)
+			}
+			if !strings.Contains(stderr, tt.wantErr) {
+				t.Errorf("stderr %q does not contain %q", stderr, tt.wantErr)
+			}
+			if strings.Contains(stderr, "goroutine ") {
+				t.Errorf("stack trace on stderr: %s", stderr)
+			}
+		})
+	}
+}
+
+func TestPlanConfigError(t *testing.T) {
+	dir := writeFiles(t, map[string]string{"Dockerfile": goService, "build.yaml": "version: 1\ntargets:\n  runtime:\n    tagz: [x]\n"})
+	code, _, stderr := cairn(t, dir, "plan")
+	if want := `cairn: build.yaml:4: targets.runtime.tagz: unknown field (did you mean "tags"?)`; code != 1 || strings.TrimSpace(stderr) != want {
+		t.Errorf("exit %d, stderr %q; want 1, %q", code, stderr, want)
+	}
+}
+
+func TestVersion(t *testing.T) {
+	code, stdout, _ := cairn(t, t.TempDir(), "version")
+	if code != 0 || !strings.HasPrefix(stdout, "cairn ") || !strings.Contains(stdout, "buildkit client") {
+		t.Errorf("exit %d, stdout %q", code, stdout)
+	}
+}

@@ -1,0 +1,38 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/urfave/cli/v2"
+)
+
+func planCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "plan",
+		Usage: "show the stages each target needs, their build order and cache refs, without building",
+		Description: "Parses the Dockerfile with BuildKit's parser and build.yaml, and prints which stages\n" +
+			"each target needs, which can build in parallel (level), which cache refs each stage\n" +
+			"imports and exports, and which tags would move. Needs no daemon and no registry.",
+		Flags: append(planFlags(), &cli.StringFlag{Name: "format", Value: "text", Usage: "text, json or dot"}),
+		Action: func(c *cli.Context) error {
+			build, plan, err := loadBuild(c)
+			if err != nil {
+				return err
+			}
+			w := c.App.Writer
+			switch format := c.String("format"); format {
+			case "text":
+				for _, note := range build.Notes {
+					fmt.Fprintln(c.App.ErrWriter, "note:", note)
+				}
+				return plan.WriteText(w)
+			case "json":
+				return plan.WriteJSON(w)
+			case "dot":
+				return plan.WriteDOT(w)
+			default:
+				return usageError{fmt.Errorf("--format %q: want text, json or dot", format)}
+			}
+		},
+	}
+}

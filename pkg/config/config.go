@@ -1,0 +1,127 @@
+// Package config reads build.yaml, cairn's build description: the repository
+// everything is published under, the Dockerfile and its build args, the cache
+// policy and the targets with their tags. It is pure data: no daemon, no network.
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"gopkg.in/yaml.v3"
+)
+
+// DefaultFile is the build description cairn reads when present.
+const DefaultFile = "build.yaml"
+
+// Cache modes.
+const (
+	// CacheInline: each stage image carries its inline cache and is pushed as
+	// the stage's cache ref (the classic per-stage recipe).
+	CacheInline = "inline"
+	// CacheMax: a registry cache (mode=max) per stage, beside the images.
+	CacheMax = "max"
+	// CacheOff: no cache imported or exported.
+	CacheOff = "off"
+)
+
+// File is a parsed build.yaml. Zero values mean "the default".
+type File struct {
+	Version    int               `yaml:"version"`
+	Repository string            `yaml:"repository"`
+	Dockerfile string            `yaml:"dockerfile"`
+	Context    string            `yaml:"context"`
+	Args       map[string]string `yaml:"args"`
+	Platforms  []string          `yaml:"platforms"`
+	Cache      Cache             `yaml:"cache"`
+	Targets    Targets           `yaml:"targets"`
+
+	path  string
+	lines map[string]int // field path → line, for errors found after parsing
+}
+
+// Cache is the cache policy: how each stage's cache ref is named and used.
+type Cache struct {
+	Mode     string   `yaml:"mode"`
+	Ref      string   `yaml:"ref"`
+	Fallback []string `yaml:"fallback"`
+}
+
+// Target is one stage to build, with its final tags.
+type Target struct {
+	Name string   `yaml:"-"`
+	Tags []string `yaml:"tags"`
+	// Push false makes the target a gate: built, never published.
+	Push *bool `yaml:"push"`
+}
+
+// Pushed reports whether the target is published (the default).
+func (t Target) Pushed() bool { return t.Push == nil || *t.Push }
+
+// Targets keep the order they are written in: it is the order they are planned and shown.
+type Targets []Target
+
+// Defaults of the fields a build.yaml may leave out.
+const (
+	DefaultDockerfile = "Dockerfile"
+	DefaultContext    = "."
+	DefaultCacheRef   = "{repository}:cache-{stage}"
+)
+
+// Load reads and validates a build.yaml.
+func Load(path string) (*File, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read build config: %w", err)
+	}
+	return Parse(path, data)
+}
+
+// Parse validates a build.yaml's content; path names it in errors.
+func Parse(path string, data []byte) (*File, error) {
+	f := &File{path: path, lines: map[string]int{}}
+	var doc yaml.Node
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(&doc); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, &Error{File: path, Msg: "empty file: want at least `version: 1`"}
+		}
+		return nil, &Error{File: path, Line: yamlErrorLine(err), Msg: yamlErrorMsg(err)}
+	}
+	if err := decodeStrict(&decoder{file: path, lines: f.lines}, doc.Content[0], "", f); err != nil {
+		return nil, err
+	}
+	if err := f.validate(); err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+// Path is the file the config was read from.
+func (f *File) Path() string { return f.path }
+
+// errorAt is an Error at the line a field was written on.
+func (f *File) errorAt(field, format string, args ...any) *Error {
+	return &Error{File: f.path, Line: f.lines[field], Field: field, Msg: fmt.Sprintf(format, args...)}
+}
+
+// Error is a problem in a build.yaml, tied to a line and field where known.
+type Error struct {
+	File  string
+	Line  int
+	Field string
+	Msg   string
+}
+
+func (e *Error) Error() string {
+	loc := e.File
+	if e.Line > 0 {
+		loc = fmt.Sprintf("%s:%d", e.File, e.Line)
+	}
+	if e.Field != "" {
+		return fmt.Sprintf("%s: %s: %s", loc, e.Field, e.Msg)
+	}
+	return fmt.Sprintf("%s: %s", loc, e.Msg)
+}

@@ -1,0 +1,242 @@
+package config
+
+import (
+	"fmt"
+	"maps"
+	"path/filepath"
+	"regexp"
+	"strings"
+
+	"github.com/google/go-containerregistry/pkg/name"
+
+	"github.com/cairn-build/cairn/pkg/planner"
+)
+
+// Default is the description used when there is no build.yaml: the flags say it all.
+func Default() *File {
+	return &File{Version: 1, path: "(flags)", lines: map[string]int{}}
+}
+
+// Overrides are command-line values; each set one replaces the file's.
+type Overrides struct {
+	Dockerfile string
+	Context    string
+	Repository string
+	Args       map[string]string // merged over the file's args
+	Platforms  []string
+	CacheMode  string
+	CacheRef   string
+	Targets    []string // build these targets; tags of targets the file names are kept
+	Tags       []string // replace the tags of every selected target
+}
+
+// Build is a build description with overrides applied and every template
+// resolved except {stage}, which each stage fills in.
+type Build struct {
+	Dockerfile string // path of the Dockerfile
+	Context    string // path of the build context
+	Repository string
+	Args       map[string]string
+	Platforms  []string
+	CacheMode  string
+	Targets    []planner.Target
+	// Notes say what was left out and why (e.g. no repository, so no cache refs).
+	Notes []string
+
+	cacheRef       template
+	cacheFallbacks []template
+	cacheVars      map[string]string
+	env            func(string) (string, bool)
+}
+
+// Resolve applies the overrides and resolves templates; env looks up
+// {env.NAME} (os.LookupEnv in the CLI).
+func (f *File) Resolve(o Overrides, env func(string) (string, bool)) (*Build, error) {
+	base := filepath.Dir(f.path)
+	if f.path == "(flags)" {
+		base = "."
+	}
+	b := &Build{
+		Dockerfile: pick(o.Dockerfile, filepath.Join(base, pick(f.Dockerfile, DefaultDockerfile))),
+		Context:    pick(o.Context, filepath.Join(base, pick(f.Context, DefaultContext))),
+		Repository: pick(o.Repository, f.Repository),
+		Args:       maps.Clone(f.Args),
+		Platforms:  f.Platforms,
+		CacheMode:  pick(o.CacheMode, pick(f.Cache.Mode, CacheInline)),
+		env:        env,
+	}
+	if b.Args == nil {
+		b.Args = map[string]string{}
+	}
+	maps.Copy(b.Args, o.Args)
+	if len(o.Platforms) > 0 {
+		b.Platforms = o.Platforms
+	}
+	if o.Repository != "" {
+		if _, err := name.NewRepository(o.Repository); err != nil {
+			return nil, fmt.Errorf("--repository: %w", err)
+		}
+	}
+	if err := validateCacheMode(b.CacheMode); err != nil {
+		return nil, fmt.Errorf("--cache-mode: %w", err)
+	}
+	if err := b.resolveCache(f, o); err != nil {
+		return nil, err
+	}
+	if err := b.resolveTargets(f, o); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+func (b *Build) resolveCache(f *File, o Overrides) error {
+	ref, err := cacheTemplate(pick(o.CacheRef, f.Cache.Ref))
+	if err != nil {
+		if o.CacheRef != "" {
+			return fmt.Errorf("--cache-ref: %w", err)
+		}
+		return f.errorAt("cache.ref", "%v", err)
+	}
+	b.cacheRef = ref
+	for _, fb := range f.Cache.Fallback {
+		t, _ := cacheTemplate(fb) // validated when the file was parsed
+		b.cacheFallbacks = append(b.cacheFallbacks, t)
+	}
+	b.cacheVars = map[string]string{"repository": b.Repository}
+	if b.CacheMode == CacheOff {
+		return nil
+	}
+	if b.Repository == "" && ref.uses("repository") {
+		b.Notes = append(b.Notes, "no repository set: stages have no cache refs")
+	}
+	// Expand once now, so a missing env variable fails here, not mid-build.
+	for i, t := range append([]template{ref}, b.cacheFallbacks...) {
+		if _, err := t.expand(b.vars("stage"), b.env); err != nil {
+			if i == 0 {
+				return f.errorAt("cache.ref", "%v", err)
+			}
+			return f.errorAt("cache.fallback", "%v", err)
+		}
+	}
+	return nil
+}
+
+func (b *Build) vars(stage string) map[string]string {
+	vars := maps.Clone(b.cacheVars)
+	vars["stage"] = stage
+	return vars
+}
+
+// CacheRef is the stage's own cache ref: imported, and written by the build.
+// It is "" when the cache is off or there is no repository to put it in.
+func (b *Build) CacheRef(stage string) string {
+	return b.cacheRefFrom(b.cacheRef, stage)
+}
+
+// CacheFallbacks are refs the stage imports but never writes.
+func (b *Build) CacheFallbacks(stage string) []string {
+	var refs []string
+	for _, t := range b.cacheFallbacks {
+		if ref := b.cacheRefFrom(t, stage); ref != "" {
+			refs = append(refs, ref)
+		}
+	}
+	return refs
+}
+
+func (b *Build) cacheRefFrom(t template, stage string) string {
+	if b.CacheMode == CacheOff || (b.Repository == "" && t.uses("repository")) {
+		return ""
+	}
+	ref, err := t.expand(b.vars(stage), b.env)
+	if err != nil {
+		return "" // unreachable: Resolve expanded every template once
+	}
+	return ref
+}
+
+// PlanOptions are the planner's options for this build.
+func (b *Build) PlanOptions() planner.Options {
+	return planner.Options{
+		Filename:       b.Dockerfile,
+		BuildArgs:      b.Args,
+		Targets:        b.Targets,
+		CacheRef:       b.CacheRef,
+		CacheFallbacks: b.CacheFallbacks,
+	}
+}
+
+func (b *Build) resolveTargets(f *File, o Overrides) error {
+	selected := f.Targets
+	if len(o.Targets) > 0 {
+		selected = make(Targets, 0, len(o.Targets))
+		for _, name := range o.Targets {
+			selected = append(selected, f.target(name))
+		}
+	}
+	for _, t := range selected {
+		field := "targets." + t.Name + ".tags"
+		templates := t.Tags
+		if len(o.Tags) > 0 {
+			templates, field = o.Tags, "--tag"
+		}
+		tags, err := b.resolveTags(t.Name, templates)
+		if err != nil {
+			if field == "--tag" {
+				return fmt.Errorf("--tag: %w", err)
+			}
+			return f.errorAt(field, "%v", err)
+		}
+		b.Targets = append(b.Targets, planner.Target{Name: t.Name, Tags: tags, Push: t.Pushed()})
+	}
+	return nil
+}
+
+// target returns the file's target of that name, or a new one with defaults.
+func (f *File) target(name string) Target {
+	for _, t := range f.Targets {
+		if t.Name == name {
+			return t
+		}
+	}
+	return Target{Name: name}
+}
+
+var tagPattern = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$`)
+
+// resolveTags expands tag templates: a bare tag ("latest") goes under the
+// repository; anything with ':' or '/' is a full reference.
+func (b *Build) resolveTags(target string, templates []string) ([]string, error) {
+	tags := make([]string, 0, len(templates))
+	for _, raw := range templates {
+		t, err := parseTemplate(raw, tagVars...)
+		if err != nil {
+			return nil, err
+		}
+		tag, err := t.expand(map[string]string{"repository": b.Repository, "target": target}, b.env)
+		if err != nil {
+			return nil, err
+		}
+		if !strings.ContainsAny(tag, ":/") {
+			if !tagPattern.MatchString(tag) {
+				return nil, fmt.Errorf("%q is not a valid tag", tag)
+			}
+			if b.Repository == "" {
+				return nil, fmt.Errorf("tag %q needs a repository (set repository: or --repository)", tag)
+			}
+			tag = b.Repository + ":" + tag
+		}
+		if _, err := name.NewTag(tag); err != nil {
+			return nil, fmt.Errorf("tag %q: %w", tag, err)
+		}
+		tags = append(tags, tag)
+	}
+	return tags, nil
+}
+
+func pick(first, second string) string {
+	if first != "" {
+		return first
+	}
+	return second
+}

@@ -1,0 +1,117 @@
+package planner
+
+import "slices"
+
+// assembly merges the graphs of every target into one Plan.
+type assembly struct {
+	df      *dockerfile
+	opts    Options
+	stages  []*stageEntry // by stage index; nil when no target needs it
+	targets []TargetPlan
+}
+
+// stageEntry is a stage some target needs.
+type stageEntry struct {
+	base   base
+	deps   []int
+	tags   []string
+	target string // first target that needed it, for conflict errors
+}
+
+func newAssembly(df *dockerfile, opts Options) *assembly {
+	return &assembly{df: df, opts: opts, stages: make([]*stageEntry, len(df.stages))}
+}
+
+// add records one target's graph. A stage shared by targets must resolve
+// the same way for each; it can only differ through TARGETSTAGE.
+func (a *assembly) add(req request, r *resolution, g *targetGraph) error {
+	name := a.df.names[req.index]
+	for _, i := range g.stages {
+		e := a.stages[i]
+		if e == nil {
+			a.stages[i] = &stageEntry{base: r.bases[i], deps: g.deps[i], target: name}
+			continue
+		}
+		if e.base != r.bases[i] || !slices.Equal(e.deps, g.deps[i]) {
+			return errorf(a.df.file, a.df.stageLine(i), "stage %q resolves differently for targets %q and %q (TARGETSTAGE)", a.df.names[i], e.target, name)
+		}
+	}
+	e := a.stages[req.index]
+	e.tags = appendUnique(e.tags, req.Tags...)
+	tp := TargetPlan{Name: name, Stages: make([]string, len(g.stages)), Tags: appendUnique([]string{}, req.Tags...), Push: req.Push}
+	for k, i := range g.stages {
+		tp.Stages[k] = a.df.names[i]
+	}
+	a.targets = append(a.targets, tp)
+	return nil
+}
+
+// plan builds the Plan: levels and cache refs need every stage's deps.
+func (a *assembly) plan() *Plan {
+	p := &Plan{Targets: a.targets, Stages: []StagePlan{}}
+	levels := make([]int, len(a.stages))
+	closure := make([][]bool, len(a.stages)) // transitive stage deps
+	for i, e := range a.stages {
+		if e == nil {
+			continue
+		}
+		closure[i] = make([]bool, len(a.stages))
+		for _, d := range e.deps {
+			levels[i] = max(levels[i], levels[d]+1)
+			closure[i][d] = true
+			for j, ok := range closure[d] {
+				closure[i][j] = closure[i][j] || ok
+			}
+		}
+		p.Stages = append(p.Stages, a.stagePlan(i, e, levels[i], closure[i]))
+	}
+	return p
+}
+
+// stagePlan renders one stage.
+func (a *assembly) stagePlan(i int, e *stageEntry, level int, closure []bool) StagePlan {
+	name := a.df.names[i]
+	sp := StagePlan{
+		Name:         name,
+		Index:        i,
+		Base:         e.base.name,
+		BaseIsStage:  e.base.stage >= 0,
+		Platform:     e.base.platform,
+		DependsOn:    make([]string, len(e.deps)),
+		Level:        level,
+		CacheImports: []string{},
+		CacheExport:  a.cacheRef(name),
+		Tags:         appendUnique([]string{}, e.tags...),
+		Line:         a.df.stageLine(i),
+	}
+	for k, d := range e.deps {
+		sp.DependsOn[k] = a.df.names[d]
+	}
+	sp.CacheImports = appendUnique(sp.CacheImports, sp.CacheExport)
+	for j, ok := range closure {
+		if ok {
+			sp.CacheImports = appendUnique(sp.CacheImports, a.cacheRef(a.df.names[j]))
+		}
+	}
+	if a.opts.CacheFallbacks != nil {
+		sp.CacheImports = appendUnique(sp.CacheImports, a.opts.CacheFallbacks(name)...)
+	}
+	return sp
+}
+
+func (a *assembly) cacheRef(stage string) string {
+	if a.opts.CacheRef == nil {
+		return ""
+	}
+	return a.opts.CacheRef(stage)
+}
+
+// appendUnique appends the non-empty values not already in list.
+func appendUnique(list []string, values ...string) []string {
+	for _, v := range values {
+		if v != "" && !slices.Contains(list, v) {
+			list = append(list, v)
+		}
+	}
+	return list
+}

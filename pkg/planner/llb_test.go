@@ -1,0 +1,177 @@
+package planner_test
+
+import (
+	"context"
+	"errors"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/cairn-build/cairn/pkg/planner"
+	"github.com/moby/buildkit/client/llb/sourceresolver"
+	"github.com/moby/buildkit/frontend/dockerfile/dockerfile2llb"
+	"github.com/moby/buildkit/frontend/dockerfile/parser"
+	"github.com/moby/buildkit/frontend/dockerui"
+	digest "github.com/opencontainers/go-digest"
+	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
+)
+
+// fakeResolver answers every image lookup with a one-layer linux/amd64
+// config, so conversion never touches the network. The layer matters:
+// BuildKit turns an image without layers into scratch, which has no FROM
+// vertex to find.
+type fakeResolver struct{}
+
+func (fakeResolver) ResolveImageConfig(_ context.Context, ref string, _ sourceresolver.Opt) (string, digest.Digest, []byte, error) {
+	const cfg = `{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":["sha256:` +
+		"0000000000000000000000000000000000000000000000000000000000000000" + `"]}}`
+	return ref, "", []byte(cfg), nil
+}
+
+// convert runs BuildKit's own Dockerfile conversion for target ("" for the
+// default) and returns the stages whose vertices the LLB contains.
+func convert(t *testing.T, dt []byte, target string, args map[string]string) (map[string]bool, error) {
+	t.Helper()
+	ctx := context.Background()
+	amd64 := ocispecs.Platform{OS: "linux", Architecture: "amd64"}
+	res, err := dockerfile2llb.Dockerfile2LLB(ctx, dt, dockerfile2llb.ConvertOpt{
+		Config: dockerui.Config{
+			Target:         target,
+			BuildArgs:      maps.Clone(args),
+			BuildPlatforms: []ocispecs.Platform{amd64},
+		},
+		TargetPlatform: &amd64,
+		MetaResolver:   fakeResolver{},
+	})
+	if err != nil {
+		return nil, err
+	}
+	def, err := res.State.Marshal(ctx)
+	if err != nil {
+		t.Fatalf("marshal LLB: %v", err)
+	}
+	targets, err := dockerfile2llb.ListTargets(ctx, dt)
+	if err != nil {
+		t.Fatalf("list targets: %v", err)
+	}
+	stages := map[string]bool{}
+	for _, m := range def.Metadata {
+		if s, ok := vertexStage(m.Description["llb.customname"], len(targets.Targets)); ok {
+			stages[s] = true
+		}
+	}
+	return stages, nil
+}
+
+// vertexStage maps a vertex name such as "[builder 2/4] RUN ..." or
+// "[stage-1 1/3] FROM ..." to the planner's stage name ("builder", "1").
+// A single-stage Dockerfile has no stage in its names ("[1/2] RUN ...");
+// images pulled for --from and "[internal] ..." steps have no count.
+func vertexStage(name string, nstages int) (string, bool) {
+	inner, ok := strings.CutPrefix(name, "[")
+	if !ok {
+		return "", false
+	}
+	inner, _, ok = strings.Cut(inner, "]")
+	if !ok {
+		return "", false
+	}
+	fields := strings.Fields(inner)
+	switch {
+	case len(fields) == 1 && nstages == 1 && strings.Contains(fields[0], "/"):
+		return "0", true
+	case len(fields) == 2 && strings.Contains(fields[1], "/"):
+		return strings.TrimPrefix(fields[0], "stage-"), true
+	}
+	return "", false
+}
+
+// llbCase is a testdata Dockerfile with the build args to convert it with.
+type llbCase struct {
+	file string
+	args map[string]string
+}
+
+func llbCases(t *testing.T) []llbCase {
+	files, err := filepath.Glob("testdata/*.Dockerfile")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no testdata Dockerfiles: %v", err)
+	}
+	var cases []llbCase
+	for _, f := range files {
+		cases = append(cases, llbCase{file: f})
+	}
+	return append(cases,
+		llbCase{file: "testdata/variants.Dockerfile", args: map[string]string{"VARIANT": "debian", "BASE_IMAGE": "alpine:3.21"}},
+		llbCase{file: "testdata/go-service.Dockerfile", args: map[string]string{"BUILDPLATFORM": "linux/arm64", "GO_VERSION": "1.25"}},
+	)
+}
+
+// TestMatchesBuildKit checks, for every stage of every testdata Dockerfile,
+// that the planner needs exactly the stages BuildKit's converter reaches.
+func TestMatchesBuildKit(t *testing.T) {
+	for _, c := range llbCases(t) {
+		dt, err := os.ReadFile(c.file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		targets, err := dockerfile2llb.ListTargets(context.Background(), dt)
+		if err != nil {
+			t.Fatalf("%s: %v", c.file, err)
+		}
+		for i, st := range targets.Targets {
+			bkTarget, name := st.Name, st.Name
+			if name == "" {
+				if !st.Default {
+					continue // BuildKit can only build an unnamed stage as the default
+				}
+				name = strconv.Itoa(i)
+			}
+			t.Run(filepath.Base(c.file)+"/"+name, func(t *testing.T) {
+				want, bkErr := convert(t, dt, bkTarget, c.args)
+				p, err := planner.New(dt, planner.Options{BuildArgs: c.args, Targets: []planner.Target{{Name: name}}})
+				if bkErr != nil || err != nil {
+					if bkErr == nil || err == nil {
+						t.Fatalf("disagree: BuildKit error %v, planner error %v", bkErr, err)
+					}
+					return // both reject it
+				}
+				got := p.Targets[0].Stages
+				if !slices.Equal(slices.Sorted(maps.Keys(want)), slices.Sorted(slices.Values(got))) {
+					t.Errorf("stages: planner %q, BuildKit %q", got, slices.Sorted(maps.Keys(want)))
+				}
+			})
+		}
+	}
+}
+
+// TestBuildKitRejectsToo checks that BuildKit also rejects every Dockerfile
+// the planner rejects (bar the planner's own stricter rules), at the same
+// line when BuildKit reports one.
+func TestBuildKitRejectsToo(t *testing.T) {
+	for _, tc := range errorCases {
+		if tc.plannerOnly {
+			continue
+		}
+		t.Run(tc.name, func(t *testing.T) {
+			target := ""
+			if len(tc.targets) > 0 {
+				target = tc.targets[0]
+			}
+			_, err := convert(t, []byte(tc.dockerfile), target, tc.args)
+			if err == nil {
+				t.Fatalf("BuildKit accepted it; planner wants %q", tc.wantErr)
+			}
+			var le *parser.LocationError
+			if errors.As(err, &le) && tc.line > 0 {
+				if got := le.Locations[0][0].Start.Line; got != tc.line {
+					t.Errorf("BuildKit line %d, planner line %d (%v)", got, tc.line, err)
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,103 @@
+package planner
+
+// Options configure Plan.
+type Options struct {
+	// Filename is used in error messages; default "Dockerfile".
+	Filename string
+	// BuildArgs are --build-arg values. They override global ARG defaults and
+	// the automatic platform ARGs, and are used to expand FROM.
+	BuildArgs map[string]string
+	// Targets are the requested targets; empty means the default target
+	// (the last stage).
+	Targets []Target
+	// CacheRef names a stage's own cache ref ("" = the stage has no cache).
+	// nil means no cache refs.
+	CacheRef func(stage string) string
+	// CacheFallbacks lists extra refs a stage imports but never writes.
+	// nil means none.
+	CacheFallbacks func(stage string) []string
+}
+
+// Target is a stage the user asked for, with the tags it is published under.
+type Target struct {
+	Name string   // stage name or index ("0", "1", ...)
+	Tags []string // final tags, already fully resolved refs; attached to the target's stage
+	Push bool     // whether the target is published
+}
+
+// Plan is the stages each target needs, in an order BuildKit can build them.
+type Plan struct {
+	Targets []TargetPlan `json:"targets"`
+	Stages  []StagePlan  `json:"stages"` // every stage any target needs, in Dockerfile order
+}
+
+// TargetPlan is one requested target and the stages it needs.
+type TargetPlan struct {
+	// Name is the canonical stage name: the AS name, or the index for an
+	// unnamed stage.
+	Name string `json:"name"`
+	// Stages are every stage this target needs, dependencies first (ties
+	// broken by Dockerfile order), the target last.
+	Stages []string `json:"stages"`
+	Tags   []string `json:"tags"` // never null
+	Push   bool     `json:"push"`
+}
+
+// StagePlan is one stage of the plan.
+type StagePlan struct {
+	Name        string `json:"name"` // the AS name, or the index for unnamed stages
+	Index       int    `json:"index"`
+	Base        string `json:"base"` // the FROM argument after ARG expansion
+	BaseIsStage bool   `json:"baseIsStage"`
+	Platform    string `json:"platform,omitempty"` // FROM --platform after expansion
+	// DependsOn are the direct stage dependencies in Dockerfile order.
+	DependsOn []string `json:"dependsOn"`
+	// Level is 0 for a stage without stage dependencies, else 1 + the
+	// highest level of its dependencies; stages on a level can build in
+	// parallel.
+	Level int `json:"level"`
+	// CacheImports are the stage's own ref, then the refs of every stage it
+	// depends on transitively (in Dockerfile order), then its own fallbacks;
+	// deduplicated, empty refs dropped.
+	CacheImports []string `json:"cacheImports"`
+	CacheExport  string   `json:"cacheExport"` // own ref
+	Tags         []string `json:"tags"`        // union of the tags of targets naming this stage
+	Line         int      `json:"line"`        // line of the FROM instruction (1-based)
+}
+
+// New parses a Dockerfile and plans the requested targets.
+//
+// Errors are *Error values carrying the Dockerfile line when there is one.
+func New(dockerfile []byte, opts Options) (*Plan, error) {
+	if opts.Filename == "" {
+		opts.Filename = "Dockerfile"
+	}
+	df, err := parse(dockerfile, opts.Filename)
+	if err != nil {
+		return nil, err
+	}
+	return newPlanner(df, opts).plan()
+}
+
+// Stage returns the named stage plan.
+func (p *Plan) Stage(name string) (StagePlan, bool) {
+	for _, s := range p.Stages {
+		if s.Name == name {
+			return s, true
+		}
+	}
+	return StagePlan{}, false
+}
+
+// Levels groups the plan's stages by Level: stages in one group can build
+// concurrently. Groups are in level order, stages in Dockerfile order.
+func (p *Plan) Levels() [][]string {
+	var levels [][]string
+	for _, s := range p.Stages {
+		for len(levels) <= s.Level {
+			levels = append(levels, []string{})
+		}
+		levels[s.Level] = append(levels[s.Level], s.Name)
+	}
+	return levels
+}
