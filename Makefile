@@ -6,7 +6,7 @@ BIN       := $(CURDIR)/bin
 TOOLS     := $(BIN)/buildkitd $(BIN)/buildctl $(BIN)/registry
 DEVENV    := go run ./hack/devenv
 GO_DIRS   := ./cmd/... ./pkg/... ./internal/... ./hack/devenv/...
-EXAMPLE   ?= examples/hello
+EXAMPLE   ?= examples/node-style
 
 .PHONY: help
 help: ## list the targets
@@ -57,9 +57,10 @@ dev-env: ## print export lines for BUILDKIT_HOST and CAIRN_REGISTRY (eval them)
 	@$(DEVENV) env
 
 .PHONY: demo
-demo: dev-up build ## bring the environment up and run cairn on an example (EXAMPLE=examples/hello)
-	@eval "$$($(DEVENV) env)" && cd $(EXAMPLE) && set -x && \
-		$(BIN)/cairn plan --repository "$$CAIRN_REGISTRY/demo/$$(basename $(EXAMPLE))"
+demo: dev-up build ## bring the environment up, then plan, build and push an example (EXAMPLE=examples/node-style)
+	@eval "$$($(DEVENV) env)" && cd $(EXAMPLE) && repo="$$CAIRN_REGISTRY/demo/$$(basename $(EXAMPLE))" && set -x && \
+		$(BIN)/cairn plan --repository "$$repo" && \
+		$(BIN)/cairn build --repository "$$repo" --push --progress plain
 
 .PHONY: clean
 clean: dev-down ## stop the environment and remove ./bin and .cairn-dev

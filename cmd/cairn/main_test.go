@@ -86,7 +86,8 @@ func TestExitCodesAndMessages(t *testing.T) {
 		{"bad build arg", []string{"plan", "--build-arg", "=x"}, 2, `cairn: --build-arg "=x": want KEY=VALUE`},
 		{"unknown flag", []string{"plan", "--nope"}, 2, "flag provided but not defined: -nope"},
 		{"unknown command", []string{"bild"}, 2, `cairn: unknown command "bild"`},
-		{"build is not implemented yet", []string{"build"}, 1, "build: not implemented yet: input validated, nothing built or pushed"},
+		{"unreachable daemon", []string{"build", "--addr", "unix:///nonexistent/buildkitd.sock"}, 1, "cairn: cannot reach the BuildKit daemon at unix:///nonexistent/buildkitd.sock"},
+		{"bad progress mode", []string{"build", "--progress", "fancy"}, 2, "cairn: --progress:"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

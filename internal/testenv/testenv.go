@@ -134,3 +134,30 @@ func repoRoot() (string, error) {
 		dir = parent
 	}
 }
+
+// NewDaemon starts a buildkitd with an empty root, as a fresh CI runner has,
+// using the shared registry; it is stopped and removed when t ends.
+func NewDaemon(t testing.TB) *devenv.Daemon {
+	t.Helper()
+	env := Get(t)
+	_, binDir, err := Paths()
+	if err != nil {
+		t.Fatal(err)
+	}
+	root, err := os.MkdirTemp(env.Dir, "fresh-buildkit-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	d, err := devenv.StartDaemon(ctx, devenv.DaemonOptions{Root: filepath.Join(root, "root"), BinDir: binDir, Registry: env.Registry})
+	if err != nil {
+		t.Fatalf("fresh buildkitd: %v", err)
+	}
+	t.Cleanup(func() {
+		d.Stop()
+		// Best effort: a mount buildkitd left behind must not fail the test.
+		_ = os.RemoveAll(root)
+	})
+	return d
+}

@@ -26,6 +26,9 @@ func newAssembly(df *dockerfile, opts Options) *assembly {
 // the same way for each; it can only differ through TARGETSTAGE.
 func (a *assembly) add(req request, r *resolution, g *targetGraph) error {
 	name := a.df.names[req.index]
+	if !a.standalone(req.index) {
+		return errorf(a.df.file, a.df.stageLine(req.index), "stage %s has no name: BuildKit builds only named stages and the last one as targets (name it: FROM … AS name)", name)
+	}
 	for _, i := range g.stages {
 		e := a.stages[i]
 		if e == nil {
@@ -80,16 +83,19 @@ func (a *assembly) stagePlan(i int, e *stageEntry, level int, closure []bool) St
 		DependsOn:    make([]string, len(e.deps)),
 		Level:        level,
 		CacheImports: []string{},
-		CacheExport:  a.cacheRef(name),
 		Tags:         appendUnique([]string{}, e.tags...),
 		Line:         a.df.stageLine(i),
+		Standalone:   a.standalone(i),
+	}
+	if sp.Standalone {
+		sp.CacheExport = a.cacheRef(name)
 	}
 	for k, d := range e.deps {
 		sp.DependsOn[k] = a.df.names[d]
 	}
 	sp.CacheImports = appendUnique(sp.CacheImports, sp.CacheExport)
 	for j, ok := range closure {
-		if ok {
+		if ok && a.standalone(j) {
 			sp.CacheImports = appendUnique(sp.CacheImports, a.cacheRef(a.df.names[j]))
 		}
 	}
@@ -97,6 +103,11 @@ func (a *assembly) stagePlan(i int, e *stageEntry, level int, closure []bool) St
 		sp.CacheImports = appendUnique(sp.CacheImports, a.opts.CacheFallbacks(name)...)
 	}
 	return sp
+}
+
+// standalone reports whether BuildKit can build stage i as a target.
+func (a *assembly) standalone(i int) bool {
+	return a.df.stages[i].Name != "" || i == len(a.df.stages)-1
 }
 
 func (a *assembly) cacheRef(stage string) string {

@@ -153,7 +153,7 @@ func TestMatchesBuildKit(t *testing.T) {
 // the planner rejects (bar the planner's own stricter rules), at the same
 // line when BuildKit reports one.
 func TestBuildKitRejectsToo(t *testing.T) {
-	for _, tc := range errorCases {
+	for _, tc := range errorCases() {
 		if tc.plannerOnly {
 			continue
 		}

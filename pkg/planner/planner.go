@@ -63,6 +63,10 @@ type StagePlan struct {
 	CacheExport  string   `json:"cacheExport"` // own ref
 	Tags         []string `json:"tags"`        // union of the tags of targets naming this stage
 	Line         int      `json:"line"`        // line of the FROM instruction (1-based)
+	// Standalone is false for an unnamed stage other than the last: BuildKit
+	// cannot target it, so it is built only inside the stages that need it
+	// and has no cache ref of its own.
+	Standalone bool `json:"standalone"`
 }
 
 // New parses a Dockerfile and plans the requested targets.

@@ -1,0 +1,2 @@
+const pad = require('left-pad');
+console.log(pad('hello from cairn', 20));

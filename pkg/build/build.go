@@ -1,0 +1,235 @@
+// Package build executes a plan on a BuildKit daemon: every planned stage is
+// solved concurrently through one client (BuildKit shares identical vertices
+// between concurrent solves), each importing the caches the plan lists and
+// exporting its own.
+package build
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/go-multierror"
+	"github.com/moby/buildkit/client"
+	"github.com/moby/buildkit/session"
+	"github.com/tonistiigi/fsutil"
+
+	"github.com/cairn-build/cairn/pkg/cache"
+	"github.com/cairn-build/cairn/pkg/planner"
+)
+
+// Options configure Run.
+type Options struct {
+	Context    string // build context directory
+	Dockerfile string // Dockerfile path
+	Args       map[string]string
+	Platforms  []string
+	CacheMode  string // cache.ModeInline, ModeMax or ModeOff
+	// Push writes stage images, caches and tags to the registry. Without it
+	// nothing is written anywhere.
+	Push       bool
+	Registries cache.Registries
+	// Session attachables, e.g. the registry auth provider.
+	Session []session.Attachable
+	// Status receives every stage's solve status; Run closes it. nil discards.
+	Status chan<- *client.SolveStatus
+	// Notef receives notes (a missing cache ref); nil discards them.
+	Notef func(format string, args ...any)
+}
+
+// Result is what a build did, per stage, in plan order.
+type Result struct {
+	Stages []StageResult `json:"stages"`
+}
+
+// StageResult is one stage's solve.
+type StageResult struct {
+	Name         string        `json:"name"`
+	Steps        int           `json:"steps"`
+	Cached       int           `json:"cached"`
+	Duration     time.Duration `json:"duration"`
+	Digest       string        `json:"digest,omitempty"`
+	CacheImports []CacheImport `json:"cacheImports"`
+	CacheExport  string        `json:"cacheExport,omitempty"`
+	Tags         []string      `json:"tags"` // pushed under these names
+	Error        string        `json:"error,omitempty"`
+	Note         string        `json:"note,omitempty"`
+}
+
+// CacheImport is a cache ref a stage asked for, and whether it was there.
+type CacheImport struct {
+	Ref   string      `json:"ref"`
+	State cache.State `json:"state"`
+	// Via names the dependency whose solve imported the ref.
+	Via string `json:"via,omitempty"`
+}
+
+// Run builds every stage of the plan. It returns the result of every stage
+// with the errors of all failed stages, not only the first.
+func Run(ctx context.Context, c *client.Client, plan *planner.Plan, opts Options) (*Result, error) {
+	status := newFanIn(opts.Status)
+	defer status.close()
+	mounts, err := localMounts(opts)
+	if err != nil {
+		return nil, err
+	}
+	states, err := probeCaches(ctx, plan, opts)
+	if err != nil {
+		return nil, err
+	}
+	res := &Result{Stages: make([]StageResult, len(plan.Stages))}
+	// A stage starts when the stages it depends on are done: independent
+	// stages run concurrently, and a dependent stage finds its dependencies'
+	// results in the daemon instead of computing them inside its own solve.
+	done := make(map[string]chan struct{}, len(plan.Stages))
+	failed := make(map[string]bool, len(plan.Stages))
+	owners := make(map[string]string, len(plan.Stages))
+	var mu sync.Mutex
+	for _, stage := range plan.Stages {
+		done[stage.Name] = make(chan struct{})
+		if stage.CacheExport != "" {
+			owners[stage.CacheExport] = stage.Name
+		}
+	}
+	var group multierror.Group
+	for i, stage := range plan.Stages {
+		if !stage.Standalone {
+			// BuildKit cannot target it: it is built inside its dependents.
+			close(done[stage.Name])
+			res.Stages[i] = StageResult{Name: stage.Name, CacheImports: []CacheImport{}, Tags: []string{}, Note: "unnamed: built inside the stages that need it"}
+			continue
+		}
+		s := &stageSolve{stage: stage, opts: opts, mounts: mounts, states: states, owners: owners}
+		ch := status.add()
+		group.Go(func() error {
+			defer close(done[stage.Name])
+			for _, dep := range stage.DependsOn {
+				<-done[dep]
+			}
+			mu.Lock()
+			failedDep := firstFailed(stage.DependsOn, failed)
+			mu.Unlock()
+			if failedDep != "" {
+				close(ch)
+				res.Stages[i] = StageResult{Name: stage.Name, Error: "not built: stage " + failedDep + " failed", CacheImports: []CacheImport{}, Tags: []string{}}
+				mu.Lock()
+				failed[stage.Name] = true
+				mu.Unlock()
+				return nil // the failed dependency reports the cause
+			}
+			res.Stages[i] = s.run(ctx, c, ch)
+			if res.Stages[i].Error == "" {
+				return nil
+			}
+			mu.Lock()
+			failed[stage.Name] = true
+			mu.Unlock()
+			return fmt.Errorf("stage %s: %s", stage.Name, res.Stages[i].Error)
+		})
+	}
+	if err := group.Wait(); err != nil {
+		err.ErrorFormat = listErrors
+		return res, err
+	}
+	return res, nil
+}
+
+func firstFailed(names []string, failed map[string]bool) string {
+	for _, n := range names {
+		if failed[n] {
+			return n
+		}
+	}
+	return ""
+}
+
+func localMounts(opts Options) (map[string]fsutil.FS, error) {
+	contextFS, err := fsutil.NewFS(opts.Context)
+	if err != nil {
+		return nil, fmt.Errorf("build context %s: %w", opts.Context, err)
+	}
+	dockerfileFS, err := fsutil.NewFS(filepath.Dir(opts.Dockerfile))
+	if err != nil {
+		return nil, fmt.Errorf("dockerfile directory: %w", err)
+	}
+	return map[string]fsutil.FS{"context": contextFS, "dockerfile": dockerfileFS}, nil
+}
+
+// probeCaches finds which import refs exist, so missing ones are left out
+// with a note instead of failing or slowing the solve.
+func probeCaches(ctx context.Context, plan *planner.Plan, opts Options) (map[string]cache.State, error) {
+	if opts.CacheMode == cache.ModeOff {
+		return map[string]cache.State{}, nil
+	}
+	var refs []string
+	for _, s := range plan.Stages {
+		refs = append(refs, s.CacheImports...)
+	}
+	states, err := opts.Registries.Probe(ctx, refs)
+	if err != nil {
+		return nil, fmt.Errorf("look up cache refs: %w", err)
+	}
+	var missing []string
+	for ref, state := range states {
+		if state == cache.Missing {
+			missing = append(missing, ref)
+		}
+	}
+	sort.Strings(missing)
+	for _, ref := range missing {
+		notef(opts, "cache %s not found (first build?): building without it", ref)
+	}
+	return states, nil
+}
+
+func notef(opts Options, format string, args ...any) {
+	if opts.Notef != nil {
+		opts.Notef(format, args...)
+	}
+}
+
+func listErrors(errs []error) string {
+	lines := make([]string, len(errs))
+	for i, err := range errs {
+		lines[i] = "  " + err.Error()
+	}
+	return fmt.Sprintf("%d of the stages failed:\n%s", len(errs), strings.Join(lines, "\n"))
+}
+
+// fanIn merges the status channels of concurrent solves into one display.
+type fanIn struct {
+	out chan<- *client.SolveStatus
+	wg  sync.WaitGroup
+}
+
+func newFanIn(out chan<- *client.SolveStatus) *fanIn { return &fanIn{out: out} }
+
+// add returns a channel for one solve; Solve closes it when done.
+func (f *fanIn) add() chan *client.SolveStatus {
+	ch := make(chan *client.SolveStatus)
+	f.wg.Add(1)
+	go func() {
+		defer f.wg.Done()
+		for st := range ch {
+			if f.out != nil {
+				f.out <- st
+			}
+		}
+	}()
+	return ch
+}
+
+func (f *fanIn) close() {
+	f.wg.Wait()
+	if f.out != nil {
+		close(f.out)
+	}
+}
+
+// errNoDigest means the image exporter reported no digest.
+var errNoDigest = errors.New("no image digest in the exporter response")

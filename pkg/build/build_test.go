@@ -1,0 +1,223 @@
+package build_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/moby/buildkit/client"
+
+	"github.com/cairn-build/cairn/internal/testenv"
+	"github.com/cairn-build/cairn/pkg/build"
+	"github.com/cairn-build/cairn/pkg/cache"
+	"github.com/cairn-build/cairn/pkg/config"
+	"github.com/cairn-build/cairn/pkg/planner"
+)
+
+func TestMain(m *testing.M) { testenv.Main(m) }
+
+// project copies an example into a temp dir, so a test can edit it.
+func project(t *testing.T, example string) string {
+	t.Helper()
+	dst := t.TempDir()
+	src := filepath.Join("..", "..", "examples", example)
+	err := filepath.Walk(src, func(path string, info os.FileInfo, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, path)
+		if info.IsDir() {
+			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(dst, rel), data, 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dst
+}
+
+// buildOn builds dir's build.yaml with its repository under the test
+// registry, pushing, on the daemon at addr.
+func buildOn(t *testing.T, addr, dir, repo string) *build.Result {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	file, err := config.Load(filepath.Join(dir, config.DefaultFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := file.Resolve(config.Overrides{Repository: repo}, os.LookupEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	df, err := os.ReadFile(cfg.Dockerfile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan, err := planner.New(df, cfg.PlanOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := client.New(ctx, addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	res, err := build.Run(ctx, c, plan, build.Options{
+		Context: cfg.Context, Dockerfile: cfg.Dockerfile, Args: cfg.Args,
+		CacheMode: cfg.CacheMode, Push: true,
+	})
+	if err != nil {
+		t.Fatalf("build: %v", err)
+	}
+	return res
+}
+
+func stages(res *build.Result) map[string]build.StageResult {
+	m := map[string]build.StageResult{}
+	for _, s := range res.Stages {
+		m[s.Name] = s
+	}
+	return m
+}
+
+func repoFor(t *testing.T) string {
+	return testenv.Get(t).Registry + "/e2e/" + strings.ToLower(t.Name())
+}
+
+// TestFreshRunnerTakesEverythingFromCache: after one build exported its
+// caches, a daemon with empty state rebuilds nothing and yields the same image.
+func TestFreshRunnerTakesEverythingFromCache(t *testing.T) {
+	dir, repo := project(t, "node-style"), repoFor(t)
+	first := stages(buildOn(t, testenv.NewDaemon(t).Addr, dir, repo))
+	second := stages(buildOn(t, testenv.NewDaemon(t).Addr, dir, repo))
+
+	for name, s := range second {
+		if s.Steps == 0 {
+			t.Errorf("stage %s: no steps seen in the solve status", name)
+		}
+		if s.Cached != s.Steps {
+			t.Errorf("stage %s on a fresh daemon: %d of %d steps cached, want all", name, s.Cached, s.Steps)
+		}
+		if s.Digest != first[name].Digest {
+			t.Errorf("stage %s: digest %s, first build %s", name, s.Digest, first[name].Digest)
+		}
+		for _, imp := range s.CacheImports {
+			if imp.State != cache.Found {
+				t.Errorf("stage %s: cache %s %s on the second build", name, imp.Ref, imp.State)
+			}
+		}
+	}
+}
+
+// TestEditRebuildsOnlyDownstream: an edit under src/ (read by builder) on a
+// fresh daemon takes deps from the cache and rebuilds builder and runtime.
+func TestEditRebuildsOnlyDownstream(t *testing.T) {
+	dir, repo := project(t, "node-style"), repoFor(t)
+	first := stages(buildOn(t, testenv.NewDaemon(t).Addr, dir, repo))
+	if err := os.WriteFile(filepath.Join(dir, "src", "routes.js"), []byte("module.exports = { '/': () => 'changed' };\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	second := stages(buildOn(t, testenv.NewDaemon(t).Addr, dir, repo))
+
+	if d := second["deps"]; d.Cached != d.Steps || d.Digest != first["deps"].Digest {
+		t.Errorf("deps: %d of %d steps cached, digest changed %v; want all cached, same digest", d.Cached, d.Steps, d.Digest != first["deps"].Digest)
+	}
+	for _, name := range []string{"builder", "runtime"} {
+		s := second[name]
+		if s.Cached == s.Steps {
+			t.Errorf("%s: all %d steps cached after an edit it depends on", name, s.Steps)
+		}
+		if s.Digest == first[name].Digest {
+			t.Errorf("%s: digest unchanged after an edit it depends on", name)
+		}
+	}
+}
+
+// TestNothingWrittenWithoutPush: a build without push leaves the registry alone.
+func TestNothingWrittenWithoutPush(t *testing.T) {
+	env := testenv.Get(t)
+	dir, repo := project(t, "node-style"), repoFor(t)
+	ctx := context.Background()
+	file, err := config.Load(filepath.Join(dir, config.DefaultFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := file.Resolve(config.Overrides{Repository: repo}, os.LookupEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	df, _ := os.ReadFile(cfg.Dockerfile)
+	plan, err := planner.New(df, cfg.PlanOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := client.New(ctx, env.BuildkitHost)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	res, err := build.Run(ctx, c, plan, build.Options{Context: cfg.Context, Dockerfile: cfg.Dockerfile, CacheMode: cfg.CacheMode})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range res.Stages {
+		if len(s.Tags) != 0 || s.CacheExport != "" || s.Digest == "" {
+			t.Errorf("stage %s: tags %v, cache export %q, digest %q; want none, none, a digest", s.Name, s.Tags, s.CacheExport, s.Digest)
+		}
+	}
+	states, err := cache.Registries{}.Probe(ctx, []string{repo + ":latest", repo + ":cache-deps"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for ref, state := range states {
+		if state != cache.Missing {
+			t.Errorf("%s is %s after a build without push", ref, state)
+		}
+	}
+}
+
+// TestEveryFailedStageIsReported: two independent stages fail; both are
+// reported, and the stage that needs them is not built.
+func TestEveryFailedStageIsReported(t *testing.T) {
+	env := testenv.Get(t)
+	dir := t.TempDir()
+	df := []byte("FROM busybox:1.36 AS a\nRUN echo a-broken && exit 3\n\nFROM busybox:1.36 AS b\nRUN exit 4\n\nFROM busybox:1.36 AS ok\nRUN true\n\nFROM busybox:1.36 AS final\nCOPY --from=a / /a\nCOPY --from=b / /b\n")
+	if err := os.WriteFile(filepath.Join(dir, "Dockerfile"), df, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	plan, err := planner.New(df, planner.Options{Targets: []planner.Target{{Name: "final"}, {Name: "ok"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	c, err := client.New(ctx, env.BuildkitHost)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	res, err := build.Run(ctx, c, plan, build.Options{Context: dir, Dockerfile: filepath.Join(dir, "Dockerfile"), CacheMode: cache.ModeOff})
+	if err == nil {
+		t.Fatal("no error from a build with failing stages")
+	}
+	for _, want := range []string{"2 of the stages failed", "stage a:", "exit code: 3", "stage b:", "exit code: 4"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error does not mention %q:\n%v", want, err)
+		}
+	}
+	got := stages(res)
+	if got["ok"].Error != "" || got["ok"].Digest == "" {
+		t.Errorf("stage ok: error %q, digest %q; want built", got["ok"].Error, got["ok"].Digest)
+	}
+	if e := got["final"].Error; !strings.HasPrefix(e, "not built: stage ") {
+		t.Errorf("stage final: error %q, want not built", e)
+	}
+}

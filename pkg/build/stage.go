@@ -1,0 +1,187 @@
+package build
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/moby/buildkit/client"
+	"github.com/opencontainers/go-digest"
+	"github.com/tonistiigi/fsutil"
+
+	"github.com/cairn-build/cairn/pkg/cache"
+	"github.com/cairn-build/cairn/pkg/planner"
+)
+
+// stageSolve is the solve of one planned stage.
+type stageSolve struct {
+	stage  planner.StagePlan
+	opts   Options
+	mounts map[string]fsutil.FS
+	states map[string]cache.State
+	// owners maps the cache refs of the plan's stages to their stage.
+	owners map[string]string
+}
+
+func (s *stageSolve) run(ctx context.Context, c *client.Client, status chan *client.SolveStatus) StageResult {
+	res := StageResult{Name: s.stage.Name, CacheImports: []CacheImport{}, Tags: []string{}}
+	// A dependency's cache was imported by the dependency's own solve, which
+	// ran first on this daemon. Importing it again here makes BuildKit mix
+	// records of two inline caches for the same steps, and it then misses
+	// the cache of this stage's own steps (seen with v0.33.1).
+	var imports []string
+	for _, ref := range s.stage.CacheImports {
+		imp := CacheImport{Ref: ref, State: s.states[ref]}
+		if owner, ok := s.owners[ref]; ok && owner != s.stage.Name {
+			imp.Via = owner
+		} else if imp.State == cache.Found {
+			imports = append(imports, ref)
+		}
+		res.CacheImports = append(res.CacheImports, imp)
+	}
+	exportCache := s.opts.Push && s.opts.CacheMode != cache.ModeOff && s.stage.CacheExport != ""
+	if exportCache {
+		res.CacheExport = s.stage.CacheExport
+	}
+	names := s.imageNames(exportCache)
+	if s.opts.Push {
+		res.Tags = append(res.Tags, names...)
+	}
+
+	steps := newStepCounter(s.stage)
+	inner := make(chan *client.SolveStatus)
+	forwarded := make(chan struct{})
+	go func() {
+		defer close(forwarded)
+		defer close(status)
+		for st := range inner {
+			steps.observe(st)
+			status <- st
+		}
+	}()
+	start := time.Now()
+	resp, err := c.Solve(ctx, nil, s.solveOpt(imports, exportCache, names), inner)
+	res.Duration = time.Since(start).Round(time.Millisecond)
+	<-forwarded
+	res.Steps, res.Cached = steps.counts()
+	if err != nil {
+		res.Error = err.Error()
+		return res
+	}
+	res.Digest = resp.ExporterResponse["containerimage.digest"]
+	if res.Digest == "" {
+		res.Error = errNoDigest.Error()
+	}
+	return res
+}
+
+// imageNames are the names the stage image is pushed under: in inline mode
+// its cache ref (the image carries the cache), then the target's tags.
+func (s *stageSolve) imageNames(exportCache bool) []string {
+	if !s.opts.Push {
+		return nil
+	}
+	var names []string
+	if exportCache && s.opts.CacheMode == cache.ModeInline {
+		names = append(names, s.stage.CacheExport)
+	}
+	return append(names, s.stage.Tags...)
+}
+
+func (s *stageSolve) solveOpt(imports []string, exportCache bool, names []string) client.SolveOpt {
+	attrs := map[string]string{"filename": filepath.Base(s.opts.Dockerfile)}
+	if !unnamed(s.stage) {
+		attrs["target"] = s.stage.Name // else the last stage: BuildKit's default
+	}
+	for k, v := range s.opts.Args {
+		attrs["build-arg:"+k] = v
+	}
+	if len(s.opts.Platforms) > 0 {
+		attrs["platform"] = strings.Join(s.opts.Platforms, ",")
+	}
+	opt := client.SolveOpt{
+		Frontend:      "dockerfile.v0",
+		FrontendAttrs: attrs,
+		LocalMounts:   s.mounts,
+		CacheImports:  s.opts.Registries.Imports(imports),
+		Session:       s.opts.Session,
+		Exports:       []client.ExportEntry{s.imageExport(names)},
+	}
+	if exportCache {
+		opt.CacheExports = s.opts.Registries.Exports(s.opts.CacheMode, s.stage.CacheExport)
+	}
+	return opt
+}
+
+// imageExport always exports an image, for its digest; it pushes only named ones.
+func (s *stageSolve) imageExport(names []string) client.ExportEntry {
+	attrs := map[string]string{}
+	if len(names) > 0 {
+		attrs["name"] = strings.Join(names, ",")
+		attrs["push"] = "true"
+		for _, n := range names {
+			if s.opts.Registries.IsInsecure(n) {
+				attrs["registry.insecure"] = "true"
+			}
+		}
+	}
+	return client.ExportEntry{Type: client.ExporterImage, Attrs: attrs}
+}
+
+// stepCounter counts the Dockerfile steps of one stage in its solve status,
+// and how many came from the cache. BuildKit names them "[builder 2/4] RUN …",
+// unnamed stages "[stage-1 2/4] …"; steps of other stages are theirs to count.
+// FROM is not a step: on an empty daemon BuildKit reports resolving the base
+// as done, not cached, even when every layer comes from the remote cache.
+type stepCounter struct {
+	mu     sync.Mutex
+	prefix *regexp.Regexp
+	steps  map[digest.Digest]bool // vertex → cached
+}
+
+func newStepCounter(stage planner.StagePlan) *stepCounter {
+	name := stage.Name
+	if unnamed(stage) {
+		name = fmt.Sprintf("stage-%d", stage.Index)
+	}
+	return &stepCounter{
+		prefix: regexp.MustCompile(`^\[` + regexp.QuoteMeta(name) + ` \d+/\d+\] `),
+		steps:  map[digest.Digest]bool{},
+	}
+}
+
+func (c *stepCounter) observe(st *client.SolveStatus) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, v := range st.Vertexes {
+		if v.Completed != nil && v.Error == "" && c.isStep(v.Name) {
+			c.steps[v.Digest] = c.steps[v.Digest] || v.Cached
+		}
+	}
+}
+
+func (c *stepCounter) isStep(vertex string) bool {
+	loc := c.prefix.FindStringIndex(vertex)
+	return loc != nil && !strings.HasPrefix(vertex[loc[1]:], "FROM ")
+}
+
+func (c *stepCounter) counts() (steps, cached int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, isCached := range c.steps {
+		steps++
+		if isCached {
+			cached++
+		}
+	}
+	return steps, cached
+}
+
+// unnamed reports whether the stage has no AS name (the planner names it by index).
+func unnamed(stage planner.StagePlan) bool {
+	return stage.Name == fmt.Sprint(stage.Index)
+}
