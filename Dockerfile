@@ -10,10 +10,13 @@ COPY cmd/ cmd/
 COPY pkg/ pkg/
 RUN go build -mod=vendor -trimpath -o /out/cairn ./cmd/cairn
 
+# test is a gate: built, never published. -short leaves out the tests that
+# need a daemon and a registry; `make test` runs those.
 FROM deps AS test
 COPY cmd/ cmd/
 COPY pkg/ pkg/
-RUN go vet -mod=vendor ./cmd/... ./pkg/... && go test -mod=vendor -short ./pkg/...
+COPY internal/ internal/
+RUN go vet -mod=vendor ./cmd/... ./pkg/... && go test -mod=vendor -short ./cmd/... ./pkg/...
 
 FROM busybox:1.36 AS runtime
 COPY --from=builder /out/cairn /usr/local/bin/cairn

@@ -5,7 +5,7 @@ SHELL := /bin/bash
 BIN       := $(CURDIR)/bin
 TOOLS     := $(BIN)/buildkitd $(BIN)/buildctl $(BIN)/registry
 DEVENV    := go run ./hack/devenv
-GO_DIRS   := ./cmd/... ./pkg/... ./internal/... ./hack/devenv/...
+GO_DIRS   := ./cmd/... ./pkg/... ./internal/... ./hack/devenv/... ./hack/bench/...
 EXAMPLE   ?= examples/node-style
 
 .PHONY: help
@@ -41,8 +41,10 @@ test: tools lint ## lint, then every test, end-to-end ones against a real buildk
 	go test -timeout 30m $(GO_DIRS)
 
 .PHONY: bench
-bench: tools ## benchmarks (planner; builds and publish as they land)
+bench: dev-up build ## benchmarks: the planner, then cairn against the per-stage script on examples (minutes)
 	go test -run '^$$' -bench . -benchmem $(GO_DIRS)
+	go run ./hack/bench -example examples/node-style -edit src/routes.js
+	go run ./hack/bench -example examples/go-service -edit greet.go
 
 .PHONY: dev-up
 dev-up: tools ## start (or reuse) the registry and buildkitd; prints the addresses to use
@@ -61,6 +63,17 @@ demo: dev-up build ## bring the environment up, then plan, build and push an exa
 	@eval "$$($(DEVENV) env)" && cd $(EXAMPLE) && repo="$$CAIRN_REGISTRY/demo/$$(basename $(EXAMPLE))" && set -x && \
 		$(BIN)/cairn plan --repository "$$repo" && \
 		$(BIN)/cairn build --repository "$$repo" --push --progress plain
+
+IMAGE_CONTEXT := .cairn-dev/image-context
+
+.PHONY: image
+image: dev-up build ## cairn builds cairn's own image (Dockerfile, build.yaml) and pushes it to the dev registry
+	@rm -rf $(IMAGE_CONTEXT) && mkdir -p $(IMAGE_CONTEXT)
+	@cp -r go.mod go.sum cmd pkg internal Dockerfile build.yaml $(IMAGE_CONTEXT)/
+	@# The build is offline: the modules go into the context, not into the repository.
+	go mod vendor -o $(IMAGE_CONTEXT)/vendor
+	@eval "$$($(DEVENV) env)" && set -x && \
+		$(BIN)/cairn build -c $(IMAGE_CONTEXT)/build.yaml --repository "$$CAIRN_REGISTRY/cairn" --push
 
 .PHONY: clean
 clean: dev-down ## stop the environment and remove ./bin and .cairn-dev

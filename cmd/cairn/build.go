@@ -28,7 +28,6 @@ func buildCommand() *cli.Command {
 			&cli.BoolFlag{Name: "push", Usage: "push stage caches and final tags (plainly, not yet transactional)"},
 			&cli.StringFlag{Name: "progress", Value: "auto", Usage: "progress display: auto, tty, plain, rawjson or quiet"},
 			&cli.StringFlag{Name: "metadata-file", Usage: "write per-stage digests, cache refs and durations as JSON to `FILE`"},
-			&cli.StringSliceFlag{Name: "insecure-registry", Usage: "registry `HOST[:PORT]` reached over plain HTTP (loopback ones always are)"},
 		)...),
 		Action: runBuild,
 	}
@@ -67,7 +66,7 @@ func runBuild(c *cli.Context) error {
 		Platforms:  cfg.Platforms,
 		CacheMode:  cfg.CacheMode,
 		Push:       c.Bool("push"),
-		Registries: cache.Registries{Insecure: c.StringSlice("insecure-registry")},
+		Registries: cache.Registries{Insecure: cfg.InsecureRegistries},
 		Session:    []session.Attachable{authprovider.NewDockerAuthProvider(authprovider.DockerAuthProviderConfig{AuthConfigProvider: authprovider.LoadAuthConfig(config.LoadDefaultConfigFile(c.App.ErrWriter))})},
 		Status:     status,
 		Notef:      func(f string, a ...any) { fmt.Fprintf(c.App.ErrWriter, "note: "+f+"\n", a...) },

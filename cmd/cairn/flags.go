@@ -25,6 +25,7 @@ func planFlags() []cli.Flag {
 		&cli.StringFlag{Name: "cache-mode", Usage: "inline, max or off"},
 		&cli.StringFlag{Name: "cache-ref", Usage: "cache ref template, e.g. {repository}:cache-{stage}"},
 		&cli.StringSliceFlag{Name: "platform", Usage: "target platform (repeatable), e.g. linux/amd64"},
+		&cli.StringSliceFlag{Name: "insecure-registry", Usage: "registry `HOST[:PORT]` reached over plain HTTP (repeatable; loopback ones always are)"},
 	}
 }
 
@@ -48,6 +49,8 @@ func loadBuild(c *cli.Context) (*config.Build, *planner.Plan, error) {
 		CacheRef:   c.String("cache-ref"),
 		Targets:    c.StringSlice("target"),
 		Tags:       c.StringSlice("tag"),
+
+		InsecureRegistries: c.StringSlice("insecure-registry"),
 	}, os.LookupEnv)
 	if err != nil {
 		return nil, nil, err

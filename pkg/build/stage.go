@@ -28,21 +28,9 @@ type stageSolve struct {
 }
 
 func (s *stageSolve) run(ctx context.Context, c *client.Client, status chan *client.SolveStatus) StageResult {
-	res := StageResult{Name: s.stage.Name, CacheImports: []CacheImport{}, Tags: []string{}}
-	// A dependency's cache was imported by the dependency's own solve, which
-	// ran first on this daemon. Importing it again here makes BuildKit mix
-	// records of two inline caches for the same steps, and it then misses
-	// the cache of this stage's own steps (seen with v0.33.1).
-	var imports []string
-	for _, ref := range s.stage.CacheImports {
-		imp := CacheImport{Ref: ref, State: s.states[ref]}
-		if owner, ok := s.owners[ref]; ok && owner != s.stage.Name {
-			imp.Via = owner
-		} else if imp.State == cache.Found {
-			imports = append(imports, ref)
-		}
-		res.CacheImports = append(res.CacheImports, imp)
-	}
+	res := StageResult{Name: s.stage.Name, Tags: []string{}}
+	imports, wanted := s.cacheImports()
+	res.CacheImports = wanted
 	exportCache := s.opts.Push && s.opts.CacheMode != cache.ModeOff && s.stage.CacheExport != ""
 	if exportCache {
 		res.CacheExport = s.stage.CacheExport
@@ -53,20 +41,30 @@ func (s *stageSolve) run(ctx context.Context, c *client.Client, status chan *cli
 	}
 
 	steps := newStepCounter(s.stage)
-	inner := make(chan *client.SolveStatus)
-	forwarded := make(chan struct{})
-	go func() {
-		defer close(forwarded)
-		defer close(status)
-		for st := range inner {
-			steps.observe(st)
-			status <- st
-		}
-	}()
+	var forwarding sync.WaitGroup
+	defer close(status)
+	solve := func(imports []string) (*client.SolveResponse, error) {
+		inner := make(chan *client.SolveStatus)
+		forwarding.Add(1)
+		go func() {
+			defer forwarding.Done()
+			forward(inner, status, steps)
+		}()
+		resp, err := c.Solve(ctx, nil, s.solveOpt(imports, exportCache, names), inner)
+		forwarding.Wait() // Solve has closed inner; let the counts settle
+		return resp, err
+	}
 	start := time.Now()
-	resp, err := c.Solve(ctx, nil, s.solveOpt(imports, exportCache, names), inner)
+	resp, err := solve(imports)
+	if err != nil && len(imports) > 0 && brokenCache(err) && ctx.Err() == nil {
+		// BuildKit fetches cache blobs lazily and fails the whole solve when a
+		// cache points at blobs that are gone (moby/buildkit#2836, #2568).
+		res.Note = fmt.Sprintf("cache %s is broken (%s): rebuilt without it", strings.Join(imports, ", "), lastLine(err))
+		notef(s.opts, "stage %s: %s", s.stage.Name, res.Note)
+		steps.reset()
+		resp, err = solve(nil)
+	}
 	res.Duration = time.Since(start).Round(time.Millisecond)
-	<-forwarded
 	res.Steps, res.Cached = steps.counts()
 	if err != nil {
 		res.Error = err.Error()
@@ -77,6 +75,51 @@ func (s *stageSolve) run(ctx context.Context, c *client.Client, status chan *cli
 		res.Error = errNoDigest.Error()
 	}
 	return res
+}
+
+// cacheImports lists every cache ref the plan gives the stage, and returns
+// those this solve imports: its own and its fallbacks, where found. A
+// dependency's cache was imported by the dependency's own solve, which ran
+// first on this daemon. Importing it again here makes BuildKit mix records of
+// two inline caches for the same steps, and it then misses the cache of this
+// stage's own steps (seen with v0.33.1).
+func (s *stageSolve) cacheImports() (imports []string, wanted []CacheImport) {
+	wanted = []CacheImport{}
+	for _, ref := range s.stage.CacheImports {
+		imp := CacheImport{Ref: ref, State: s.states[ref]}
+		if owner, ok := s.owners[ref]; ok && owner != s.stage.Name {
+			imp.Via = owner
+		} else if imp.State == cache.Found {
+			imports = append(imports, ref)
+		}
+		wanted = append(wanted, imp)
+	}
+	return imports, wanted
+}
+
+// forward passes one solve's status on to the display, counting its steps.
+func forward(from <-chan *client.SolveStatus, to chan<- *client.SolveStatus, steps *stepCounter) {
+	for st := range from {
+		steps.observe(st)
+		to <- st
+	}
+}
+
+// brokenCache reports whether a solve failed on cache content that is gone
+// from the registry: a blob or manifest the imported cache refers to.
+func brokenCache(err error) bool {
+	msg := err.Error()
+	return strings.Contains(msg, "not found") &&
+		(strings.Contains(msg, "content descriptor") || strings.Contains(msg, "failed to fetch") || strings.Contains(msg, "blob"))
+}
+
+// lastLine is the innermost cause of a wrapped error, for one-line notes.
+func lastLine(err error) string {
+	msg := err.Error()
+	if i := strings.LastIndex(msg, ": could not fetch"); i >= 0 {
+		return strings.TrimPrefix(msg[i+2:], "could not fetch ")
+	}
+	return msg
 }
 
 // imageNames are the names the stage image is pushed under: in inline mode
@@ -167,6 +210,13 @@ func (c *stepCounter) observe(st *client.SolveStatus) {
 func (c *stepCounter) isStep(vertex string) bool {
 	loc := c.prefix.FindStringIndex(vertex)
 	return loc != nil && !strings.HasPrefix(vertex[loc[1]:], "FROM ")
+}
+
+// reset forgets the steps of a failed attempt before its retry.
+func (c *stepCounter) reset() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	clear(c.steps)
 }
 
 func (c *stepCounter) counts() (steps, cached int) {

@@ -37,6 +37,8 @@ type File struct {
 	Platforms  []string          `yaml:"platforms"`
 	Cache      Cache             `yaml:"cache"`
 	Targets    Targets           `yaml:"targets"`
+	// InsecureRegistries are reached over plain HTTP (loopback ones always are).
+	InsecureRegistries []string `yaml:"insecureRegistries"`
 
 	path  string
 	lines map[string]int // field path → line, for errors found after parsing

@@ -15,6 +15,7 @@ dockerfile: build/Dockerfile
 context: src
 args: { GO_VERSION: 1.26, DEBUG: "false" }
 platforms: [linux/amd64]
+insecureRegistries: ["registry.internal:5000"]
 cache:
   mode: max
   ref: "cache.example.com/app:{stage}"
@@ -47,6 +48,7 @@ func TestParseAndResolve(t *testing.T) {
 		{"context", b.Context, "ci/src"},
 		{"args", b.Args, map[string]string{"GO_VERSION": "1.26", "DEBUG": "true"}},
 		{"cache mode", b.CacheMode, CacheMax},
+		{"insecure registries", b.InsecureRegistries, []string{"registry.internal:5000"}},
 		{"cache ref", b.CacheRef("deps"), "cache.example.com/app:deps"},
 		{"fallbacks", b.CacheFallbacks("deps"), []string{"registry.example.com/team/app:cache-deps-main"}},
 		{"targets", b.Targets, []planner.Target{
@@ -138,7 +140,7 @@ func TestErrors(t *testing.T) {
 		{"bad version", "version: 2\n", nil, "build.yaml:1: version: unsupported version 2: want 1"},
 		{"version not a number", "version: one\n", nil, `build.yaml:1: version: want an integer, got "one"`},
 		{"unknown top-level key", "version: 1\nrepo: a/b\n", nil, `build.yaml:2: repo: unknown field (did you mean "repository"?)`},
-		{"unknown key, nothing near", "version: 1\nxyzzy: 1\n", nil, "build.yaml:2: xyzzy: unknown field (known: args, cache, context, dockerfile, platforms, repository, targets, version)"},
+		{"unknown key, nothing near", "version: 1\nxyzzy: 1\n", nil, "build.yaml:2: xyzzy: unknown field (known: args, cache, context, dockerfile, insecureRegistries, platforms, repository, targets, version)"},
 		{"unknown target key", "version: 1\ntargets:\n  app:\n    tagz: [x]\n", nil, `build.yaml:4: targets.app.tagz: unknown field (did you mean "tags"?)`},
 		{"tags not a list", "version: 1\ntargets:\n  app:\n    tags: latest\n", nil, `build.yaml:4: targets.app.tags: want a list, got "latest"`},
 		{"push not a bool", "version: 1\ntargets:\n  app:\n    push: maybe\n", nil, `build.yaml:4: targets.app.push: want true or false, got "maybe"`},
@@ -154,6 +156,7 @@ func TestErrors(t *testing.T) {
 		{"bare tag without repository", "version: 1\ntargets:\n  app:\n    tags: [latest]\n", nil, `build.yaml:4: targets.app.tags: tag "latest" needs a repository (set repository: or --repository)`},
 		{"invalid tag", "version: 1\nrepository: a/b\ntargets:\n  app:\n    tags: [\"{env.V}\"]\n", map[string]string{"V": "-bad"}, `build.yaml:5: targets.app.tags: "-bad" is not a valid tag`},
 		{"invalid repository", "version: 1\nrepository: Team/App\n", nil, "build.yaml:2: repository: repository can only contain the characters `abcdefghijklmnopqrstuvwxyz0123456789_-./`: Team/App"},
+		{"insecure registry with a scheme", "version: 1\ninsecureRegistries: [\"http://reg:5000\"]\n", nil, `build.yaml:2: insecureRegistries[0]: "http://reg:5000" is not a registry host[:port] (no scheme, no path)`},
 		{"invalid platform", "version: 1\nplatforms: [\"linux/amd64/v2/x\"]\n", nil, "build.yaml:2: platforms[0]: \"linux/amd64/v2/x\": cannot parse platform specifier: invalid argument"},
 	}
 	for _, tt := range tests {

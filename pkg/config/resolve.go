@@ -5,6 +5,7 @@ import (
 	"maps"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/google/go-containerregistry/pkg/name"
@@ -28,6 +29,8 @@ type Overrides struct {
 	CacheRef   string
 	Targets    []string // build these targets; tags of targets the file names are kept
 	Tags       []string // replace the tags of every selected target
+	// InsecureRegistries are added to the file's.
+	InsecureRegistries []string
 }
 
 // Build is a build description with overrides applied and every template
@@ -40,6 +43,8 @@ type Build struct {
 	Platforms  []string
 	CacheMode  string
 	Targets    []planner.Target
+	// InsecureRegistries are reached over plain HTTP.
+	InsecureRegistries []string
 	// Notes say what was left out and why (e.g. no repository, so no cache refs).
 	Notes []string
 
@@ -71,6 +76,12 @@ func (f *File) Resolve(o Overrides, env func(string) (string, bool)) (*Build, er
 	maps.Copy(b.Args, o.Args)
 	if len(o.Platforms) > 0 {
 		b.Platforms = o.Platforms
+	}
+	b.InsecureRegistries = append(slices.Clone(f.InsecureRegistries), o.InsecureRegistries...)
+	for _, host := range o.InsecureRegistries {
+		if err := validateHost(host); err != nil {
+			return nil, fmt.Errorf("--insecure-registry: %w", err)
+		}
 	}
 	if o.Repository != "" {
 		if _, err := name.NewRepository(o.Repository); err != nil {

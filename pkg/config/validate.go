@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/containerd/platforms"
 	"github.com/google/go-containerregistry/pkg/name"
@@ -29,6 +30,11 @@ func (f *File) validate() error {
 	for i, p := range f.Platforms {
 		if _, err := platforms.Parse(p); err != nil {
 			return f.errorAt(fmt.Sprintf("platforms[%d]", i), "%v", err)
+		}
+	}
+	for i, host := range f.InsecureRegistries {
+		if err := validateHost(host); err != nil {
+			return f.errorAt(fmt.Sprintf("insecureRegistries[%d]", i), "%v", err)
 		}
 	}
 	for k := range f.Args {
@@ -78,4 +84,12 @@ func cacheTemplate(s string) (template, error) {
 		return t, fmt.Errorf("%q must contain {stage}: every stage needs its own cache ref", s)
 	}
 	return t, nil
+}
+
+// validateHost accepts a registry as host[:port], as references name it.
+func validateHost(host string) error {
+	if _, err := name.NewRegistry(host); err != nil || host == "" || strings.ContainsAny(host, "/ ") {
+		return fmt.Errorf("%q is not a registry host[:port] (no scheme, no path)", host)
+	}
+	return nil
 }
