@@ -1,7 +1,9 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 
@@ -14,18 +16,22 @@ import (
 
 	"github.com/cairn-build/cairn/pkg/build"
 	"github.com/cairn-build/cairn/pkg/cache"
+	"github.com/cairn-build/cairn/pkg/planner"
+	"github.com/cairn-build/cairn/pkg/push"
 )
 
 func buildCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "build",
 		Usage: "build every stage the targets need through BuildKit, with per-stage remote caches",
-		Description: "Solves every planned stage concurrently on one BuildKit daemon, importing the caches\n" +
-			"the plan lists (a missing one is a note). Without --push nothing is written to any\n" +
-			"registry. With --push, stage images, caches and tags are pushed plainly as each stage\n" +
-			"finishes: the all-or-nothing publish is not there yet (issue #5).",
+		Description: "Solves every planned stage on one BuildKit daemon, each as soon as the stages it\n" +
+			"depends on are done, importing the caches the plan lists (a missing one is a note).\n" +
+			"Without --push nothing is written to any registry. With --push, images and caches are\n" +
+			"uploaded by digest while building, and tags move only when every stage succeeded:\n" +
+			"cache tags first, final tags last; if a tag cannot be moved, the moved ones are put back.",
 		Flags: append(planFlags(), append(daemonFlags(),
-			&cli.BoolFlag{Name: "push", Usage: "push stage caches and final tags (plainly, not yet transactional)"},
+			&cli.BoolFlag{Name: "push", Usage: "publish: stage by digest while building, then move cache and final tags, all or nothing"},
+			&cli.BoolFlag{Name: "dry-run", Usage: "print the tags --push would move, from their current digest, without building"},
 			&cli.StringFlag{Name: "progress", Value: "auto", Usage: "progress display: auto, tty, plain, rawjson or quiet"},
 			&cli.StringFlag{Name: "metadata-file", Usage: "write per-stage digests, cache refs and durations as JSON to `FILE`"},
 		)...),
@@ -37,6 +43,10 @@ func runBuild(c *cli.Context) error {
 	cfg, plan, err := loadBuild(c)
 	if err != nil {
 		return err
+	}
+	registries := cache.Registries{Insecure: cfg.InsecureRegistries}
+	if c.Bool("dry-run") {
+		return dryRun(c, plan, registries)
 	}
 	mode := progressui.DisplayMode(c.String("progress"))
 	display, err := progressui.NewDisplay(c.App.ErrWriter, mode)
@@ -53,38 +63,78 @@ func runBuild(c *cli.Context) error {
 	displayed := make(chan struct{})
 	go func() {
 		defer close(displayed)
-		// The display only reads; a display error must not hide the build's.
-		_, _ = display.UpdateFrom(c.Context, status)
+		// The display shows the build to its end, cancellation included; a
+		// display error must not hide the build's, and whatever it leaves
+		// unread is drained so the solves never block on it.
+		_, _ = display.UpdateFrom(context.WithoutCancel(c.Context), status)
+		for range status {
+		}
 	}()
-	if c.Bool("push") {
-		fmt.Fprintln(c.App.ErrWriter, "note: --push pushes each stage as it finishes; all-or-nothing publishing is not implemented yet")
-	}
-	res, buildErr := build.Run(c.Context, bk, plan, build.Options{
+	res, err := build.Run(c.Context, bk, plan, build.Options{
 		Context:    cfg.Context,
 		Dockerfile: cfg.Dockerfile,
 		Args:       cfg.Args,
 		Platforms:  cfg.Platforms,
 		CacheMode:  cfg.CacheMode,
 		Push:       c.Bool("push"),
-		Registries: cache.Registries{Insecure: cfg.InsecureRegistries},
+		Registries: registries,
 		Session:    []session.Attachable{authprovider.NewDockerAuthProvider(authprovider.DockerAuthProviderConfig{AuthConfigProvider: authprovider.LoadAuthConfig(config.LoadDefaultConfigFile(c.App.ErrWriter))})},
 		Status:     status,
 		Notef:      func(f string, a ...any) { fmt.Fprintf(c.App.ErrWriter, "note: "+f+"\n", a...) },
 	})
 	<-displayed
+	report := &buildReport{Result: res}
+	switch {
+	case err != nil && res != nil && c.Bool("push"):
+		err = fmt.Errorf("%w\nnothing published: no tag was created or moved", err)
+	case err == nil && c.Bool("push"):
+		report.Tags, err = push.Commit(c.Context, res.Moves(), push.WithInsecure(registries.IsInsecure))
+	}
 	if res != nil {
-		writeSummary(c.App.Writer, res)
+		writeSummary(c.App.Writer, report)
 		if path := c.String("metadata-file"); path != "" {
-			if err := writeMetadata(path, res); err != nil {
-				return err
+			if werr := writeMetadata(path, report); werr != nil {
+				return errors.Join(err, werr)
 			}
 		}
 	}
-	return buildErr
+	return err
 }
 
-func writeMetadata(path string, res *build.Result) error {
-	data, err := json.MarshalIndent(res, "", "  ")
+// buildReport is what a build did: the metadata file's content.
+type buildReport struct {
+	*build.Result
+	Tags []push.TagResult `json:"tags,omitempty"`
+}
+
+// dryRun prints every tag --push would move and where it points now.
+func dryRun(c *cli.Context, plan *planner.Plan, registries cache.Registries) error {
+	var tags []string
+	for _, s := range plan.Stages {
+		if s.Standalone && s.CacheExport != "" {
+			tags = append(tags, s.CacheExport)
+		}
+	}
+	for _, s := range plan.Stages {
+		tags = append(tags, s.Tags...)
+	}
+	current, err := push.Current(c.Context, tags, push.WithInsecure(registries.IsInsecure))
+	if err != nil {
+		return err
+	}
+	w := c.App.Writer
+	for _, tag := range tags {
+		from := current[tag]
+		if from == "" {
+			from = "(new tag)"
+		}
+		fmt.Fprintf(w, "%s: %s -> (this build)\n", tag, from)
+	}
+	return nil
+}
+
+func writeMetadata(path string, report *buildReport) error {
+	data, err := json.MarshalIndent(report, "", "  ")
 	if err != nil {
 		return err
 	}

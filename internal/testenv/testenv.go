@@ -27,6 +27,7 @@ var shared struct {
 	once    sync.Once
 	env     *devenv.Env
 	err     error
+	binDir  string
 	release func() // drops this binary's shared hold on the environment
 }
 
@@ -75,6 +76,7 @@ func start() (*devenv.Env, error) {
 	if err != nil {
 		return nil, err
 	}
+	shared.binDir = binDir // tests may chdir later
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
@@ -98,10 +100,10 @@ func teardown() error {
 		return nil
 	}
 	shared.release()
-	dir, _, err := Paths()
-	if err != nil {
-		return err
+	if shared.env == nil {
+		return nil // it never started
 	}
+	dir := shared.env.Dir
 	users, err := os.OpenFile(filepath.Join(dir, "users.lock"), os.O_RDWR, 0o644)
 	if err != nil {
 		return err
@@ -140,17 +142,13 @@ func repoRoot() (string, error) {
 func NewDaemon(t testing.TB) *devenv.Daemon {
 	t.Helper()
 	env := Get(t)
-	_, binDir, err := Paths()
-	if err != nil {
-		t.Fatal(err)
-	}
 	root, err := os.MkdirTemp(env.Dir, "fresh-buildkit-")
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	d, err := devenv.StartDaemon(ctx, devenv.DaemonOptions{Root: filepath.Join(root, "root"), BinDir: binDir, Registry: env.Registry})
+	d, err := devenv.StartDaemon(ctx, devenv.DaemonOptions{Root: filepath.Join(root, "root"), BinDir: shared.binDir, Registry: env.Registry})
 	if err != nil {
 		t.Fatalf("fresh buildkitd: %v", err)
 	}

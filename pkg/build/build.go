@@ -21,6 +21,7 @@ import (
 
 	"github.com/cairn-build/cairn/pkg/cache"
 	"github.com/cairn-build/cairn/pkg/planner"
+	"github.com/cairn-build/cairn/pkg/push"
 )
 
 // Options configure Run.
@@ -30,8 +31,9 @@ type Options struct {
 	Args       map[string]string
 	Platforms  []string
 	CacheMode  string // cache.ModeInline, ModeMax or ModeOff
-	// Push writes stage images, caches and tags to the registry. Without it
-	// nothing is written anywhere.
+	// Push stages stage images and caches in the registry, by digest: no tag
+	// moves (see Result.Moves and push.Commit). Without it nothing is written
+	// anywhere.
 	Push       bool
 	Registries cache.Registries
 	// Session attachables, e.g. the registry auth provider.
@@ -55,10 +57,14 @@ type StageResult struct {
 	Duration     time.Duration `json:"duration"`
 	Digest       string        `json:"digest,omitempty"`
 	CacheImports []CacheImport `json:"cacheImports"`
-	CacheExport  string        `json:"cacheExport,omitempty"`
-	Tags         []string      `json:"tags"` // pushed under these names
-	Error        string        `json:"error,omitempty"`
-	Note         string        `json:"note,omitempty"`
+	// CacheExport is the stage's cache ref and CacheDigest the cache manifest
+	// staged for it; the commit moves the ref there.
+	CacheExport string `json:"cacheExport,omitempty"`
+	CacheDigest string `json:"cacheDigest,omitempty"`
+	// Tags are the final tags the commit moves to Digest.
+	Tags  []string `json:"tags"`
+	Error string   `json:"error,omitempty"`
+	Note  string   `json:"note,omitempty"`
 }
 
 // CacheImport is a cache ref a stage asked for, and whether it was there.
@@ -229,6 +235,21 @@ func (f *fanIn) close() {
 	if f.out != nil {
 		close(f.out)
 	}
+}
+
+// Moves are the tags a commit moves for this build: every stage's cache ref
+// and every target's tags, each to the manifest its stage staged.
+func (r *Result) Moves() []push.Move {
+	var moves []push.Move
+	for _, s := range r.Stages {
+		if s.CacheExport != "" && s.CacheDigest != "" {
+			moves = append(moves, push.Move{Tag: s.CacheExport, Digest: s.CacheDigest, Kind: push.KindCache})
+		}
+		for _, tag := range s.Tags {
+			moves = append(moves, push.Move{Tag: tag, Digest: s.Digest, Kind: push.KindFinal})
+		}
+	}
+	return moves
 }
 
 // errNoDigest means the image exporter reported no digest.

@@ -15,6 +15,7 @@ import (
 	"github.com/cairn-build/cairn/pkg/cache"
 	"github.com/cairn-build/cairn/pkg/config"
 	"github.com/cairn-build/cairn/pkg/planner"
+	"github.com/cairn-build/cairn/pkg/push"
 )
 
 func TestMain(m *testing.M) { testenv.Main(m) }
@@ -45,7 +46,7 @@ func project(t *testing.T, example string) string {
 }
 
 // buildOn builds dir's build.yaml with its repository under the test
-// registry, pushing, on the daemon at addr.
+// registry on the daemon at addr, and publishes it as `cairn build --push` does.
 func buildOn(t *testing.T, addr, dir, repo string) *build.Result {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
@@ -78,6 +79,9 @@ func buildOn(t *testing.T, addr, dir, repo string) *build.Result {
 	if err != nil {
 		t.Fatalf("build: %v", err)
 	}
+	if _, err := push.Commit(ctx, res.Moves()); err != nil {
+		t.Fatalf("commit: %v", err)
+	}
 	return res
 }
 
@@ -89,14 +93,10 @@ func stages(res *build.Result) map[string]build.StageResult {
 	return m
 }
 
-func repoFor(t *testing.T) string {
-	return testenv.Get(t).Registry + "/e2e/" + strings.ToLower(t.Name())
-}
-
 // TestFreshRunnerTakesEverythingFromCache: after one build exported its
 // caches, a daemon with empty state rebuilds nothing and yields the same image.
 func TestFreshRunnerTakesEverythingFromCache(t *testing.T) {
-	dir, repo := project(t, "node-style"), repoFor(t)
+	dir, repo := project(t, "node-style"), testenv.Repo(t)
 	first := stages(buildOn(t, testenv.NewDaemon(t).Addr, dir, repo))
 	second := stages(buildOn(t, testenv.NewDaemon(t).Addr, dir, repo))
 
@@ -121,7 +121,7 @@ func TestFreshRunnerTakesEverythingFromCache(t *testing.T) {
 // TestEditRebuildsOnlyDownstream: an edit under src/ (read by builder) on a
 // fresh daemon takes deps from the cache and rebuilds builder and runtime.
 func TestEditRebuildsOnlyDownstream(t *testing.T) {
-	dir, repo := project(t, "node-style"), repoFor(t)
+	dir, repo := project(t, "node-style"), testenv.Repo(t)
 	first := stages(buildOn(t, testenv.NewDaemon(t).Addr, dir, repo))
 	if err := os.WriteFile(filepath.Join(dir, "src", "routes.js"), []byte("module.exports = { '/': () => 'changed' };\n"), 0o644); err != nil {
 		t.Fatal(err)
@@ -145,7 +145,7 @@ func TestEditRebuildsOnlyDownstream(t *testing.T) {
 // TestNothingWrittenWithoutPush: a build without push leaves the registry alone.
 func TestNothingWrittenWithoutPush(t *testing.T) {
 	env := testenv.Get(t)
-	dir, repo := project(t, "node-style"), repoFor(t)
+	dir, repo := project(t, "node-style"), testenv.Repo(t)
 	ctx := context.Background()
 	file, err := config.Load(filepath.Join(dir, config.DefaultFile))
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -35,10 +36,10 @@ func (s *stageSolve) run(ctx context.Context, c *client.Client, status chan *cli
 	if exportCache {
 		res.CacheExport = s.stage.CacheExport
 	}
-	names := s.imageNames(exportCache)
 	if s.opts.Push {
-		res.Tags = append(res.Tags, names...)
+		res.Tags = append(res.Tags, s.stage.Tags...)
 	}
+	names := s.imageNames(exportCache)
 
 	steps := newStepCounter(s.stage)
 	var forwarding sync.WaitGroup
@@ -73,6 +74,9 @@ func (s *stageSolve) run(ctx context.Context, c *client.Client, status chan *cli
 	res.Digest = resp.ExporterResponse["containerimage.digest"]
 	if res.Digest == "" {
 		res.Error = errNoDigest.Error()
+	}
+	if exportCache && s.opts.CacheMode == cache.ModeInline {
+		res.CacheDigest = res.Digest // the stage image carries its cache
 	}
 	return res
 }
@@ -122,8 +126,8 @@ func lastLine(err error) string {
 	return msg
 }
 
-// imageNames are the names the stage image is pushed under: in inline mode
-// its cache ref (the image carries the cache), then the target's tags.
+// imageNames are the refs the stage image is staged for: in inline mode its
+// cache ref (the image carries the cache), then the target's tags.
 func (s *stageSolve) imageNames(exportCache bool) []string {
 	if !s.opts.Push {
 		return nil
@@ -160,12 +164,15 @@ func (s *stageSolve) solveOpt(imports []string, exportCache bool, names []string
 	return opt
 }
 
-// imageExport always exports an image, for its digest; it pushes only named ones.
+// imageExport always exports an image, for its digest. With names, it
+// uploads the image by digest to their repositories: blobs and manifest are
+// in the registry, and no tag is created or moved until push.Commit.
 func (s *stageSolve) imageExport(names []string) client.ExportEntry {
 	attrs := map[string]string{}
 	if len(names) > 0 {
-		attrs["name"] = strings.Join(names, ",")
+		attrs["name"] = strings.Join(repositories(names), ",")
 		attrs["push"] = "true"
+		attrs["push-by-digest"] = "true"
 		for _, n := range names {
 			if s.opts.Registries.IsInsecure(n) {
 				attrs["registry.insecure"] = "true"
@@ -173,6 +180,22 @@ func (s *stageSolve) imageExport(names []string) client.ExportEntry {
 		}
 	}
 	return client.ExportEntry{Type: client.ExporterImage, Attrs: attrs}
+}
+
+// repositories strips the tags of refs (BuildKit pushes by digest only to
+// bare names) and drops duplicates, keeping the user's spelling.
+func repositories(refs []string) []string {
+	var repos []string
+	for _, ref := range refs {
+		repo := ref
+		if i := strings.LastIndexByte(ref, ':'); i > strings.LastIndexByte(ref, '/') {
+			repo = ref[:i]
+		}
+		if !slices.Contains(repos, repo) {
+			repos = append(repos, repo)
+		}
+	}
+	return repos
 }
 
 // stepCounter counts the Dockerfile steps of one stage in its solve status,

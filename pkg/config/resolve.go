@@ -191,6 +191,9 @@ func (b *Build) resolveTargets(f *File, o Overrides) error {
 		if len(o.Tags) > 0 {
 			templates, field = o.Tags, "--tag"
 		}
+		if !t.Pushed() {
+			templates = nil // a gate is never published, so no tag of it moves
+		}
 		tags, err := b.resolveTags(t.Name, templates)
 		if err != nil {
 			if field == "--tag" {

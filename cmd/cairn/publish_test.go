@@ -1,0 +1,195 @@
+package main
+
+import (
+	"encoding/json"
+	"maps"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/cairn-build/cairn/internal/faultproxy"
+	"github.com/cairn-build/cairn/internal/testenv"
+)
+
+func TestMain(m *testing.M) { testenv.Main(m) }
+
+// app has a shared base, a target "app" that fails when FAIL=1, and a
+// target "other". STAMP changes every stage, so a wrong publish shows.
+const app = `FROM busybox:1.36 AS base
+ARG STAMP=1
+RUN echo "base $STAMP" > /base
+
+FROM base AS app
+ARG FAIL=0
+ARG SLEEP=0
+RUN sleep $SLEEP && test "$FAIL" = 0 && echo app > /app
+
+FROM busybox:1.36 AS other
+ARG STAMP=1
+RUN echo "other $STAMP" > /other
+`
+
+const appConfig = `version: 1
+targets:
+  app:
+    tags: [v1, latest]
+  other:
+    tags: [other]
+`
+
+// publishEnv is a project, a fresh daemon, and a repository reached
+// through a fault-injecting proxy.
+type publishEnv struct {
+	dir, addr, repo, proxied string
+	proxy                    *faultproxy.Proxy
+}
+
+func newPublishEnv(t *testing.T) *publishEnv {
+	env := testenv.Get(t)
+	p := &publishEnv{
+		dir:   writeFiles(t, map[string]string{"Dockerfile": app, "build.yaml": appConfig}),
+		addr:  testenv.NewDaemon(t).Addr,
+		repo:  testenv.Repo(t),
+		proxy: faultproxy.Start(env.Registry),
+	}
+	t.Cleanup(p.proxy.Close)
+	p.proxied = p.proxy.Addr + strings.TrimPrefix(p.repo, env.Registry)
+	return p
+}
+
+// build runs `cairn build --push` against the proxied repository.
+func (p *publishEnv) build(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	return cairn(t, p.dir, append([]string{"build", "--addr", p.addr, "--repository", p.proxied, "--push", "--progress", "quiet"}, args...)...)
+}
+
+// published makes a first, successful release to compare later runs with.
+func (p *publishEnv) published(t *testing.T) map[string]string {
+	t.Helper()
+	if code, _, stderr := p.build(t); code != 0 {
+		t.Fatalf("first build: exit %d: %s", code, stderr)
+	}
+	tags := testenv.Tags(t, p.repo)
+	for _, want := range []string{"v1", "latest", "other", "cache-base", "cache-app", "cache-other"} {
+		if tags[want] == "" {
+			t.Fatalf("first build did not publish %s: %v", want, tags)
+		}
+	}
+	return tags
+}
+
+func assertUnchanged(t *testing.T, p *publishEnv, before map[string]string) {
+	t.Helper()
+	if after := testenv.Tags(t, p.repo); !maps.Equal(after, before) {
+		t.Errorf("tags changed:\n before %v\n after  %v", before, after)
+	}
+}
+
+func TestFailedStagePublishesNothing(t *testing.T) {
+	p := newPublishEnv(t)
+	before := p.published(t)
+	code, _, stderr := p.build(t, "--build-arg", "FAIL=1", "--build-arg", "STAMP=2")
+	if code != 1 || !strings.Contains(stderr, "stage app:") || !strings.Contains(stderr, "nothing published: no tag was created or moved") {
+		t.Errorf("exit %d, stderr:\n%s", code, stderr)
+	}
+	assertUnchanged(t, p, before)
+}
+
+func TestFailedTagPutRollsBack(t *testing.T) {
+	p := newPublishEnv(t)
+	before := p.published(t)
+	p.proxy.Fail(http.MethodPut, `/manifests/latest$`, http.StatusInternalServerError, -1)
+	metadata := filepath.Join(t.TempDir(), "metadata.json")
+	code, _, stderr := p.build(t, "--build-arg", "STAMP=2", "--metadata-file", metadata)
+	if code != 1 || !strings.Contains(stderr, p.proxied+":latest: failed") {
+		t.Errorf("exit %d, want 1 and the failed tag named; stderr:\n%s", code, stderr)
+	}
+	assertUnchanged(t, p, before)
+	var report struct {
+		Tags []struct{ Tag, State string }
+	}
+	data, err := os.ReadFile(metadata)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(data, &report); err != nil {
+		t.Fatal(err)
+	}
+	states := map[string]string{}
+	for _, tag := range report.Tags {
+		states[strings.TrimPrefix(tag.Tag, p.proxied+":")] = tag.State
+	}
+	// Every cache moved (STAMP changed them all), then went back.
+	if states["latest"] != "failed" || states["cache-other"] != "rolled back" || states["cache-base"] != "rolled back" {
+		t.Errorf("metadata tag states %v", states)
+	}
+}
+
+func TestSecondRunUploadsNoLayers(t *testing.T) {
+	p := newPublishEnv(t)
+	before := p.published(t)
+	first := p.proxy.UploadedBytes()
+	p.addr = testenv.NewDaemon(t).Addr // a fresh runner, as in CI
+	if code, _, stderr := p.build(t); code != 0 {
+		t.Fatalf("second build: exit %d: %s", code, stderr)
+	}
+	if first == 0 {
+		t.Fatal("the first build uploaded nothing through the proxy: the test measures nothing")
+	}
+	if again := p.proxy.UploadedBytes() - first; again != 0 {
+		t.Errorf("the second run uploaded %d bytes, want 0 (first run: %d)", again, first)
+	}
+	assertUnchanged(t, p, before)
+}
+
+func TestKilledDaemonPublishesNothing(t *testing.T) {
+	p := newPublishEnv(t)
+	before := p.published(t)
+	daemon := testenv.NewDaemon(t)
+	p.addr = daemon.Addr
+	go func() {
+		time.Sleep(3 * time.Second)
+		daemon.Stop()
+	}()
+	code, _, stderr := p.build(t, "--build-arg", "SLEEP=60", "--build-arg", "STAMP=3")
+	if code != 1 || !strings.Contains(stderr, "nothing published") {
+		t.Errorf("exit %d, stderr:\n%s", code, stderr)
+	}
+	assertUnchanged(t, p, before)
+}
+
+func TestInterruptPublishesNothing(t *testing.T) {
+	p := newPublishEnv(t)
+	before := p.published(t)
+	go func() {
+		time.Sleep(3 * time.Second)
+		// run() catches SIGINT while it runs, as the CLI does for Ctrl-C.
+		_ = syscall.Kill(os.Getpid(), syscall.SIGINT)
+	}()
+	code, _, stderr := p.build(t, "--build-arg", "SLEEP=60", "--build-arg", "STAMP=4")
+	if code != exitCanceled || !strings.Contains(stderr, "cairn: canceled") {
+		t.Errorf("exit %d, want %d; stderr:\n%s", code, exitCanceled, stderr)
+	}
+	assertUnchanged(t, p, before)
+}
+
+func TestDryRunShowsMovesWithoutBuilding(t *testing.T) {
+	p := newPublishEnv(t)
+	before := p.published(t)
+	code, stdout, stderr := cairn(t, p.dir, "build", "--repository", p.repo, "--dry-run", "--addr", "unix:///nonexistent.sock")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	for _, want := range []string{
+		p.repo + ":cache-base: " + before["cache-base"] + " -> (this build)",
+		p.repo + ":latest: " + before["latest"] + " -> (this build)",
+	} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("dry run output lacks %q:\n%s", want, stdout)
+		}
+	}
+}
