@@ -47,7 +47,7 @@ func project(t *testing.T, example string) string {
 
 // buildOn builds dir's build.yaml with its repository under the test
 // registry on the daemon at addr, and publishes it as `cairn build --push` does.
-func buildOn(t *testing.T, addr, dir, repo string) *build.Result {
+func buildOn(t *testing.T, addr, dir, repo string, mode ...string) *build.Result {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
@@ -55,7 +55,11 @@ func buildOn(t *testing.T, addr, dir, repo string) *build.Result {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := file.Resolve(config.Overrides{Repository: repo}, os.LookupEnv)
+	o := config.Overrides{Repository: repo}
+	if len(mode) > 0 {
+		o.CacheMode = mode[0]
+	}
+	cfg, err := file.Resolve(o, os.LookupEnv)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,27 +98,31 @@ func stages(res *build.Result) map[string]build.StageResult {
 }
 
 // TestFreshRunnerTakesEverythingFromCache: after one build exported its
-// caches, a daemon with empty state rebuilds nothing and yields the same image.
+// caches, a daemon with empty state rebuilds nothing and yields the same
+// images, in both cache modes.
 func TestFreshRunnerTakesEverythingFromCache(t *testing.T) {
-	dir, repo := project(t, "node-style"), testenv.Repo(t)
-	first := stages(buildOn(t, testenv.NewDaemon(t).Addr, dir, repo))
-	second := stages(buildOn(t, testenv.NewDaemon(t).Addr, dir, repo))
-
-	for name, s := range second {
-		if s.Steps == 0 {
-			t.Errorf("stage %s: no steps seen in the solve status", name)
-		}
-		if s.Cached != s.Steps {
-			t.Errorf("stage %s on a fresh daemon: %d of %d steps cached, want all", name, s.Cached, s.Steps)
-		}
-		if s.Digest != first[name].Digest {
-			t.Errorf("stage %s: digest %s, first build %s", name, s.Digest, first[name].Digest)
-		}
-		for _, imp := range s.CacheImports {
-			if imp.State != cache.Found {
-				t.Errorf("stage %s: cache %s %s on the second build", name, imp.Ref, imp.State)
+	for _, mode := range []string{cache.ModeInline, cache.ModeMax} {
+		t.Run(mode, func(t *testing.T) {
+			dir, repo := project(t, "node-style"), testenv.Repo(t)
+			first := stages(buildOn(t, testenv.NewDaemon(t).Addr, dir, repo, mode))
+			second := stages(buildOn(t, testenv.NewDaemon(t).Addr, dir, repo, mode))
+			for name, s := range second {
+				if s.Steps == 0 {
+					t.Errorf("stage %s: no steps seen in the solve status", name)
+				}
+				if s.Cached != s.Steps {
+					t.Errorf("stage %s on a fresh daemon: %d of %d steps cached, want all", name, s.Cached, s.Steps)
+				}
+				if s.Digest != first[name].Digest {
+					t.Errorf("stage %s: digest %s, first build %s", name, s.Digest, first[name].Digest)
+				}
+				for _, imp := range s.CacheImports {
+					if imp.State != cache.Found {
+						t.Errorf("stage %s: cache %s %s on the second build", name, imp.Ref, imp.State)
+					}
+				}
 			}
-		}
+		})
 	}
 }
 
@@ -219,5 +227,45 @@ func TestEveryFailedStageIsReported(t *testing.T) {
 	}
 	if e := got["final"].Error; !strings.HasPrefix(e, "not built: stage ") {
 		t.Errorf("stage final: error %q, want not built", e)
+	}
+}
+
+// TestPushStagesWithoutTagging: a pushing build uploads by digest only; until
+// push.Commit, no tag exists, in either cache mode.
+func TestPushStagesWithoutTagging(t *testing.T) {
+	for _, mode := range []string{cache.ModeInline, cache.ModeMax} {
+		t.Run(mode, func(t *testing.T) {
+			env := testenv.Get(t)
+			dir, repo := project(t, "node-style"), testenv.Repo(t)
+			ctx := context.Background()
+			file, err := config.Load(filepath.Join(dir, config.DefaultFile))
+			if err != nil {
+				t.Fatal(err)
+			}
+			cfg, err := file.Resolve(config.Overrides{Repository: repo, CacheMode: mode}, os.LookupEnv)
+			if err != nil {
+				t.Fatal(err)
+			}
+			df, _ := os.ReadFile(cfg.Dockerfile)
+			plan, err := planner.New(df, cfg.PlanOptions())
+			if err != nil {
+				t.Fatal(err)
+			}
+			c, err := client.New(ctx, env.BuildkitHost)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			res, err := build.Run(ctx, c, plan, build.Options{Context: cfg.Context, Dockerfile: cfg.Dockerfile, CacheMode: mode, Push: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tags := testenv.Tags(t, repo); len(tags) != 0 {
+				t.Errorf("tags before the commit: %v", tags)
+			}
+			if moves := res.Moves(); len(moves) != 4 { // three cache refs and latest
+				t.Errorf("moves %+v, want 4", moves)
+			}
+		})
 	}
 }

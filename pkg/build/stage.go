@@ -2,7 +2,9 @@ package build
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -12,10 +14,12 @@ import (
 
 	"github.com/moby/buildkit/client"
 	"github.com/opencontainers/go-digest"
+	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 	"github.com/tonistiigi/fsutil"
 
 	"github.com/cairn-build/cairn/pkg/cache"
 	"github.com/cairn-build/cairn/pkg/planner"
+	"github.com/cairn-build/cairn/pkg/push"
 )
 
 // stageSolve is the solve of one planned stage.
@@ -26,6 +30,8 @@ type stageSolve struct {
 	states map[string]cache.State
 	// owners maps the cache refs of the plan's stages to their stage.
 	owners map[string]string
+	// cacheDir receives a mode=max cache before it is staged.
+	cacheDir string
 }
 
 func (s *stageSolve) run(ctx context.Context, c *client.Client, status chan *client.SolveStatus) StageResult {
@@ -40,6 +46,16 @@ func (s *stageSolve) run(ctx context.Context, c *client.Client, status chan *cli
 		res.Tags = append(res.Tags, s.stage.Tags...)
 	}
 	names := s.imageNames(exportCache)
+	if exportCache && s.opts.CacheMode == cache.ModeMax {
+		dir, err := os.MkdirTemp("", "cairn-cache-")
+		if err != nil {
+			res.Error = err.Error()
+			close(status)
+			return res
+		}
+		defer os.RemoveAll(dir)
+		s.cacheDir = dir
+	}
 
 	steps := newStepCounter(s.stage)
 	var forwarding sync.WaitGroup
@@ -75,10 +91,29 @@ func (s *stageSolve) run(ctx context.Context, c *client.Client, status chan *cli
 	if res.Digest == "" {
 		res.Error = errNoDigest.Error()
 	}
-	if exportCache && s.opts.CacheMode == cache.ModeInline {
-		res.CacheDigest = res.Digest // the stage image carries its cache
+	if exportCache {
+		res.CacheDigest, err = s.stageCache(ctx, res.Digest, resp.ExporterResponse)
+		if err != nil {
+			res.Error = err.Error()
+		}
 	}
 	return res
+}
+
+// stageCache returns the digest of the stage's cache manifest, staged in
+// the cache ref's repository: the stage image itself in inline mode; in max
+// mode the cache BuildKit wrote to cacheDir, uploaded by digest now.
+func (s *stageSolve) stageCache(ctx context.Context, imageDigest string, resp map[string]string) (string, error) {
+	if s.opts.CacheMode == cache.ModeInline {
+		return imageDigest, nil
+	}
+	var desc ocispecs.Descriptor
+	if err := json.Unmarshal([]byte(resp["cache.manifest"]), &desc); err != nil {
+		return "", fmt.Errorf("no cache manifest in the solve response: %w", err)
+	}
+	repo := repositories([]string{s.stage.CacheExport})[0]
+	err := push.StageLayout(ctx, s.cacheDir, desc.Digest.String(), repo, push.WithInsecure(s.opts.Registries.IsInsecure))
+	return desc.Digest.String(), err
 }
 
 // cacheImports lists every cache ref the plan gives the stage, and returns
@@ -159,7 +194,7 @@ func (s *stageSolve) solveOpt(imports []string, exportCache bool, names []string
 		Exports:       []client.ExportEntry{s.imageExport(names)},
 	}
 	if exportCache {
-		opt.CacheExports = s.opts.Registries.Exports(s.opts.CacheMode, s.stage.CacheExport)
+		opt.CacheExports = cache.Exports(s.opts.CacheMode, s.cacheDir)
 	}
 	return opt
 }

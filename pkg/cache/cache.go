@@ -56,33 +56,34 @@ func registryHost(ref string) string {
 func (r Registries) Imports(refs []string) []client.CacheOptionsEntry {
 	entries := make([]client.CacheOptionsEntry, 0, len(refs))
 	for _, ref := range refs {
-		entries = append(entries, client.CacheOptionsEntry{Type: "registry", Attrs: r.attrs(ref, nil)})
+		entries = append(entries, client.CacheOptionsEntry{Type: "registry", Attrs: r.attrs(ref)})
 	}
 	return entries
 }
 
-// Exports are the entries that write a stage's cache to ref. In inline mode
-// the cache rides in the stage image, which the caller pushes to ref.
-func (r Registries) Exports(mode, ref string) []client.CacheOptionsEntry {
-	switch {
-	case ref == "" || mode == ModeOff:
+// Exports are the entries that write a stage's cache. In inline mode the
+// cache rides in the stage image, which the caller stages under the cache
+// ref. In max mode it goes to an OCI layout in dir, on this machine, for the
+// caller to stage by digest: BuildKit's registry cache exporter would move
+// the ref's tag mid-build, before cairn knows the whole build succeeded.
+func Exports(mode, dir string) []client.CacheOptionsEntry {
+	switch mode {
+	case ModeOff:
 		return nil
-	case mode == ModeMax:
-		return []client.CacheOptionsEntry{{Type: "registry", Attrs: r.attrs(ref, map[string]string{
+	case ModeMax:
+		return []client.CacheOptionsEntry{{Type: "local", Attrs: map[string]string{
+			"dest":           dir,
 			"mode":           "max",
 			"image-manifest": "true",
 			"oci-mediatypes": "true",
-		})}}
+		}}}
 	default:
 		return []client.CacheOptionsEntry{{Type: "inline"}}
 	}
 }
 
-func (r Registries) attrs(ref string, extra map[string]string) map[string]string {
+func (r Registries) attrs(ref string) map[string]string {
 	attrs := map[string]string{"ref": ref}
-	for k, v := range extra {
-		attrs[k] = v
-	}
 	if r.IsInsecure(ref) {
 		attrs["registry.insecure"] = "true"
 	}

@@ -47,18 +47,17 @@ func TestEntries(t *testing.T) {
 		},
 		{
 			name: "inline rides in the image",
-			got:  r.Exports(ModeInline, "ghcr.io/a:cache-x"),
+			got:  Exports(ModeInline, "/tmp/x"),
 			want: []client.CacheOptionsEntry{{Type: "inline"}},
 		},
 		{
-			name: "max is a registry cache in an image manifest",
-			got:  r.Exports(ModeMax, "ghcr.io/a:cache-x"),
-			want: []client.CacheOptionsEntry{{Type: "registry", Attrs: map[string]string{
-				"ref": "ghcr.io/a:cache-x", "mode": "max", "image-manifest": "true", "oci-mediatypes": "true",
+			name: "max goes to a local layout, as an image manifest",
+			got:  Exports(ModeMax, "/tmp/x"),
+			want: []client.CacheOptionsEntry{{Type: "local", Attrs: map[string]string{
+				"dest": "/tmp/x", "mode": "max", "image-manifest": "true", "oci-mediatypes": "true",
 			}}},
 		},
-		{name: "off exports nothing", got: r.Exports(ModeOff, "ghcr.io/a:cache-x"), want: nil},
-		{name: "no ref exports nothing", got: r.Exports(ModeInline, ""), want: nil},
+		{name: "off exports nothing", got: Exports(ModeOff, "/tmp/x"), want: nil},
 	}
 	for _, tt := range tests {
 		if !reflect.DeepEqual(tt.got, tt.want) {
