@@ -208,6 +208,11 @@ func (s *stageSolve) imageExport(names []string) client.ExportEntry {
 		attrs["name"] = strings.Join(repositories(names), ",")
 		attrs["push"] = "true"
 		attrs["push-by-digest"] = "true"
+		if len(s.stage.Tags) == 0 {
+			// Only a cache, never run by users: zstd packs and unpacks several
+			// times faster than gzip, which a fresh runner pays on every layer.
+			attrs["compression"] = "zstd"
+		}
 		for _, n := range names {
 			if s.opts.Registries.IsInsecure(n) {
 				attrs["registry.insecure"] = "true"
