@@ -42,6 +42,9 @@ type Options struct {
 	Status chan<- *client.SolveStatus
 	// Notef receives notes (a missing cache ref); nil discards them.
 	Notef func(format string, args ...any)
+	// Layouts maps stages to directories that receive their image as an OCI
+	// layout, for checks to read.
+	Layouts map[string]string
 }
 
 // Result is what a build did, per stage, in plan order.

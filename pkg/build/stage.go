@@ -193,6 +193,9 @@ func (s *stageSolve) solveOpt(imports []string, exportCache bool, names []string
 		Session:       s.opts.Session,
 		Exports:       []client.ExportEntry{s.imageExport(names)},
 	}
+	if dir := s.opts.Layouts[s.stage.Name]; dir != "" {
+		opt.Exports = append(opt.Exports, client.ExportEntry{Type: client.ExporterOCI, OutputDir: dir, Attrs: map[string]string{"tar": "false"}})
+	}
 	if exportCache {
 		opt.CacheExports = cache.Exports(s.opts.CacheMode, s.cacheDir)
 	}
