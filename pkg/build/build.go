@@ -67,7 +67,9 @@ type StageResult struct {
 	// Tags are the final tags the commit moves to Digest.
 	Tags  []string `json:"tags"`
 	Error string   `json:"error,omitempty"`
-	Note  string   `json:"note,omitempty"`
+	// Source is the Dockerfile excerpt of the step that failed.
+	Source string `json:"source,omitempty"`
+	Note   string `json:"note,omitempty"`
 }
 
 // CacheImport is a cache ref a stage asked for, and whether it was there.
@@ -138,7 +140,7 @@ func Run(ctx context.Context, c *client.Client, plan *planner.Plan, opts Options
 			mu.Lock()
 			failed[stage.Name] = true
 			mu.Unlock()
-			return fmt.Errorf("stage %s: %s", stage.Name, res.Stages[i].Error)
+			return fmt.Errorf("stage %s: %s%s", stage.Name, res.Stages[i].Error, indent(res.Stages[i].Source))
 		})
 	}
 	if err := group.Wait(); err != nil {
@@ -146,6 +148,14 @@ func Run(ctx context.Context, c *client.Client, plan *planner.Plan, opts Options
 		return res, err
 	}
 	return res, nil
+}
+
+// indent sets a Dockerfile excerpt under its error message.
+func indent(snippet string) string {
+	if snippet == "" {
+		return ""
+	}
+	return "\n    " + strings.ReplaceAll(strings.TrimRight(snippet, "\n"), "\n", "\n    ")
 }
 
 func firstFailed(names []string, failed map[string]bool) string {

@@ -216,7 +216,7 @@ func TestEveryFailedStageIsReported(t *testing.T) {
 	if err == nil {
 		t.Fatal("no error from a build with failing stages")
 	}
-	for _, want := range []string{"2 of the stages failed", "stage a:", "exit code: 3", "stage b:", "exit code: 4"} {
+	for _, want := range []string{"2 of the stages failed", "stage a:", "exit code: 3", ">>> RUN echo a-broken && exit 3", "stage b:", "exit code: 4", ">>> RUN exit 4"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error does not mention %q:\n%v", want, err)
 		}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/moby/buildkit/client"
+	"github.com/moby/buildkit/solver/errdefs"
 	"github.com/opencontainers/go-digest"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 	"github.com/tonistiigi/fsutil"
@@ -85,6 +86,7 @@ func (s *stageSolve) run(ctx context.Context, c *client.Client, status chan *cli
 	res.Steps, res.Cached = steps.counts()
 	if err != nil {
 		res.Error = err.Error()
+		res.Source = sourceSnippet(err)
 		return res
 	}
 	res.Digest = resp.ExporterResponse["containerimage.digest"]
@@ -150,6 +152,16 @@ func brokenCache(err error) bool {
 	msg := err.Error()
 	return strings.Contains(msg, "not found") &&
 		(strings.Contains(msg, "content descriptor") || strings.Contains(msg, "failed to fetch") || strings.Contains(msg, "blob"))
+}
+
+// sourceSnippet is the Dockerfile excerpt BuildKit attaches to a failed
+// step, as `docker build` prints it; "" when there is none.
+func sourceSnippet(err error) string {
+	var b strings.Builder
+	for _, src := range errdefs.Sources(err) {
+		_ = src.Print(&b) // into a strings.Builder: cannot fail
+	}
+	return b.String()
 }
 
 // lastLine is the innermost cause of a wrapped error, for one-line notes.
