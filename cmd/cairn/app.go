@@ -55,6 +55,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 			versionCommand(),
 			planCommand(),
 			buildCommand(),
+			checkCommand(),
 		},
 		Writer:    stdout,
 		ErrWriter: stderr,

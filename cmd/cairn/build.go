@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/docker/cli/cli/config"
+	dockerconfig "github.com/docker/cli/cli/config"
 	"github.com/moby/buildkit/client"
 	"github.com/moby/buildkit/session"
 	"github.com/moby/buildkit/session/auth/authprovider"
@@ -16,6 +16,7 @@ import (
 
 	"github.com/cairn-build/cairn/pkg/build"
 	"github.com/cairn-build/cairn/pkg/cache"
+	"github.com/cairn-build/cairn/pkg/config"
 	"github.com/cairn-build/cairn/pkg/planner"
 	"github.com/cairn-build/cairn/pkg/push"
 )
@@ -29,86 +30,130 @@ func buildCommand() *cli.Command {
 			"Without --push nothing is written to any registry. With --push, images and caches are\n" +
 			"uploaded by digest while building, and tags move only when every stage succeeded:\n" +
 			"cache tags first, final tags last; if a tag cannot be moved, the moved ones are put back.",
-		Flags: append(planFlags(), append(daemonFlags(),
+		Flags: append(append(planFlags(), outputFlags()...), append(daemonFlags(),
 			&cli.BoolFlag{Name: "push", Usage: "publish: stage by digest while building, then move cache and final tags, all or nothing"},
 			&cli.BoolFlag{Name: "dry-run", Usage: "print the tags --push would move, from their current digest, without building"},
-			&cli.StringFlag{Name: "progress", Value: "auto", Usage: "progress display: auto, tty, plain, rawjson or quiet"},
-			&cli.StringFlag{Name: "metadata-file", Usage: "write per-stage digests, cache refs and durations as JSON to `FILE`"},
 		)...),
 		Action: runBuild,
 	}
 }
 
 func runBuild(c *cli.Context) error {
+	if c.Bool("dry-run") {
+		cfg, plan, err := loadBuild(c)
+		if err != nil {
+			return err
+		}
+		return dryRun(c, cfg, plan)
+	}
+	return execute(c, c.Bool("push"))
+}
+
+// execute lints, builds, checks and, when publishing, commits the tags: each
+// step only when everything before it succeeded.
+func execute(c *cli.Context, publish bool) error {
 	cfg, plan, err := loadBuild(c)
 	if err != nil {
 		return err
-	}
-	registries := cache.Registries{Insecure: cfg.InsecureRegistries}
-	if c.Bool("dry-run") {
-		return dryRun(c, plan, registries)
 	}
 	mode := progressui.DisplayMode(c.String("progress"))
 	display, err := progressui.NewDisplay(c.App.ErrWriter, mode)
 	if err != nil {
 		return usageError{fmt.Errorf("--progress: %w", err)}
 	}
+	g, err := newGates(cfg)
+	if err != nil {
+		return err
+	}
+	defer g.cleanup()
+	dockerfile, err := os.ReadFile(cfg.Dockerfile)
+	if err != nil {
+		return err
+	}
+	if err := g.lint(c.Context, dockerfile); err != nil {
+		return err
+	}
+	if err := g.verdict(); err != nil && publish {
+		g.write(c.App.ErrWriter)
+		return fmt.Errorf("%w\nnothing built or published", err)
+	}
 	bk, err := connect(c)
 	if err != nil {
 		return err
 	}
 	defer bk.Close()
-
-	status := make(chan *client.SolveStatus)
-	displayed := make(chan struct{})
-	go func() {
-		defer close(displayed)
-		// The display shows the build to its end, cancellation included; a
-		// display error must not hide the build's, and whatever it leaves
-		// unread is drained so the solves never block on it.
-		_, _ = display.UpdateFrom(context.WithoutCancel(c.Context), status)
-		for range status {
-		}
-	}()
+	attach := []session.Attachable{authprovider.NewDockerAuthProvider(authprovider.DockerAuthProviderConfig{
+		AuthConfigProvider: authprovider.LoadAuthConfig(dockerconfig.LoadDefaultConfigFile(c.App.ErrWriter)),
+	})}
+	registries := cache.Registries{Insecure: cfg.InsecureRegistries}
+	status, displayed := showProgress(c.Context, display)
 	res, err := build.Run(c.Context, bk, plan, build.Options{
 		Context:    cfg.Context,
 		Dockerfile: cfg.Dockerfile,
 		Args:       cfg.Args,
 		Platforms:  cfg.Platforms,
 		CacheMode:  cfg.CacheMode,
-		Push:       c.Bool("push"),
+		Push:       publish,
 		Registries: registries,
-		Session:    []session.Attachable{authprovider.NewDockerAuthProvider(authprovider.DockerAuthProviderConfig{AuthConfigProvider: authprovider.LoadAuthConfig(config.LoadDefaultConfigFile(c.App.ErrWriter))})},
+		Session:    attach,
 		Status:     status,
 		Notef:      func(f string, a ...any) { fmt.Fprintf(c.App.ErrWriter, "note: "+f+"\n", a...) },
+		Layouts:    g.layouts,
 	})
 	<-displayed
-	report := &buildReport{Result: res}
-	switch {
-	case err != nil && res != nil && c.Bool("push"):
-		err = fmt.Errorf("%w\nnothing published: no tag was created or moved", err)
-	case err == nil && c.Bool("push"):
-		report.Tags, err = push.Commit(c.Context, res.Moves(), push.WithInsecure(registries.IsInsecure))
-	}
-	if res != nil {
-		writeSummary(c.App.Writer, report)
-		if path := c.String("metadata-file"); path != "" {
-			if werr := writeMetadata(path, report); werr != nil {
-				return errors.Join(err, werr)
-			}
+	if err == nil {
+		if err = g.images(c.Context, bk, attach); err == nil {
+			err = g.verdict()
 		}
 	}
-	return err
+	report := &buildReport{Result: res, Checks: g.reports}
+	switch {
+	case err != nil && publish:
+		err = fmt.Errorf("%w\nnothing published: no tag was created or moved", err)
+	case publish:
+		report.Tags, err = push.Commit(c.Context, res.Moves(), push.WithInsecure(registries.IsInsecure))
+	}
+	return errors.Join(err, printReport(c, g, report))
+}
+
+// showProgress feeds BuildKit's display from the channel it returns, which
+// the build closes; the second channel closes when the display is done.
+func showProgress(ctx context.Context, display progressui.Display) (chan *client.SolveStatus, <-chan struct{}) {
+	status := make(chan *client.SolveStatus)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		// The display shows the build to its end, cancellation included; a
+		// display error must not hide the build's, and whatever it leaves
+		// unread is drained so the solves never block on it.
+		_, _ = display.UpdateFrom(context.WithoutCancel(ctx), status)
+		for range status {
+		}
+	}()
+	return status, done
+}
+
+func printReport(c *cli.Context, g *gates, report *buildReport) error {
+	if report.Result == nil {
+		return nil
+	}
+	writeSummary(c.App.Writer, report)
+	g.write(c.App.Writer)
+	if path := c.String("metadata-file"); path != "" {
+		return writeMetadata(path, report)
+	}
+	return nil
 }
 
 // buildReport is what a build did: the metadata file's content.
 type buildReport struct {
 	*build.Result
-	Tags []push.TagResult `json:"tags,omitempty"`
+	Checks []*gateReport    `json:"checks,omitempty"`
+	Tags   []push.TagResult `json:"tags,omitempty"`
 }
 
 // dryRun prints every tag --push would move and where it points now.
-func dryRun(c *cli.Context, plan *planner.Plan, registries cache.Registries) error {
+func dryRun(c *cli.Context, cfg *config.Build, plan *planner.Plan) error {
 	var tags []string
 	for _, s := range plan.Stages {
 		if s.Standalone && s.CacheExport != "" {
@@ -118,6 +163,7 @@ func dryRun(c *cli.Context, plan *planner.Plan, registries cache.Registries) err
 	for _, s := range plan.Stages {
 		tags = append(tags, s.Tags...)
 	}
+	registries := cache.Registries{Insecure: cfg.InsecureRegistries}
 	current, err := push.Current(c.Context, tags, push.WithInsecure(registries.IsInsecure))
 	if err != nil {
 		return err
@@ -142,4 +188,25 @@ func writeMetadata(path string, report *buildReport) error {
 		return fmt.Errorf("write metadata file: %w", err)
 	}
 	return nil
+}
+
+// outputFlags say how a build shows its progress and where its record goes.
+func outputFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "progress", Value: "auto", Usage: "progress display: auto, tty, plain, rawjson or quiet"},
+		&cli.StringFlag{Name: "metadata-file", Usage: "write per-stage digests, cache refs, durations, checks and tags as JSON to `FILE`"},
+	}
+}
+
+func checkCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "check",
+		Usage: "build the targets and run their checks (build.yaml checks:), publishing nothing",
+		Description: "Lints the Dockerfile, builds every stage the targets need, and runs each target's\n" +
+			"file, metadata, command and efficiency checks on its image (commands run inside\n" +
+			"BuildKit: no Docker engine needed). Exits non-zero when an error-level check fails;\n" +
+			"`cairn build --push` runs the same checks and publishes nothing unless they pass.",
+		Flags:  append(append(planFlags(), outputFlags()...), daemonFlags()...),
+		Action: func(c *cli.Context) error { return execute(c, false) },
+	}
 }

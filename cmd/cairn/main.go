@@ -2,8 +2,15 @@
 // per-stage remote cache, and publishes only when everything succeeded.
 package main
 
-import "os"
+import (
+	"os"
+
+	"github.com/sirupsen/logrus"
+)
 
 func main() {
+	// BuildKit's client and containerd's content store log through logrus;
+	// their warnings are not cairn's output.
+	logrus.SetLevel(logrus.ErrorLevel)
 	os.Exit(run(os.Args, os.Stdout, os.Stderr))
 }

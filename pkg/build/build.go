@@ -190,8 +190,13 @@ func probeCaches(ctx context.Context, plan *planner.Plan, opts Options) (map[str
 		refs = append(refs, s.CacheImports...)
 	}
 	states, err := opts.Registries.Probe(ctx, refs)
-	if err != nil {
+	if err != nil && opts.Push {
 		return nil, fmt.Errorf("look up cache refs: %w", err)
+	}
+	if err != nil {
+		// Nothing will be written there: a local build goes on without caches.
+		notef(opts, "cache registry unreachable, building without caches: %v", err)
+		return map[string]cache.State{}, nil
 	}
 	var missing []string
 	for ref, state := range states {

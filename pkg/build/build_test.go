@@ -51,26 +51,11 @@ func buildOn(t *testing.T, addr, dir, repo string, mode ...string) *build.Result
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
-	file, err := config.Load(filepath.Join(dir, config.DefaultFile))
-	if err != nil {
-		t.Fatal(err)
-	}
 	o := config.Overrides{Repository: repo}
 	if len(mode) > 0 {
 		o.CacheMode = mode[0]
 	}
-	cfg, err := file.Resolve(o, os.LookupEnv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	df, err := os.ReadFile(cfg.Dockerfile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	plan, err := planner.New(df, cfg.PlanOptions())
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg, plan := planFor(t, dir, o)
 	c, err := client.New(ctx, addr)
 	if err != nil {
 		t.Fatal(err)
@@ -87,6 +72,28 @@ func buildOn(t *testing.T, addr, dir, repo string, mode ...string) *build.Result
 		t.Fatalf("commit: %v", err)
 	}
 	return res
+}
+
+// planFor reads dir's build.yaml with the overrides applied and plans it.
+func planFor(t *testing.T, dir string, o config.Overrides) (*config.Build, *planner.Plan) {
+	t.Helper()
+	file, err := config.Load(filepath.Join(dir, config.DefaultFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := file.Resolve(o, os.LookupEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	df, err := os.ReadFile(cfg.Dockerfile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan, err := planner.New(df, cfg.PlanOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg, plan
 }
 
 func stages(res *build.Result) map[string]build.StageResult {
@@ -155,19 +162,7 @@ func TestNothingWrittenWithoutPush(t *testing.T) {
 	env := testenv.Get(t)
 	dir, repo := project(t, "node-style"), testenv.Repo(t)
 	ctx := context.Background()
-	file, err := config.Load(filepath.Join(dir, config.DefaultFile))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := file.Resolve(config.Overrides{Repository: repo}, os.LookupEnv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	df, _ := os.ReadFile(cfg.Dockerfile)
-	plan, err := planner.New(df, cfg.PlanOptions())
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg, plan := planFor(t, dir, config.Overrides{Repository: repo})
 	c, err := client.New(ctx, env.BuildkitHost)
 	if err != nil {
 		t.Fatal(err)
@@ -238,19 +233,7 @@ func TestPushStagesWithoutTagging(t *testing.T) {
 			env := testenv.Get(t)
 			dir, repo := project(t, "node-style"), testenv.Repo(t)
 			ctx := context.Background()
-			file, err := config.Load(filepath.Join(dir, config.DefaultFile))
-			if err != nil {
-				t.Fatal(err)
-			}
-			cfg, err := file.Resolve(config.Overrides{Repository: repo, CacheMode: mode}, os.LookupEnv)
-			if err != nil {
-				t.Fatal(err)
-			}
-			df, _ := os.ReadFile(cfg.Dockerfile)
-			plan, err := planner.New(df, cfg.PlanOptions())
-			if err != nil {
-				t.Fatal(err)
-			}
+			cfg, plan := planFor(t, dir, config.Overrides{Repository: repo, CacheMode: mode})
 			c, err := client.New(ctx, env.BuildkitHost)
 			if err != nil {
 				t.Fatal(err)

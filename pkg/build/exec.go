@@ -32,10 +32,11 @@ const (
 	storeID   = "cairn-checked"
 )
 
-// Exec runs argv, after the setup commands, in the image of the OCI layout in
-// dir, inside BuildKit: no Docker engine needed. The image's env, working
-// directory and user apply.
-func Exec(ctx context.Context, c *client.Client, dir string, setup [][]string, argv []string, attach []session.Attachable) (*Output, error) {
+// Exec runs argv, after the setup command lines (each run by the runner's
+// sh, so images without a shell can have setup too), in the image of the OCI
+// layout in dir, inside BuildKit: no Docker engine needed. The image's env,
+// working directory and user apply.
+func Exec(ctx context.Context, c *client.Client, dir string, setup []string, argv []string, attach []session.Attachable) (*Output, error) {
 	if len(argv) == 0 {
 		return nil, fmt.Errorf("exec: no command")
 	}
@@ -45,8 +46,9 @@ func Exec(ctx context.Context, c *client.Client, dir string, setup [][]string, a
 	}
 	runner := llb.Image(Runner)
 	sh := []string{runnerDir + "/bin/busybox", "sh", "-c"}
-	for _, cmd := range setup {
-		root = root.Run(llb.Args(cmd), llb.WithCustomNamef("[check] setup: %s", strings.Join(cmd, " "))).Root()
+	for _, line := range setup {
+		root = root.Run(llb.Args(append(sh, line)), llb.AddMount(runnerDir, runner, llb.Readonly),
+			llb.WithCustomNamef("[check] setup: %s", line)).Root()
 	}
 	// "$@" keeps argv as given: no second round of shell parsing.
 	capture := `"$@" >` + outDir + `/stdout 2>` + outDir + `/stderr; echo $? >` + outDir + `/exit`

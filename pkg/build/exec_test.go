@@ -53,13 +53,13 @@ func TestExecInBuiltImage(t *testing.T) {
 	tests := []struct {
 		name   string
 		layout string
-		setup  [][]string
+		setup  []string
 		argv   []string
 		want   build.Output
 	}{
 		{"env and workdir of the image", withShell, nil, []string{"sh", "-c", "echo $GREETING from $(pwd); cat file"}, build.Output{Stdout: "hello from /srv\ndata\n"}},
 		{"stderr and exit code", withShell, nil, []string{"sh", "-c", "echo oops >&2; exit 3"}, build.Output{Stderr: "oops\n", ExitCode: 3}},
-		{"setup runs first", withShell, [][]string{{"sh", "-c", "echo set > /srv/setup"}}, []string{"cat", "/srv/setup"}, build.Output{Stdout: "set\n"}},
+		{"setup runs first", withShell, []string{"echo set > /srv/setup"}, []string{"cat", "/srv/setup"}, build.Output{Stdout: "set\n"}},
 		{"missing command", withShell, nil, []string{"no-such-command"}, build.Output{ExitCode: 127}},
 		{"image without a shell", noShell, nil, []string{"/busybox", "echo", "bare"}, build.Output{Stdout: "bare\n"}},
 	}

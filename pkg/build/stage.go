@@ -265,12 +265,15 @@ type stepCounter struct {
 }
 
 func newStepCounter(stage planner.StagePlan) *stepCounter {
-	name := stage.Name
-	if unnamed(stage) {
-		name = fmt.Sprintf("stage-%d", stage.Index)
+	prefix := regexp.QuoteMeta(stage.Name) + ` `
+	switch {
+	case unnamed(stage) && stage.Index == 0 && stage.Standalone:
+		prefix = "" // the only stage: BuildKit names its steps "[2/4] …"
+	case unnamed(stage):
+		prefix = fmt.Sprintf("stage-%d ", stage.Index)
 	}
 	return &stepCounter{
-		prefix: regexp.MustCompile(`^\[` + regexp.QuoteMeta(name) + ` \d+/\d+\] `),
+		prefix: regexp.MustCompile(`^\[` + prefix + `\d+/\d+\] `),
 		steps:  map[digest.Digest]bool{},
 	}
 }

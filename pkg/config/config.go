@@ -11,6 +11,8 @@ import (
 	"os"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/cairn-build/cairn/pkg/check"
 )
 
 // DefaultFile is the build description cairn reads when present.
@@ -57,6 +59,27 @@ type Target struct {
 	Tags []string `yaml:"tags"`
 	// Push false makes the target a gate: built, never published.
 	Push *bool `yaml:"push"`
+	// Checks must all pass before anything is published.
+	Checks *Checks `yaml:"checks"`
+}
+
+// Checks are a target's gates, run on its built image.
+type Checks struct {
+	Files      []check.FileCheck      `yaml:"files"`
+	Metadata   *check.MetadataCheck   `yaml:"metadata"`
+	Commands   []check.CommandCheck   `yaml:"commands"`
+	Efficiency *check.EfficiencyCheck `yaml:"efficiency"`
+	Lint       *Lint                  `yaml:"lint"`
+	// StructureTests are container-structure-test files (schemaVersion
+	// 2.0.0), relative to build.yaml; their tests join the ones above.
+	StructureTests []string `yaml:"structureTests"`
+}
+
+// Lint configures the Dockerfile lint of a target.
+type Lint struct {
+	Ignore     []string          `yaml:"ignore"`   // rule ids
+	Severity   map[string]string `yaml:"severity"` // rule id → error, warning, info or off
+	PinDigests bool              `yaml:"pinDigests"`
 }
 
 // Pushed reports whether the target is published (the default).

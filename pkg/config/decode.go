@@ -57,6 +57,9 @@ func (d *decoder) decode(node *yaml.Node, path string, v reflect.Value) error {
 		if node.Kind != yaml.SequenceNode {
 			return d.wrongKind(node, path, "a list")
 		}
+		if v.Type().Elem().Kind() == reflect.Struct {
+			return d.decodeStructs(node, path, v)
+		}
 		for i, item := range node.Content {
 			itemPath := fmt.Sprintf("%s[%d]", path, i)
 			d.lines[itemPath] = item.Line
@@ -103,6 +106,18 @@ func (d *decoder) decodeStruct(node *yaml.Node, path string, v reflect.Value) er
 			return err
 		}
 	}
+	return nil
+}
+
+// decodeStructs decodes a list of mappings, each strictly.
+func (d *decoder) decodeStructs(node *yaml.Node, path string, v reflect.Value) error {
+	list := reflect.MakeSlice(v.Type(), len(node.Content), len(node.Content))
+	for i, item := range node.Content {
+		if err := d.decode(item, fmt.Sprintf("%s[%d]", path, i), list.Index(i)); err != nil {
+			return err
+		}
+	}
+	v.Set(list)
 	return nil
 }
 

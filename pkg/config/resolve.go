@@ -45,6 +45,8 @@ type Build struct {
 	Targets    []planner.Target
 	// InsecureRegistries are reached over plain HTTP.
 	InsecureRegistries []string
+	// Checks are the gates of the selected targets that have any, by target.
+	Checks map[string]TargetChecks
 	// Notes say what was left out and why (e.g. no repository, so no cache refs).
 	Notes []string
 
@@ -202,6 +204,16 @@ func (b *Build) resolveTargets(f *File, o Overrides) error {
 			return f.errorAt(field, "%v", err)
 		}
 		b.Targets = append(b.Targets, planner.Target{Name: t.Name, Tags: tags, Push: t.Pushed()})
+		if t.Checks != nil {
+			tc, err := f.resolveChecks(t)
+			if err != nil {
+				return err
+			}
+			if b.Checks == nil {
+				b.Checks = map[string]TargetChecks{}
+			}
+			b.Checks[t.Name] = tc
+		}
 	}
 	return nil
 }

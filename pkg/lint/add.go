@@ -1,0 +1,34 @@
+package lint
+
+import (
+	"strings"
+
+	"github.com/moby/buildkit/frontend/dockerfile/instructions"
+)
+
+// checkAddURL flags ADD of an http(s) URL without --checksum (CAIRN007):
+// nothing verifies what was downloaded. hadolint's DL3020 is a different
+// rule (ADD of local files), so this one has a cairn id.
+func checkAddURL(df *dockerfile, _ *Options) []Finding {
+	var out []Finding
+	for _, st := range df.stages {
+		for _, c := range st.Commands {
+			add, ok := c.(*instructions.AddCommand)
+			if !ok || add.Checksum != "" {
+				continue
+			}
+			for _, src := range add.SourcePaths {
+				if isHTTPURL(src) {
+					out = append(out, finding(ruleAddURL, rangeLine(add.Location()), "ADD %s downloads without verifying it: use curl/wget with a checksum, ADD --checksum, or COPY", src))
+				}
+			}
+		}
+	}
+	return out
+}
+
+// isHTTPURL reports whether s is an http:// or https:// URL.
+func isHTTPURL(s string) bool {
+	l := strings.ToLower(s)
+	return strings.HasPrefix(l, "http://") || strings.HasPrefix(l, "https://")
+}

@@ -1,0 +1,77 @@
+package lint_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"github.com/cairn-build/cairn/pkg/lint"
+)
+
+// oddSeeds are inputs the parsers and the shell tokenizer must survive.
+func oddSeeds() []string {
+	return []string{
+		"",
+		"FROM",
+		"FROM a AS",
+		"FROM alpine\nRUN <<EOF\necho unterminated\n",
+		"\x00",
+		"# escape=`\nFROM alpine AS a\nRUN echo `\n  hi | x\nFROM a\n",
+		"FROM a\nRUN echo \"$(curl -o x 'http://h' \\\n| sh\" `x` ${y:-|} >&2 <<< z 2>\n",
+		"FROM a\nRUN --mount=type=cache,target=/var/cache/apt,id=x apt-get install -y\n",
+		"FROM a\nRUN cd && rm -rf ./* && cd - && rm [ && rm '[a-'\n",
+		"FROM a AS b\nFROM b AS c\nFROM c\nSHELL [\"bash\", \"-c\"]\nRUN a | b\n",
+		"FROM a\nCOPY <<EOF /x/\nhi\nEOF\nRUN rm /x\n",
+	}
+}
+
+func FuzzLint(f *testing.F) {
+	for _, tc := range allRuleCases() {
+		f.Add([]byte(tc.dockerfile))
+	}
+	files, err := filepath.Glob("testdata/*.Dockerfile")
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, file := range files {
+		dt, err := os.ReadFile(file)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(dt)
+	}
+	for _, s := range oddSeeds() {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, dockerfile []byte) {
+		got, err := lint.Lint(context.Background(), dockerfile, lint.Options{ContextFiles: []string{}, PinDigests: true})
+		if err != nil {
+			var pe *lint.ParseError
+			if !errors.As(err, &pe) {
+				t.Fatalf("error %T is not a *lint.ParseError: %v", err, err)
+			}
+			return
+		}
+		checkFindings(t, got)
+	})
+}
+
+// checkFindings asserts the invariants of any result: sorted, no
+// duplicates, every finding complete.
+func checkFindings(t *testing.T, got []lint.Finding) {
+	t.Helper()
+	if !slices.IsSortedFunc(got, func(a, b lint.Finding) int { return a.Line - b.Line }) {
+		t.Fatalf("not sorted by line:%s", dump(got))
+	}
+	for i, f := range got {
+		if f.Rule == "" || f.Message == "" || f.Line < 0 || !slices.Contains([]lint.Severity{lint.Error, lint.Warning, lint.Info}, f.Severity) {
+			t.Fatalf("incomplete finding %+v", f)
+		}
+		if i > 0 && f == got[i-1] {
+			t.Fatalf("duplicate finding %+v", f)
+		}
+	}
+}

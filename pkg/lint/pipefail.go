@@ -1,0 +1,71 @@
+package lint
+
+import (
+	"path"
+	"strings"
+
+	"github.com/moby/buildkit/frontend/dockerfile/instructions"
+)
+
+// checkPipefail flags a shell RUN with a pipe whose shell does not have
+// pipefail set (DL4006): without it, "curl ... | tar x" succeeds when
+// curl fails. SHELL is inherited from the stage a stage is built FROM.
+func checkPipefail(df *dockerfile, _ *Options) []Finding {
+	var out []Finding
+	shells := make([][]string, len(df.stages)) // SHELL at the end of each stage
+	for i, st := range df.stages {
+		var sh []string
+		if b := df.baseStage[i]; b >= 0 {
+			sh = shells[b]
+		}
+		for _, c := range st.Commands {
+			switch c := c.(type) {
+			case *instructions.ShellCommand:
+				sh = c.Shell
+			case *instructions.RunCommand:
+				if r := parseRun(c, sh); needsPipefail(r) {
+					out = append(out, finding(rulePipefail, r.line, "RUN with a pipe: set -o pipefail first (or SHELL [\"/bin/bash\", \"-o\", \"pipefail\", \"-c\"]) so a failing command fails the build"))
+				}
+			}
+		}
+		shells[i] = sh
+	}
+	return out
+}
+
+// needsPipefail reports whether a POSIX shell runs a pipe before any
+// "set -o pipefail", with no pipefail in the shell's own flags.
+func needsPipefail(r runScript) bool {
+	if len(r.shell) == 0 || !isShell(path.Base(r.shell[0])) || setsPipefail(r.shell[1:]) {
+		return false
+	}
+	for _, c := range r.cmds {
+		name, args := cmdName(c.args)
+		if (name == "set" || isShell(name)) && setsPipefail(args) {
+			return false
+		}
+		if c.pipeOut {
+			return true
+		}
+	}
+	return false
+}
+
+// setsPipefail reports whether shell or set flags turn pipefail on:
+// "-o pipefail", "-euo pipefail" or "-opipefail".
+func setsPipefail(args []string) bool {
+	for i, a := range args {
+		if a == "pipefail" && i > 0 && isOptCluster(args[i-1]) && strings.HasSuffix(args[i-1], "o") {
+			return true
+		}
+		if isOptCluster(a) && strings.HasSuffix(a, "opipefail") {
+			return true
+		}
+	}
+	return false
+}
+
+// isOptCluster reports whether a is a short-option cluster like -eux.
+func isOptCluster(a string) bool {
+	return len(a) > 1 && a[0] == '-' && a[1] != '-'
+}
