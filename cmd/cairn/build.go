@@ -100,7 +100,6 @@ func execute(c *cli.Context, publish bool) error {
 		Notef:      func(f string, a ...any) { fmt.Fprintf(c.App.ErrWriter, "note: "+f+"\n", a...) },
 		Layouts:    g.layouts,
 	})
-	<-displayed
 	if err == nil {
 		if err = g.images(c.Context, bk, attach); err == nil {
 			err = g.verdict()
@@ -111,8 +110,12 @@ func execute(c *cli.Context, publish bool) error {
 	case err != nil && publish:
 		err = fmt.Errorf("%w\nnothing published: no tag was created or moved", err)
 	case publish:
+		step := startStep(status, "[publish] move tags: caches first, final tags last")
 		report.Tags, err = push.Commit(c.Context, res.Moves(), push.WithInsecure(registries.IsInsecure))
+		step.done(report.Tags, err)
 	}
+	close(status)
+	<-displayed
 	return errors.Join(err, printReport(c, g, report))
 }
 

@@ -38,7 +38,8 @@ type Options struct {
 	Registries cache.Registries
 	// Session attachables, e.g. the registry auth provider.
 	Session []session.Attachable
-	// Status receives every stage's solve status; Run closes it. nil discards.
+	// Status receives every stage's solve status; nil discards them. Run
+	// does not close it: the caller's later steps (the commit) show there too.
 	Status chan<- *client.SolveStatus
 	// Notef receives notes (a missing cache ref); nil discards them.
 	Notef func(format string, args ...any)
@@ -84,7 +85,7 @@ type CacheImport struct {
 // with the errors of all failed stages, not only the first.
 func Run(ctx context.Context, c *client.Client, plan *planner.Plan, opts Options) (*Result, error) {
 	status := newFanIn(opts.Status)
-	defer status.close()
+	defer status.wait()
 	mounts, err := localMounts(opts)
 	if err != nil {
 		return nil, err
@@ -248,12 +249,8 @@ func (f *fanIn) add() chan *client.SolveStatus {
 	return ch
 }
 
-func (f *fanIn) close() {
-	f.wg.Wait()
-	if f.out != nil {
-		close(f.out)
-	}
-}
+// wait returns when every solve's status has been passed on.
+func (f *fanIn) wait() { f.wg.Wait() }
 
 // Moves are the tags a commit moves for this build: every stage's cache ref
 // and every target's tags, each to the manifest its stage staged.

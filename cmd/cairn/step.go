@@ -1,0 +1,50 @@
+package main
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/moby/buildkit/client"
+	"github.com/opencontainers/go-digest"
+
+	"github.com/cairn-build/cairn/pkg/push"
+)
+
+// step shows work that is not a BuildKit solve (the commit) as a vertex in
+// BuildKit's display, so one progress stream tells the whole build.
+type step struct {
+	status  chan<- *client.SolveStatus
+	vertex  client.Vertex
+	started time.Time
+}
+
+func startStep(status chan<- *client.SolveStatus, name string) *step {
+	s := &step{status: status, started: time.Now()}
+	s.vertex = client.Vertex{Digest: digest.FromString(fmt.Sprintf("cairn %s %d", name, s.started.UnixNano())), Name: name, Started: &s.started}
+	status <- &client.SolveStatus{Vertexes: []*client.Vertex{&s.vertex}}
+	return s
+}
+
+// done logs each tag's move and completes the vertex.
+func (s *step) done(tags []push.TagResult, err error) {
+	now := time.Now()
+	st := &client.SolveStatus{}
+	for _, t := range tags {
+		line := fmt.Sprintf("%s %s: %s -> %s\n", t.Kind, t.Tag, orNew(t.Previous), t.State)
+		st.Logs = append(st.Logs, &client.VertexLog{Vertex: s.vertex.Digest, Stream: 1, Data: []byte(line), Timestamp: now})
+	}
+	v := s.vertex
+	v.Completed = &now
+	if err != nil {
+		v.Error = "publish failed: every tag moved back"
+	}
+	st.Vertexes = []*client.Vertex{&v}
+	s.status <- st
+}
+
+func orNew(digest string) string {
+	if digest == "" {
+		return "(new)"
+	}
+	return shortDigest(digest)
+}
