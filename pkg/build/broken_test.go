@@ -49,7 +49,7 @@ func deleteLastLayer(t *testing.T, ref string) {
 // TestBrokenCacheIsRebuilt: a cache whose blobs were deleted makes BuildKit
 // fail the solve (moby/buildkit#2836); cairn retries the stage without it.
 func TestBrokenCacheIsRebuilt(t *testing.T) {
-	dir, repo := project(t, "node-style"), testenv.Repo(t)
+	repo, dir := testenv.Repo(t), project(t, "node-style")
 	buildOn(t, testenv.NewDaemon(t).Addr, dir, repo)
 	deleteLastLayer(t, repo+":cache-deps")
 	res := stages(buildOn(t, testenv.NewDaemon(t).Addr, dir, repo))

@@ -110,7 +110,7 @@ func stages(res *build.Result) map[string]build.StageResult {
 func TestFreshRunnerTakesEverythingFromCache(t *testing.T) {
 	for _, mode := range []string{cache.ModeInline, cache.ModeMax} {
 		t.Run(mode, func(t *testing.T) {
-			dir, repo := project(t, "node-style"), testenv.Repo(t)
+			repo, dir := testenv.Repo(t), project(t, "node-style")
 			first := stages(buildOn(t, testenv.NewDaemon(t).Addr, dir, repo, mode))
 			second := stages(buildOn(t, testenv.NewDaemon(t).Addr, dir, repo, mode))
 			for name, s := range second {
@@ -136,7 +136,7 @@ func TestFreshRunnerTakesEverythingFromCache(t *testing.T) {
 // TestEditRebuildsOnlyDownstream: an edit under src/ (read by builder) on a
 // fresh daemon takes deps from the cache and rebuilds builder and runtime.
 func TestEditRebuildsOnlyDownstream(t *testing.T) {
-	dir, repo := project(t, "node-style"), testenv.Repo(t)
+	repo, dir := testenv.Repo(t), project(t, "node-style")
 	first := stages(buildOn(t, testenv.NewDaemon(t).Addr, dir, repo))
 	if err := os.WriteFile(filepath.Join(dir, "src", "routes.js"), []byte("module.exports = { '/': () => 'changed' };\n"), 0o644); err != nil {
 		t.Fatal(err)
@@ -160,7 +160,7 @@ func TestEditRebuildsOnlyDownstream(t *testing.T) {
 // TestNothingWrittenWithoutPush: a build without push leaves the registry alone.
 func TestNothingWrittenWithoutPush(t *testing.T) {
 	env := testenv.Get(t)
-	dir, repo := project(t, "node-style"), testenv.Repo(t)
+	repo, dir := testenv.Repo(t), project(t, "node-style")
 	ctx := context.Background()
 	cfg, plan := planFor(t, dir, config.Overrides{Repository: repo})
 	c, err := client.New(ctx, env.BuildkitHost)
@@ -231,7 +231,7 @@ func TestPushStagesWithoutTagging(t *testing.T) {
 	for _, mode := range []string{cache.ModeInline, cache.ModeMax} {
 		t.Run(mode, func(t *testing.T) {
 			env := testenv.Get(t)
-			dir, repo := project(t, "node-style"), testenv.Repo(t)
+			repo, dir := testenv.Repo(t), project(t, "node-style")
 			ctx := context.Background()
 			cfg, plan := planFor(t, dir, config.Overrides{Repository: repo, CacheMode: mode})
 			c, err := client.New(ctx, env.BuildkitHost)
