@@ -56,8 +56,7 @@ func execute(c *cli.Context, publish bool) error {
 	if err != nil {
 		return err
 	}
-	mode := progressui.DisplayMode(c.String("progress"))
-	display, err := progressui.NewDisplay(c.App.ErrWriter, mode)
+	display, err := progressui.NewDisplay(c.App.ErrWriter, progressui.DisplayMode(c.String("progress")))
 	if err != nil {
 		return usageError{fmt.Errorf("--progress: %w", err)}
 	}
@@ -66,7 +65,42 @@ func execute(c *cli.Context, publish bool) error {
 		return err
 	}
 	defer g.cleanup()
-	dockerfile, err := os.ReadFile(cfg.Dockerfile)
+	if err := lintFirst(c, g, publish); err != nil {
+		return err
+	}
+	bk, err := connect(c)
+	if err != nil {
+		return err
+	}
+	defer bk.Close()
+	opts := buildOptions(c, cfg, publish)
+	opts.Layouts = g.layouts
+	status, displayed := showProgress(c.Context, display)
+	opts.Status = status
+	res, err := build.Run(c.Context, bk, plan, opts)
+	if err == nil {
+		if err = g.images(c.Context, bk, opts.Session); err == nil {
+			err = g.verdict()
+		}
+	}
+	report := &buildReport{Result: res, Checks: g.reports}
+	switch {
+	case err != nil && publish:
+		err = fmt.Errorf("%w\nnothing published: no tag was created or moved", err)
+	case publish:
+		step := startStep(status, "[publish] move tags: caches first, final tags last")
+		report.Tags, err = push.Commit(c.Context, res.Moves(), push.WithInsecure(opts.Registries.IsInsecure))
+		step.done(report.Tags, err)
+	}
+	close(status)
+	<-displayed
+	return errors.Join(err, printReport(c, g, report))
+}
+
+// lintFirst lints the Dockerfile before anything is built: a publish with an
+// error-level finding stops here, having built and pushed nothing.
+func lintFirst(c *cli.Context, g *gates, publish bool) error {
+	dockerfile, err := os.ReadFile(g.cfg.Dockerfile)
 	if err != nil {
 		return err
 	}
@@ -77,50 +111,29 @@ func execute(c *cli.Context, publish bool) error {
 		g.write(c.App.ErrWriter)
 		return fmt.Errorf("%w\nnothing built or published", err)
 	}
-	bk, err := connect(c)
-	if err != nil {
-		return err
-	}
-	defer bk.Close()
-	attach := []session.Attachable{authprovider.NewDockerAuthProvider(authprovider.DockerAuthProviderConfig{
-		AuthConfigProvider: authprovider.LoadAuthConfig(dockerconfig.LoadDefaultConfigFile(c.App.ErrWriter)),
-	})}
-	registries := cache.Registries{Insecure: cfg.InsecureRegistries}
-	status, displayed := showProgress(c.Context, display)
-	res, err := build.Run(c.Context, bk, plan, build.Options{
+	return nil
+}
+
+// buildOptions are the build's options from the config and the flags.
+func buildOptions(c *cli.Context, cfg *config.Build, publish bool) build.Options {
+	return build.Options{
 		Context:    cfg.Context,
 		Dockerfile: cfg.Dockerfile,
 		Args:       cfg.Args,
 		Platforms:  cfg.Platforms,
 		CacheMode:  cfg.CacheMode,
 		Push:       publish,
-		Registries: registries,
-		Session:    attach,
-		Status:     status,
-		Notef:      func(f string, a ...any) { fmt.Fprintf(c.App.ErrWriter, "note: "+f+"\n", a...) },
-		Layouts:    g.layouts,
-	})
-	if err == nil {
-		if err = g.images(c.Context, bk, attach); err == nil {
-			err = g.verdict()
-		}
+		Registries: cache.Registries{Insecure: cfg.InsecureRegistries},
+		// Registry credentials from the docker config and its credential helpers.
+		Session: []session.Attachable{authprovider.NewDockerAuthProvider(authprovider.DockerAuthProviderConfig{
+			AuthConfigProvider: authprovider.LoadAuthConfig(dockerconfig.LoadDefaultConfigFile(c.App.ErrWriter)),
+		})},
+		Notef: func(f string, a ...any) { fmt.Fprintf(c.App.ErrWriter, "note: "+f+"\n", a...) },
 	}
-	report := &buildReport{Result: res, Checks: g.reports}
-	switch {
-	case err != nil && publish:
-		err = fmt.Errorf("%w\nnothing published: no tag was created or moved", err)
-	case publish:
-		step := startStep(status, "[publish] move tags: caches first, final tags last")
-		report.Tags, err = push.Commit(c.Context, res.Moves(), push.WithInsecure(registries.IsInsecure))
-		step.done(report.Tags, err)
-	}
-	close(status)
-	<-displayed
-	return errors.Join(err, printReport(c, g, report))
 }
 
 // showProgress feeds BuildKit's display from the channel it returns, which
-// the build closes; the second channel closes when the display is done.
+// the caller closes; the second channel closes when the display is done.
 func showProgress(ctx context.Context, display progressui.Display) (chan *client.SolveStatus, <-chan struct{}) {
 	status := make(chan *client.SolveStatus)
 	done := make(chan struct{})
