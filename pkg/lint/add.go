@@ -4,6 +4,8 @@ import (
 	"strings"
 
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
+
+	"github.com/cairn-build/cairn/internal/dfparse"
 )
 
 // checkAddURL flags ADD of an http(s) URL without --checksum (CAIRN007):
@@ -19,7 +21,7 @@ func checkAddURL(df *dockerfile, _ *Options) []Finding {
 			}
 			for _, src := range add.SourcePaths {
 				if isHTTPURL(src) {
-					out = append(out, finding(ruleAddURL, rangeLine(add.Location()), "ADD %s downloads without verifying it: use curl/wget with a checksum, ADD --checksum, or COPY", src))
+					out = append(out, finding(ruleAddURL, dfparse.RangeLine(add.Location()), "ADD %s downloads without verifying it: use curl/wget with a checksum, ADD --checksum, or COPY", src))
 				}
 			}
 		}

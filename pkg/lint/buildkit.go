@@ -3,6 +3,7 @@ package lint
 import (
 	"context"
 	"encoding/json"
+	"github.com/cairn-build/cairn/internal/dfparse"
 	"maps"
 
 	"github.com/moby/buildkit/client/llb"
@@ -86,7 +87,7 @@ func buildkitFindings(ctx context.Context, dt []byte, df *dockerfile, opts Optio
 func runBuildKit(ctx context.Context, dt []byte, opts Options, target string, r sourceresolver.ImageMetaResolver) (*lint.LintResults, error) {
 	platform := lintPlatform()
 	var res *lint.LintResults
-	err := safely(func() error {
+	err := dfparse.Safely(func() error {
 		var err error
 		res, err = dockerfile2llb.DockerfileLint(ctx, dt, dockerfile2llb.ConvertOpt{
 			Config: dockerui.Config{

@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
+
+	"github.com/cairn-build/cairn/internal/dfparse"
 )
 
 // checkDeletedLater flags a path deleted by rm in a later RUN than the
@@ -18,7 +20,7 @@ func checkDeletedLater(df *dockerfile, _ *Options) []Finding {
 	for _, st := range df.stages {
 		fs := &stageFiles{created: map[string]int{}}
 		for _, c := range st.Commands {
-			line := rangeLine(c.Location())
+			line := dfparse.RangeLine(c.Location())
 			switch c := c.(type) {
 			case *instructions.WorkdirCommand:
 				fs.workdir, fs.lost = resolve(fs.workdir, fs.lost, c.Path)

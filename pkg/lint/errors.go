@@ -1,12 +1,10 @@
 package lint
 
 import (
-	"errors"
-	"fmt"
 	"strconv"
 	"strings"
 
-	"github.com/moby/buildkit/frontend/dockerfile/parser"
+	"github.com/cairn-build/cairn/internal/dfparse"
 )
 
 // ParseError reports a Dockerfile Lint cannot parse. It is not named Error
@@ -38,34 +36,5 @@ func (e *ParseError) Unwrap() error { return e.Err }
 
 // parseErr wraps a BuildKit error, taking the line BuildKit attached.
 func parseErr(file, msg string, err error) *ParseError {
-	return &ParseError{File: file, Line: locationLine(err), Msg: msg, Err: err}
-}
-
-// locationLine is the first line BuildKit attached to err, or 0.
-func locationLine(err error) int {
-	var le *parser.LocationError
-	if !errors.As(err, &le) || len(le.Locations) == 0 || len(le.Locations[0]) == 0 {
-		return 0
-	}
-	return le.Locations[0][0].Start.Line
-}
-
-// rangeLine is the first line of a BuildKit source range, or 0.
-func rangeLine(r []parser.Range) int {
-	if len(r) == 0 {
-		return 0
-	}
-	return r[0].Start.Line
-}
-
-// safely runs f, turning a panic into an error: BuildKit's parser and
-// converter have panicked on odd input before, and lint must not crash
-// the CLI.
-func safely(f func() error) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("internal BuildKit error: %v", r)
-		}
-	}()
-	return f()
+	return &ParseError{File: file, Line: dfparse.Line(err), Msg: msg, Err: err}
 }

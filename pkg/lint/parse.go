@@ -1,14 +1,13 @@
 package lint
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
+	"github.com/cairn-build/cairn/internal/dfparse"
 	"strconv"
 	"strings"
 
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
-	"github.com/moby/buildkit/frontend/dockerfile/parser"
 	"github.com/moby/buildkit/frontend/dockerfile/shell"
 )
 
@@ -32,22 +31,11 @@ func parse(dt []byte, opts *Options) (*dockerfile, error) {
 	if len(dt) == 0 {
 		return nil, &ParseError{File: file, Msg: "the Dockerfile cannot be empty"}
 	}
-	var (
-		res    *parser.Result
-		stages []instructions.Stage
-		meta   []instructions.ArgCommand
-	)
-	err := safely(func() error {
-		var err error
-		if res, err = parser.Parse(bytes.NewReader(dt)); err != nil {
-			return err
-		}
-		stages, meta, err = instructions.Parse(res.AST, nil)
-		return err
-	})
+	parsed, err := dfparse.Parse(dt)
 	if err != nil {
 		return nil, parseErr(file, "parse Dockerfile", err)
 	}
+	res, stages, meta := parsed.Result, parsed.Stages, parsed.Meta
 	if len(stages) == 0 {
 		return nil, parseErr(file, "parse Dockerfile", errors.New("dockerfile contains no stages to build"))
 	}
@@ -104,7 +92,7 @@ func (df *dockerfile) globalArgs(buildArgs map[string]string) []string {
 // expand runs BuildKit's shell lexer over word; ok is false when it fails.
 func (df *dockerfile) expand(word string, env []string) (string, bool) {
 	var out string
-	err := safely(func() error {
+	err := dfparse.Safely(func() error {
 		var err error
 		out, _, err = df.lex.ProcessWord(word, shell.EnvsFromSlice(env))
 		return err
@@ -141,5 +129,5 @@ func (df *dockerfile) chain(i int) []int {
 
 // stageLine is the line of stage i's FROM instruction.
 func (df *dockerfile) stageLine(i int) int {
-	return rangeLine(df.stages[i].Location)
+	return dfparse.RangeLine(df.stages[i].Location)
 }

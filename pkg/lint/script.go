@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
+
+	"github.com/cairn-build/cairn/internal/dfparse"
 )
 
 // runScript is what one RUN executes, as simple commands.
@@ -22,7 +24,7 @@ type runScript struct {
 // commands when a shell runs them: "RUN <<EOF" (unless a shebang names
 // another interpreter) or "RUN bash <<EOF"; other heredocs are data.
 func parseRun(run *instructions.RunCommand, sh []string) runScript {
-	r := runScript{line: rangeLine(run.Location())}
+	r := runScript{line: dfparse.RangeLine(run.Location())}
 	if !run.PrependShell {
 		if i := shellCFlag(run.CmdLine); i > 0 && i+1 < len(run.CmdLine) {
 			r.shell, r.cmds = run.CmdLine[:i+1], splitShell(run.CmdLine[i+1])
@@ -158,7 +160,7 @@ func optValues(args []string, short byte, long string) []string {
 func cacheTargets(run *instructions.RunCommand) []string {
 	// Mounts are only parsed when the command is expanded; an identity
 	// expander parses them without touching variables.
-	if safely(func() error { return run.Expand(func(w string) (string, error) { return w, nil }) }) != nil {
+	if dfparse.Safely(func() error { return run.Expand(func(w string) (string, error) { return w, nil }) }) != nil {
 		return nil
 	}
 	var out []string

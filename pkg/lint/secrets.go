@@ -5,6 +5,8 @@ import (
 
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
+
+	"github.com/cairn-build/cairn/internal/dfparse"
 )
 
 // checkSecrets flags ENV and ARG names that look like secrets (CAIRN003):
@@ -13,7 +15,7 @@ func checkSecrets(df *dockerfile, _ *Options) []Finding {
 	var out []Finding
 	flag := func(kind, name string, loc []parser.Range) {
 		if secretName(name) {
-			out = append(out, finding(ruleSecretName, rangeLine(loc), "%s %s looks like a secret: its value is kept in the image; use RUN --mount=type=secret", kind, name))
+			out = append(out, finding(ruleSecretName, dfparse.RangeLine(loc), "%s %s looks like a secret: its value is kept in the image; use RUN --mount=type=secret", kind, name))
 		}
 	}
 	for _, a := range df.meta {

@@ -5,6 +5,8 @@ import (
 
 	"github.com/distribution/reference"
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
+
+	"github.com/cairn-build/cairn/internal/dfparse"
 )
 
 // checkUser flags a final image that runs as root: its last USER is root
@@ -15,7 +17,7 @@ func checkUser(df *dockerfile, _ *Options) []Finding {
 	for _, i := range df.chain(final) {
 		if u := lastUser(df.stages[i]); u != nil {
 			if isRoot(u.User) {
-				return []Finding{finding(ruleRootUser, rangeLine(u.Location()), "the final image runs as %s: switch to a non-root USER last", u.User)}
+				return []Finding{finding(ruleRootUser, dfparse.RangeLine(u.Location()), "the final image runs as %s: switch to a non-root USER last", u.User)}
 			}
 			return nil
 		}

@@ -1,6 +1,10 @@
 package planner
 
-import "github.com/moby/buildkit/frontend/dockerfile/instructions"
+import (
+	"github.com/moby/buildkit/frontend/dockerfile/instructions"
+
+	"github.com/cairn-build/cairn/internal/dfparse"
+)
 
 // Platform defaults for the automatic platform ARGs. BuildKit takes them
 // from the worker; cairn plans for linux/amd64 unless --build-arg says
@@ -74,7 +78,7 @@ func (df *dockerfile) globalArgs(stage string, buildArgs map[string]string) (env
 		for _, kv := range cmd.Args {
 			val, err := df.argValue(kv, env, buildArgs)
 			if err != nil {
-				return nil, false, wrapErr(df.file, rangeLine(cmd.Location()), "expand ARG "+kv.Key, err)
+				return nil, false, wrapErr(df.file, dfparse.RangeLine(cmd.Location()), "expand ARG "+kv.Key, err)
 			}
 			if val == nil {
 				continue

@@ -3,6 +3,7 @@ package planner
 import (
 	"errors"
 	"fmt"
+	"github.com/cairn-build/cairn/internal/dfparse"
 	"strconv"
 	"strings"
 
@@ -48,7 +49,7 @@ func errorf(file string, line int, format string, args ...any) *Error {
 // wrapErr returns an *Error around a BuildKit error. BuildKit attaches
 // source locations to most of its errors; that line wins over line.
 func wrapErr(file string, line int, msg string, err error) *Error {
-	if l := locationLine(err); l > 0 {
+	if l := dfparse.Line(err); l > 0 {
 		line = l
 	}
 	var le *parser.LocationError
@@ -58,32 +59,4 @@ func wrapErr(file string, line int, msg string, err error) *Error {
 		err = le
 	}
 	return &Error{File: file, Line: line, Msg: msg, Err: err}
-}
-
-// locationLine is the first line BuildKit attached to err, or 0.
-func locationLine(err error) int {
-	var le *parser.LocationError
-	if !errors.As(err, &le) || len(le.Locations) == 0 || len(le.Locations[0]) == 0 {
-		return 0
-	}
-	return le.Locations[0][0].Start.Line
-}
-
-// rangeLine is the first line of a BuildKit source range, or 0.
-func rangeLine(r []parser.Range) int {
-	if len(r) == 0 {
-		return 0
-	}
-	return r[0].Start.Line
-}
-
-// safely runs f, turning a panic into an error: BuildKit's parser has
-// panicked on odd input before, and a plan must never crash the CLI.
-func safely(f func() error) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("internal parser error: %v", r)
-		}
-	}()
-	return f()
 }

@@ -2,6 +2,7 @@ package planner
 
 import (
 	"errors"
+	"github.com/cairn-build/cairn/internal/dfparse"
 	"io/fs"
 	"testing"
 )
@@ -38,17 +39,17 @@ func TestSafely(t *testing.T) {
 	}{
 		{"ok", func() error { return nil }, ""},
 		{"error", func() error { return boom }, "boom"},
-		{"panic", func() error { panic("index out of range") }, "internal parser error: index out of range"},
+		{"panic", func() error { panic("index out of range") }, "internal BuildKit error: index out of range"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			err := safely(tc.f)
+			err := dfparse.Safely(tc.f)
 			got := ""
 			if err != nil {
 				got = err.Error()
 			}
 			if got != tc.want {
-				t.Errorf("safely() = %q, want %q", got, tc.want)
+				t.Errorf("dfparse.Safely() = %q, want %q", got, tc.want)
 			}
 		})
 	}

@@ -2,6 +2,7 @@ package planner
 
 import (
 	"errors"
+	"github.com/cairn-build/cairn/internal/dfparse"
 	"strings"
 
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
@@ -50,7 +51,7 @@ func (df *dockerfile) triggers(i int, b base, nodes int) ([]ref, error) {
 // initOnBuildTriggers does.
 func parseTrigger(expr string) (instructions.Command, error) {
 	var cmd instructions.Command
-	err := safely(func() error {
+	err := dfparse.Safely(func() error {
 		res, err := parser.Parse(strings.NewReader(expr))
 		if err != nil {
 			return err

@@ -1,13 +1,12 @@
 package planner
 
 import (
-	"bytes"
 	"errors"
+	"github.com/cairn-build/cairn/internal/dfparse"
 	"strconv"
 	"strings"
 
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
-	"github.com/moby/buildkit/frontend/dockerfile/parser"
 	"github.com/moby/buildkit/frontend/dockerfile/shell"
 )
 
@@ -26,22 +25,11 @@ func parse(dt []byte, file string) (*dockerfile, error) {
 	if len(dt) == 0 {
 		return nil, errorf(file, 0, "the Dockerfile cannot be empty")
 	}
-	var (
-		res    *parser.Result
-		stages []instructions.Stage
-		meta   []instructions.ArgCommand
-	)
-	err := safely(func() error {
-		var err error
-		if res, err = parser.Parse(bytes.NewReader(dt)); err != nil {
-			return err
-		}
-		stages, meta, err = instructions.Parse(res.AST, nil)
-		return err
-	})
+	parsed, err := dfparse.Parse(dt)
 	if err != nil {
 		return nil, wrapErr(file, 0, "parse Dockerfile", err)
 	}
+	res, stages, meta := parsed.Result, parsed.Stages, parsed.Meta
 	if len(stages) == 0 {
 		return nil, wrapErr(file, 0, "parse Dockerfile", errors.New("dockerfile contains no stages to build"))
 	}
@@ -76,7 +64,7 @@ func (df *dockerfile) indexNames() error {
 
 // stageLine is the line of stage i's FROM instruction.
 func (df *dockerfile) stageLine(i int) int {
-	return rangeLine(df.stages[i].Location)
+	return dfparse.RangeLine(df.stages[i].Location)
 }
 
 // findStage looks a stage up by name the way COPY --from and RUN --mount
@@ -101,7 +89,7 @@ func (df *dockerfile) lookupTarget(name string) (int, bool) {
 // expand runs BuildKit's shell lexer over word, recovering from panics.
 func (df *dockerfile) expand(word string, env shell.EnvGetter) (shell.ProcessWordResult, error) {
 	var res shell.ProcessWordResult
-	err := safely(func() error {
+	err := dfparse.Safely(func() error {
 		var err error
 		res, err = df.lex.ProcessWordWithMatches(word, env)
 		return err

@@ -3,6 +3,7 @@ package planner
 import (
 	"errors"
 	"fmt"
+	"github.com/cairn-build/cairn/internal/dfparse"
 	"strconv"
 
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
@@ -37,7 +38,7 @@ func (df *dockerfile) collectRefs() ([][]ref, int, error) {
 	refs := make([][]ref, len(df.stages))
 	for i, st := range df.stages {
 		for _, cmd := range st.Commands {
-			line := rangeLine(cmd.Location())
+			line := dfparse.RangeLine(cmd.Location())
 			rs, err := sc.command(cmd, line)
 			if err != nil {
 				return nil, 0, wrapErr(df.file, line, "", err)
@@ -101,7 +102,7 @@ func (sc *refScanner) copyFrom(from string, line int) (ref, error) {
 // rejects "$" in from=).
 func (sc *refScanner) mounts(c *instructions.RunCommand, line int) ([]ref, error) {
 	var mounts []*instructions.Mount
-	if err := safely(func() error { mounts = instructions.GetMounts(c); return nil }); err != nil {
+	if err := dfparse.Safely(func() error { mounts = instructions.GetMounts(c); return nil }); err != nil {
 		return nil, err
 	}
 	refs := make([]ref, 0, len(mounts))
