@@ -83,7 +83,7 @@ func execute(c *cli.Context, publish bool) error {
 			err = g.verdict()
 		}
 	}
-	report := &buildReport{Result: res, Checks: g.reports}
+	report := &buildReport{Result: res, Targets: targetReports(plan, res), Checks: g.reports}
 	switch {
 	case err != nil && publish:
 		err = fmt.Errorf("%w\nnothing published: no tag was created or moved", err)
@@ -164,8 +164,30 @@ func printReport(c *cli.Context, g *gates, report *buildReport) error {
 // buildReport is what a build did: the metadata file's content.
 type buildReport struct {
 	*build.Result
-	Checks []*gateReport    `json:"checks,omitempty"`
-	Tags   []push.TagResult `json:"tags,omitempty"`
+	Targets []targetReport   `json:"targets"`
+	Checks  []*gateReport    `json:"checks,omitempty"`
+	Tags    []push.TagResult `json:"tags,omitempty"`
+}
+
+// targetReport is a target's image: its stage's digest, and its tags.
+type targetReport struct {
+	Name   string   `json:"name"`
+	Digest string   `json:"digest,omitempty"`
+	Tags   []string `json:"tags"`
+}
+
+func targetReports(plan *planner.Plan, res *build.Result) []targetReport {
+	digests := map[string]string{}
+	if res != nil {
+		for _, s := range res.Stages {
+			digests[s.Name] = s.Digest
+		}
+	}
+	reports := make([]targetReport, len(plan.Targets))
+	for i, t := range plan.Targets {
+		reports[i] = targetReport{Name: t.Name, Digest: digests[t.Name], Tags: t.Tags}
+	}
+	return reports
 }
 
 // dryRun prints every tag --push would move and where it points now.

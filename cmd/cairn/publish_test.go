@@ -110,7 +110,8 @@ func TestFailedTagPutRollsBack(t *testing.T) {
 	}
 	assertUnchanged(t, p, before)
 	var report struct {
-		Tags []struct{ Tag, State string }
+		Targets []struct{ Name, Digest string }
+		Tags    []struct{ Tag, State string }
 	}
 	data, err := os.ReadFile(metadata)
 	if err != nil {
@@ -118,6 +119,9 @@ func TestFailedTagPutRollsBack(t *testing.T) {
 	}
 	if err := json.Unmarshal(data, &report); err != nil {
 		t.Fatal(err)
+	}
+	if len(report.Targets) != 2 || report.Targets[0].Name != "app" || report.Targets[0].Digest == "" {
+		t.Errorf("metadata targets %+v, want app and other with digests", report.Targets)
 	}
 	states := map[string]string{}
 	for _, tag := range report.Tags {
