@@ -38,7 +38,8 @@ lint: ## gofmt check and go vet
 
 .PHONY: test
 test: tools lint ## lint, then every test, end-to-end ones against a real buildkitd and registry
-	go test -timeout 30m $(GO_DIRS)
+	@# -count=1: a cached result would hide a broken daemon or registry.
+	go test -count=1 -timeout 30m $(GO_DIRS)
 
 .PHONY: bench
 bench: dev-up build ## benchmarks: the planner, then cairn against the per-stage script on examples (minutes)
