@@ -30,11 +30,14 @@ $(TOOLS) &: hack/tools/go.mod hack/tools/go.sum
 build: ## build bin/cairn
 	go build -o $(BIN)/cairn ./cmd/cairn
 
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+
 .PHONY: lint
-lint: ## gofmt check and go vet
+lint: ## gofmt check, go vet and staticcheck
 	@unformatted=$$(gofmt -l cmd pkg internal hack examples); \
 		if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
 	go vet $(GO_DIRS)
+	go run $(STATICCHECK) $(GO_DIRS)
 
 .PHONY: test
 test: tools lint ## lint, then every test, end-to-end ones against a real buildkitd and registry

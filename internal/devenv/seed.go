@@ -49,7 +49,7 @@ func seed(ctx context.Context, registry string, opts Options) error {
 		build func() (v1.Image, func(), error)
 	}{
 		{BusyboxRef, func() (v1.Image, func(), error) { return busyboxImage(busybox) }},
-		{GolangRef, func() (v1.Image, func(), error) { return golangImage(busybox, runtime.GOROOT()) }},
+		{GolangRef, func() (v1.Image, func(), error) { return golangImage(busybox) }},
 	}
 	for _, im := range images {
 		ref, err := name.ParseReference(registry+"/"+im.ref, name.Insecure)
@@ -131,7 +131,12 @@ func busyboxLayer(busybox string) (v1.Layer, error) {
 
 // golangImage is busybox plus the local Go toolchain at /usr/local/go, with
 // cgo off and the module proxy off: builds inside RUN never reach the network.
-func golangImage(busybox, goroot string) (v1.Image, func(), error) {
+func golangImage(busybox string) (v1.Image, func(), error) {
+	out, err := exec.Command("go", "env", "GOROOT").Output()
+	if err != nil {
+		return nil, nil, fmt.Errorf("find the Go toolchain: go env GOROOT: %w", err)
+	}
+	goroot := strings.TrimSpace(string(out))
 	base, _, err := busyboxImage(busybox)
 	if err != nil {
 		return nil, nil, err

@@ -119,14 +119,6 @@ func (n *fsNode) size() int64 {
 	return total
 }
 
-// sizeAt is the size of p in the tree, 0 when p does not exist.
-func (t *fsTree) sizeAt(p string) int64 {
-	if n := t.get(p); n != nil {
-		return n.size()
-	}
-	return 0
-}
-
 // deletedSize is what dive counts for a whiteout of p: everything under p
 // when p was a directory; 0 for a file (dive sizes only deleted directories).
 func (t *fsTree) deletedSize(p string) int64 {
