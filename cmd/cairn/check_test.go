@@ -110,7 +110,7 @@ func TestEveryCheckKindPassesAndFails(t *testing.T) {
 			}
 			dir := writeFiles(t, map[string]string{"Dockerfile": checkedImage + tt.dockerfile, "build.yaml": yaml, ".dockerignore": ""})
 			metadata := filepath.Join(t.TempDir(), "m.json")
-			code, stdout, stderr := cairn(t, dir, "check", "--addr", addr, "--progress", "quiet", "--metadata-file", metadata)
+			code, stdout, stderr := runCLI(t, dir, "check", "--addr", addr, "--progress", "quiet", "--metadata-file", metadata)
 			var failed []string
 			for _, target := range readChecks(t, metadata) {
 				for _, f := range target.Lint {
@@ -155,7 +155,7 @@ func TestWastedBytesExample(t *testing.T) {
 		}
 	}
 	metadata := filepath.Join(t.TempDir(), "m.json")
-	code, stdout, stderr := cairn(t, dir, "check", "--addr", addr, "--progress", "quiet", "--metadata-file", metadata)
+	code, stdout, stderr := runCLI(t, dir, "check", "--addr", addr, "--progress", "quiet", "--metadata-file", metadata)
 	if code != 1 || !strings.Contains(stdout, "/data/one") {
 		t.Errorf("wasteful: exit %d, want 1 and /data/one in the report\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
 	}
@@ -164,7 +164,7 @@ func TestWastedBytesExample(t *testing.T) {
 	if eff := readChecks(t, metadata)[0].Efficiency; eff == nil || eff.WastedBytes < 4<<20 {
 		t.Errorf("wasted bytes %+v, want at least 4 MiB", eff)
 	}
-	code, stdout, stderr = cairn(t, dir, "check", "--addr", addr, "--progress", "quiet", "-f", "Dockerfile.tidy")
+	code, stdout, stderr = runCLI(t, dir, "check", "--addr", addr, "--progress", "quiet", "-f", "Dockerfile.tidy")
 	if code != 0 {
 		t.Errorf("tidy: exit %d, want 0\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
 	}

@@ -1,15 +1,12 @@
 package main
 
 import (
-	"errors"
-	"fmt"
 	"os"
-	"strings"
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/cairn-build/cairn/pkg/cairn"
 	"github.com/cairn-build/cairn/pkg/config"
-	"github.com/cairn-build/cairn/pkg/planner"
 )
 
 // planFlags are the flags of every command that plans: each overrides build.yaml.
@@ -29,69 +26,34 @@ func planFlags() []cli.Flag {
 	}
 }
 
-// loadBuild reads build.yaml (when there is one), applies the flags, and plans.
-func loadBuild(c *cli.Context) (*config.Build, *planner.Plan, error) {
-	file, err := loadConfig(c.String("config"))
+// load reads build.yaml (when there is one), applies the flags, and plans.
+func load(c *cli.Context) (*cairn.Project, error) {
+	args, err := cairn.ParseBuildArgs(c.StringSlice("build-arg"), os.LookupEnv)
 	if err != nil {
-		return nil, nil, err
+		return nil, usageError{err}
 	}
-	args, err := parseBuildArgs(c.StringSlice("build-arg"))
-	if err != nil {
-		return nil, nil, usageError{err}
-	}
-	build, err := file.Resolve(config.Overrides{
-		Dockerfile: c.String("file"),
-		Context:    c.String("context"),
-		Repository: c.String("repository"),
-		Args:       args,
-		Platforms:  c.StringSlice("platform"),
-		CacheMode:  c.String("cache-mode"),
-		CacheRef:   c.String("cache-ref"),
-		Targets:    c.StringSlice("target"),
-		Tags:       c.StringSlice("tag"),
+	return cairn.Load(cairn.LoadOptions{
+		Config: c.String("config"),
+		Overrides: config.Overrides{
+			Dockerfile: c.String("file"),
+			Context:    c.String("context"),
+			Repository: c.String("repository"),
+			Args:       args,
+			Platforms:  c.StringSlice("platform"),
+			CacheMode:  c.String("cache-mode"),
+			CacheRef:   c.String("cache-ref"),
+			Targets:    c.StringSlice("target"),
+			Tags:       c.StringSlice("tag"),
 
-		InsecureRegistries: c.StringSlice("insecure-registry"),
-	}, os.LookupEnv)
-	if err != nil {
-		return nil, nil, err
-	}
-	dockerfile, err := os.ReadFile(build.Dockerfile)
-	if err != nil {
-		return nil, nil, fmt.Errorf("read Dockerfile: %w", err)
-	}
-	plan, err := planner.New(dockerfile, build.PlanOptions())
-	if err != nil {
-		return nil, nil, err
-	}
-	return build, plan, nil
+			InsecureRegistries: c.StringSlice("insecure-registry"),
+		},
+	})
 }
 
-func loadConfig(path string) (*config.File, error) {
-	if path != "" {
-		return config.Load(path)
+// outputFlags say how a build shows its progress and where its record goes.
+func outputFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "progress", Value: "auto", Usage: "progress display: auto, tty, plain, rawjson or quiet"},
+		&cli.StringFlag{Name: "metadata-file", Usage: "write per-stage digests, cache refs, durations, checks and tags as JSON to `FILE`"},
 	}
-	f, err := config.Load(config.DefaultFile)
-	if errors.Is(err, os.ErrNotExist) {
-		return config.Default(), nil
-	}
-	return f, err
-}
-
-func parseBuildArgs(values []string) (map[string]string, error) {
-	args := make(map[string]string, len(values))
-	for _, kv := range values {
-		k, v, ok := strings.Cut(kv, "=")
-		if !ok {
-			// As docker build does: a bare KEY takes its value from the environment.
-			v, ok = os.LookupEnv(k)
-			if !ok {
-				continue
-			}
-		}
-		if k == "" {
-			return nil, fmt.Errorf("--build-arg %q: want KEY=VALUE", kv)
-		}
-		args[k] = v
-	}
-	return args, nil
 }

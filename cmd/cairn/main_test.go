@@ -10,7 +10,7 @@ import (
 )
 
 // cairn runs the CLI in process, in dir.
-func cairn(t *testing.T, dir string, args ...string) (code int, stdout, stderr string) {
+func runCLI(t *testing.T, dir string, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
 	t.Chdir(dir)
 	var out, errOut bytes.Buffer
@@ -41,7 +41,7 @@ func TestPlanJSON(t *testing.T) {
 		"Dockerfile": goService,
 		"build.yaml": "version: 1\nrepository: reg.example.com/app\ntargets:\n  runtime:\n    tags: [latest]\n  test:\n    push: false\n",
 	})
-	code, stdout, stderr := cairn(t, dir, "plan", "--format", "json")
+	code, stdout, stderr := runCLI(t, dir, "plan", "--format", "json")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
@@ -91,7 +91,7 @@ func TestExitCodesAndMessages(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			code, _, stderr := cairn(t, dir, tt.args...)
+			code, _, stderr := runCLI(t, dir, tt.args...)
 			if code != tt.wantCode {
 				t.Errorf("exit %d, want %d (stderr: %s)", code, tt.wantCode, stderr)
 			}
@@ -107,14 +107,14 @@ func TestExitCodesAndMessages(t *testing.T) {
 
 func TestPlanConfigError(t *testing.T) {
 	dir := writeFiles(t, map[string]string{"Dockerfile": goService, "build.yaml": "version: 1\ntargets:\n  runtime:\n    tagz: [x]\n"})
-	code, _, stderr := cairn(t, dir, "plan")
+	code, _, stderr := runCLI(t, dir, "plan")
 	if want := `cairn: build.yaml:4: targets.runtime.tagz: unknown field (did you mean "tags"?)`; code != 1 || strings.TrimSpace(stderr) != want {
 		t.Errorf("exit %d, stderr %q; want 1, %q", code, stderr, want)
 	}
 }
 
 func TestVersion(t *testing.T) {
-	code, stdout, _ := cairn(t, t.TempDir(), "version")
+	code, stdout, _ := runCLI(t, t.TempDir(), "version")
 	if code != 0 || !strings.HasPrefix(stdout, "cairn ") || !strings.Contains(stdout, "buildkit client") {
 		t.Errorf("exit %d, stdout %q", code, stdout)
 	}

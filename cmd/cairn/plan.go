@@ -15,14 +15,15 @@ func planCommand() *cli.Command {
 			"imports and exports, and which tags would move. Needs no daemon and no registry.",
 		Flags: append(planFlags(), &cli.StringFlag{Name: "format", Value: "text", Usage: "text, json or dot"}),
 		Action: func(c *cli.Context) error {
-			build, plan, err := loadBuild(c)
+			p, err := load(c)
 			if err != nil {
 				return err
 			}
+			plan := p.Plan
 			w := c.App.Writer
 			switch format := c.String("format"); format {
 			case "text":
-				for _, note := range build.Notes {
+				for _, note := range p.Config.Notes {
 					fmt.Fprintln(c.App.ErrWriter, "note:", note)
 				}
 				return plan.WriteText(w)

@@ -64,7 +64,7 @@ func newPublishEnv(t *testing.T) *publishEnv {
 // build runs `cairn build --push` against the proxied repository.
 func (p *publishEnv) build(t *testing.T, args ...string) (int, string, string) {
 	t.Helper()
-	return cairn(t, p.dir, append([]string{"build", "--addr", p.addr, "--repository", p.proxied, "--push", "--progress", "quiet"}, args...)...)
+	return runCLI(t, p.dir, append([]string{"build", "--addr", p.addr, "--repository", p.proxied, "--push", "--progress", "quiet"}, args...)...)
 }
 
 // published makes a first, successful release to compare later runs with.
@@ -184,7 +184,7 @@ func TestInterruptPublishesNothing(t *testing.T) {
 func TestDryRunShowsMovesWithoutBuilding(t *testing.T) {
 	p := newPublishEnv(t)
 	before := p.published(t)
-	code, stdout, stderr := cairn(t, p.dir, "build", "--repository", p.repo, "--dry-run", "--addr", "unix:///nonexistent.sock")
+	code, stdout, stderr := runCLI(t, p.dir, "build", "--repository", p.repo, "--dry-run", "--addr", "unix:///nonexistent.sock")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}

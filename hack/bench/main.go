@@ -14,8 +14,8 @@ import (
 	"time"
 
 	"github.com/cairn-build/cairn/internal/devenv"
+	"github.com/cairn-build/cairn/pkg/cairn"
 	"github.com/cairn-build/cairn/pkg/config"
-	"github.com/cairn-build/cairn/pkg/planner"
 )
 
 type options struct {
@@ -134,24 +134,15 @@ func timed(ctx context.Context, env *devenv.Env, bin, root string, t *tool) (tim
 // stageOrder is the example's planned stages, dependencies first: the order
 // a script author writes the per-stage builds in.
 func stageOrder(example string) ([]string, error) {
-	file, err := config.Load(filepath.Join(example, config.DefaultFile))
-	if err != nil {
-		return nil, err
-	}
-	b, err := file.Resolve(config.Overrides{Repository: "bench.invalid/x"}, os.LookupEnv)
-	if err != nil {
-		return nil, err
-	}
-	df, err := os.ReadFile(b.Dockerfile)
-	if err != nil {
-		return nil, err
-	}
-	plan, err := planner.New(df, b.PlanOptions())
+	p, err := cairn.Load(cairn.LoadOptions{
+		Config:    filepath.Join(example, config.DefaultFile),
+		Overrides: config.Overrides{Repository: "bench.invalid/x"},
+	})
 	if err != nil {
 		return nil, err
 	}
 	var names []string
-	for _, s := range plan.Stages {
+	for _, s := range p.Plan.Stages {
 		names = append(names, s.Name)
 	}
 	return names, nil

@@ -1,10 +1,9 @@
-package main
+package cairn
 
 import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -25,18 +24,20 @@ type gates struct {
 	cfg     *config.Build
 	dir     string            // holds the layouts
 	layouts map[string]string // target → layout directory
-	reports []*gateReport
+	reports []*CheckReport
 }
 
-// gateReport is what one target's checks found; the metadata file has it.
-type gateReport struct {
+// CheckReport is what one target's checks found: its Dockerfile lint
+// findings and the results of its image checks.
+type CheckReport struct {
 	Target     string            `json:"target"`
 	Lint       []lint.Finding    `json:"lint"`
 	Results    []check.Result    `json:"results"`
 	Efficiency *check.Efficiency `json:"efficiency,omitempty"`
 }
 
-func (r *gateReport) failures() int {
+// Failures counts the error-level findings and failed checks.
+func (r *CheckReport) Failures() int {
 	n := 0
 	for _, f := range r.Lint {
 		if f.Severity == lint.Error {
@@ -62,7 +63,7 @@ func newGates(cfg *config.Build) (*gates, error) {
 	}
 	g.dir = dir
 	for _, target := range sortedTargets(cfg.Checks) {
-		g.reports = append(g.reports, &gateReport{Target: target, Lint: []lint.Finding{}, Results: []check.Result{}})
+		g.reports = append(g.reports, &CheckReport{Target: target, Lint: []lint.Finding{}, Results: []check.Result{}})
 		if spec := cfg.Checks[target].Spec; !emptySpec(spec) {
 			g.layouts[target] = filepath.Join(dir, target)
 		}
@@ -120,28 +121,30 @@ func (g *gates) images(ctx context.Context, c *client.Client, attach []session.A
 	return nil
 }
 
-// verdict is nil when every gate passed.
+// verdict is nil when every gate passed, else an error matching
+// ErrChecksFailed that names each failing target.
 func (g *gates) verdict() error {
 	var errs []error
 	for _, r := range g.reports {
-		if n := r.failures(); n > 0 {
+		if n := r.Failures(); n > 0 {
 			errs = append(errs, fmt.Errorf("target %s: %d checks failed", r.Target, n))
 		}
 	}
-	return errors.Join(errs...)
+	if len(errs) == 0 {
+		return nil
+	}
+	return &checksError{errors.Join(errs...)}
 }
 
-// write prints each target's report: lint findings, then check results.
-func (g *gates) write(w io.Writer) {
-	for _, r := range g.reports {
-		for _, f := range r.Lint {
-			fmt.Fprintf(w, "%s:%d: %s %s: %s\n", g.cfg.Dockerfile, f.Line, f.Severity, f.Rule, f.Message)
-		}
-		if len(r.Results) > 0 || r.Efficiency != nil {
-			_ = check.WriteReport(w, r.Target, r.Results, r.Efficiency)
-		}
-	}
-}
+// ErrChecksFailed is matched (errors.Is) by the error of a run in which
+// an error-level lint finding or an image check failed.
+var ErrChecksFailed = errors.New("checks failed")
+
+type checksError struct{ err error }
+
+func (e *checksError) Error() string        { return e.err.Error() }
+func (e *checksError) Is(target error) bool { return target == ErrChecksFailed }
+func (e *checksError) Unwrap() error        { return e.err }
 
 func emptySpec(s check.Spec) bool {
 	return len(s.Files) == 0 && s.Metadata == nil && len(s.Commands) == 0 && s.Efficiency == nil

@@ -1,0 +1,14 @@
+// Package cairn is cairn's pipeline as a library: what `cairn build --push`
+// does, for programs that embed it the way ko's pkg/commands or crane's
+// pkg/crane are embedded.
+//
+//	p, err := cairn.Load(cairn.LoadOptions{Config: "build.yaml"})
+//	c, err := cairn.Dial(ctx, cairn.DaemonOptions{Addr: "unix:///run/buildkit/buildkitd.sock"})
+//	report, err := cairn.Run(ctx, c, p, cairn.RunOptions{Push: true})
+//
+// Load reads build.yaml, the overrides and the Dockerfile and plans the
+// build without a daemon. Run lints, builds every planned stage, runs the
+// targets' checks and, when publishing, moves the tags: each step only when
+// every step before it succeeded, so a failure never leaves a tag moved.
+// The Report that Run returns is the metadata file's content.
+package cairn

@@ -1,0 +1,128 @@
+package cairn
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+
+	dockerconfig "github.com/docker/cli/cli/config"
+	"github.com/moby/buildkit/client"
+	"github.com/moby/buildkit/session"
+	"github.com/moby/buildkit/session/auth/authprovider"
+
+	"github.com/cairn-build/cairn/pkg/build"
+	"github.com/cairn-build/cairn/pkg/cache"
+	"github.com/cairn-build/cairn/pkg/push"
+)
+
+// RunOptions configure Run. The zero value builds and checks, publishing
+// nothing, with credentials from the docker config and no progress shown.
+type RunOptions struct {
+	// Push publishes: images and caches are staged by digest while
+	// building, and the tags move once everything succeeded.
+	Push bool
+	// Session attachables for the solves; nil gives registry credentials
+	// from the docker config and its credential helpers.
+	Session []session.Attachable
+	// Status receives every solve's progress and the commit's, for
+	// BuildKit's display (see NewDisplay); nil discards it. Run does not
+	// close it.
+	Status chan<- *client.SolveStatus
+	// Logger receives notes (a missing cache ref, a rebuilt broken cache);
+	// nil discards them. NoteLogger prints them as "note: …" lines.
+	Logger *slog.Logger
+}
+
+// ErrNothingPublished is matched (errors.Is) by the error of a publishing
+// run that failed before the commit: no tag was created or moved.
+var ErrNothingPublished = errors.New("nothing published: no tag was created or moved")
+
+// Run lints the Dockerfile, builds every planned stage on the daemon, runs
+// the targets' checks and, with opts.Push, commits the tags: each step only
+// when everything before it succeeded. The report is returned also on
+// error (it holds what ran: the lint alone when the lint stopped a
+// publish); it is nil only when the Dockerfile could not be linted.
+func Run(ctx context.Context, c *client.Client, p *Project, opts RunOptions) (*Report, error) {
+	opts = opts.withDefaults()
+	g, err := newGates(p.Config)
+	if err != nil {
+		return nil, err
+	}
+	defer g.cleanup()
+	report := &Report{Version: ReportVersion, Dockerfile: p.Config.Dockerfile, Stages: []build.StageResult{}, Targets: []TargetReport{}, Checks: g.reports}
+	if err := g.lint(ctx, p.Dockerfile); err != nil {
+		return nil, err
+	}
+	if err := g.verdict(); err != nil && opts.Push {
+		return report, fmt.Errorf("%w\nnothing built or published", err)
+	}
+	bo := opts.buildOptions(p)
+	bo.Layouts = g.layouts
+	res, err := build.Run(ctx, c, p.Plan, bo)
+	if res != nil {
+		report.Stages = res.Stages
+		report.Targets = targetReports(p, res)
+	}
+	if err == nil {
+		if err = g.images(ctx, c, bo.Session); err == nil {
+			err = g.verdict()
+		}
+	}
+	switch {
+	case err != nil && opts.Push:
+		return report, fmt.Errorf("%w\n%w", err, ErrNothingPublished)
+	case err != nil || !opts.Push:
+		return report, err
+	}
+	report.Tags, err = publish(ctx, p, res, opts)
+	return report, err
+}
+
+// publish moves the tags, caches first, final tags last, shown as one
+// vertex in the progress display.
+func publish(ctx context.Context, p *Project, res *build.Result, opts RunOptions) ([]push.TagResult, error) {
+	moves, err := p.moves(res)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrNothingPublished, err)
+	}
+	step := startStep(opts.Status, "[publish] move tags: caches first, final tags last")
+	tags, err := push.Commit(ctx, moves, opts.pushOptions(p)...)
+	step.done(tags, err)
+	return tags, err
+}
+
+func (o RunOptions) withDefaults() RunOptions {
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if o.Session == nil {
+		o.Session = []session.Attachable{authprovider.NewDockerAuthProvider(authprovider.DockerAuthProviderConfig{
+			AuthConfigProvider: authprovider.LoadAuthConfig(dockerconfig.LoadDefaultConfigFile(io.Discard)),
+		})}
+	}
+	return o
+}
+
+// buildOptions are the build's options from the project and the run's.
+func (o RunOptions) buildOptions(p *Project) build.Options {
+	cfg := p.Config
+	return build.Options{
+		Context:    cfg.Context,
+		Dockerfile: cfg.Dockerfile,
+		Args:       cfg.Args,
+		Platforms:  cfg.Platforms,
+		CacheMode:  cfg.CacheMode,
+		Push:       o.Push,
+		Registries: cache.Registries{Insecure: cfg.InsecureRegistries},
+		Session:    o.Session,
+		Status:     o.Status,
+		Notef:      func(f string, a ...any) { o.Logger.Info(fmt.Sprintf(f, a...)) },
+	}
+}
+
+func (o RunOptions) pushOptions(p *Project) []push.Option {
+	registries := cache.Registries{Insecure: p.Config.InsecureRegistries}
+	return []push.Option{push.WithInsecure(registries.IsInsecure)}
+}

@@ -1,0 +1,109 @@
+package cairn_test
+
+import (
+	"context"
+	"errors"
+	"maps"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cairn-build/cairn/internal/testenv"
+	"github.com/cairn-build/cairn/pkg/cairn"
+	"github.com/cairn-build/cairn/pkg/config"
+	"github.com/cairn-build/cairn/pkg/push"
+)
+
+func TestMain(m *testing.M) { testenv.Main(m) }
+
+const dockerfile = `FROM busybox:1.36 AS base
+ARG STAMP=1
+RUN echo "base $STAMP" > /base
+
+FROM base AS app
+ARG FAIL=0
+RUN test "$FAIL" = 0 && echo app > /app
+`
+
+// project writes a two-stage project and loads it with its repository in
+// the test registry.
+func project(t *testing.T, repo string, args map[string]string) *cairn.Project {
+	t.Helper()
+	dir := t.TempDir()
+	files := map[string]string{"Dockerfile": dockerfile, "build.yaml": "version: 1\ntargets:\n  app:\n    tags: [v1]\n"}
+	for name, content := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p, err := cairn.Load(cairn.LoadOptions{
+		Config:    filepath.Join(dir, "build.yaml"),
+		Overrides: config.Overrides{Repository: repo, Args: args},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func run(t *testing.T, p *cairn.Project, opts cairn.RunOptions) (*cairn.Report, error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	c, err := cairn.Dial(ctx, cairn.DaemonOptions{Addr: testenv.NewDaemon(t).Addr})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	return cairn.Run(ctx, c, p, opts)
+}
+
+// TestRunPublishesThroughTheLibrary: Run publishes exactly the tags
+// Project.Tags names, at the digests the report gives; a failing build then
+// matches ErrNothingPublished and leaves every tag where it was.
+func TestRunPublishesThroughTheLibrary(t *testing.T) {
+	repo := testenv.Repo(t)
+	p := project(t, repo, nil)
+	report, err := run(t, p, cairn.RunOptions{Push: true})
+	if err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	tags := testenv.Tags(t, repo)
+	stages := map[string]string{}
+	for _, s := range report.Stages {
+		stages[s.Name] = s.Digest
+	}
+	want := map[string]string{"cache-base": stages["base"], "cache-app": stages["app"], "v1": stages["app"]}
+	if !maps.Equal(tags, want) {
+		t.Errorf("registry tags %v, want %v", tags, want)
+	}
+	if len(report.Tags) != len(p.Tags()) {
+		t.Errorf("report has %d tag results, project names %d tags", len(report.Tags), len(p.Tags()))
+	}
+	for _, tr := range report.Tags {
+		if tr.State != push.Moved {
+			t.Errorf("%s: %s, want moved", tr.Tag, tr.State)
+		}
+	}
+
+	moves, err := cairn.DryRun(context.Background(), p, cairn.RunOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range moves {
+		if tag := strings.TrimPrefix(m.Ref, repo+":"); m.Current != tags[tag] {
+			t.Errorf("dry run: %s currently %q, registry says %q", m.Ref, m.Current, tags[tag])
+		}
+	}
+
+	failing := project(t, repo, map[string]string{"FAIL": "1", "STAMP": "2"})
+	_, err = run(t, failing, cairn.RunOptions{Push: true})
+	if !errors.Is(err, cairn.ErrNothingPublished) {
+		t.Errorf("failed build: error %v, want one matching ErrNothingPublished", err)
+	}
+	if after := testenv.Tags(t, repo); !maps.Equal(after, tags) {
+		t.Errorf("a failed build moved tags:\n before %v\n after  %v", tags, after)
+	}
+}

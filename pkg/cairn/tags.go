@@ -1,0 +1,101 @@
+package cairn
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/cairn-build/cairn/pkg/build"
+	"github.com/cairn-build/cairn/pkg/cache"
+	"github.com/cairn-build/cairn/pkg/push"
+)
+
+// Tag is a tag a publish of the project moves, and the stage whose result
+// it moves to.
+type Tag struct {
+	Ref   string
+	Kind  push.Kind
+	Stage string
+}
+
+// Tags are every tag `cairn build --push` moves for the project: each
+// standalone stage's cache ref (unless the cache is off), then the targets'
+// final tags. It is the one place that decides what a publish touches; the
+// commit and the dry run both read it.
+func (p *Project) Tags() []Tag {
+	var tags []Tag
+	if p.Config.CacheMode != cache.ModeOff {
+		for _, s := range p.Plan.Stages {
+			if s.Standalone && s.CacheExport != "" {
+				tags = append(tags, Tag{Ref: s.CacheExport, Kind: push.KindCache, Stage: s.Name})
+			}
+		}
+	}
+	for _, s := range p.Plan.Stages {
+		for _, ref := range s.Tags {
+			tags = append(tags, Tag{Ref: ref, Kind: push.KindFinal, Stage: s.Name})
+		}
+	}
+	return tags
+}
+
+// moves points each of the project's tags at what its stage staged: the
+// cache manifest for a cache ref, the image for a final tag.
+func (p *Project) moves(res *build.Result) ([]push.Move, error) {
+	byStage := make(map[string]build.StageResult, len(res.Stages))
+	for _, s := range res.Stages {
+		byStage[s.Name] = s
+	}
+	var moves []push.Move
+	for _, t := range p.Tags() {
+		s := byStage[t.Stage]
+		digest := s.Digest
+		if t.Kind == push.KindCache {
+			digest = s.CacheDigest
+		}
+		if digest == "" {
+			return nil, fmt.Errorf("%s: stage %s staged nothing for it", t.Ref, t.Stage)
+		}
+		moves = append(moves, push.Move{Tag: t.Ref, Digest: digest, Kind: t.Kind})
+	}
+	return moves, nil
+}
+
+// PlannedMove is a tag a publish would move, and where it points now.
+type PlannedMove struct {
+	Tag
+	Current string // the tag's digest now; "" when it does not exist
+}
+
+// DryRun reads where each tag a publish would move points now, without
+// building or writing anything.
+func DryRun(ctx context.Context, p *Project, opts RunOptions) ([]PlannedMove, error) {
+	tags := p.Tags()
+	refs := make([]string, len(tags))
+	for i, t := range tags {
+		refs[i] = t.Ref
+	}
+	current, err := push.Current(ctx, refs, opts.pushOptions(p)...)
+	if err != nil {
+		return nil, err
+	}
+	moves := make([]PlannedMove, len(tags))
+	for i, t := range tags {
+		moves[i] = PlannedMove{Tag: t, Current: current[t.Ref]}
+	}
+	return moves, nil
+}
+
+// WriteDryRun prints one line per move: "TAG: CURRENT -> (this build)".
+func WriteDryRun(w io.Writer, moves []PlannedMove) error {
+	for _, m := range moves {
+		from := m.Current
+		if from == "" {
+			from = "(new tag)"
+		}
+		if _, err := fmt.Fprintf(w, "%s: %s -> (this build)\n", m.Ref, from); err != nil {
+			return err
+		}
+	}
+	return nil
+}
