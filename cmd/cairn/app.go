@@ -10,6 +10,7 @@ import (
 	"runtime/debug"
 	"syscall"
 
+	"github.com/agext/levenshtein"
 	"github.com/urfave/cli/v2"
 )
 
@@ -25,7 +26,8 @@ const (
 func run(args []string, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	err := newApp(stdout, stderr).RunContext(ctx, args)
+	app := newApp(stdout, stderr)
+	err := app.RunContext(ctx, interspersed(app, args))
 	switch {
 	case err == nil:
 		return exitOK
@@ -67,10 +69,11 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 		// urfave runs the app's Action for an unknown command: make it a usage error.
 		Action: func(c *cli.Context) error {
 			if c.Args().Present() {
-				return usageError{fmt.Errorf("unknown command %q (see cairn --help)", c.Args().First())}
+				return usageError{unknownCommand(c.App, c.Args().First())}
 			}
 			return cli.ShowAppHelp(c)
 		},
+		Version: fmt.Sprintf("%s (buildkit client %s)", moduleVersion(""), moduleVersion("github.com/moby/buildkit")),
 		Suggest: true,
 	}
 	for _, cmd := range app.Commands {
@@ -79,12 +82,26 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 	return app
 }
 
+// unknownCommand names the nearest command, as git and docker do.
+func unknownCommand(app *cli.App, name string) error {
+	best, distance := "", 3 // farther than 2 edits is no typo
+	for _, cmd := range app.Commands {
+		if d := levenshtein.Distance(name, cmd.Name, nil); d < distance {
+			best, distance = cmd.Name, d
+		}
+	}
+	if best != "" {
+		return fmt.Errorf("unknown command %q (did you mean %q?)", name, best)
+	}
+	return fmt.Errorf("unknown command %q (see cairn --help)", name)
+}
+
 func versionCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "version",
 		Usage: "print cairn's version and the BuildKit client it was built with",
 		Action: func(c *cli.Context) error {
-			fmt.Fprintf(c.App.Writer, "cairn %s (buildkit client %s)\n", moduleVersion(""), moduleVersion("github.com/moby/buildkit"))
+			fmt.Fprintf(c.App.Writer, "cairn %s\n", c.App.Version)
 			return nil
 		},
 	}

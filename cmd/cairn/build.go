@@ -11,8 +11,9 @@ import (
 
 func buildCommand() *cli.Command {
 	return &cli.Command{
-		Name:  "build",
-		Usage: "build every stage the targets need through BuildKit, with per-stage remote caches",
+		Name:      "build",
+		ArgsUsage: "[PATH]",
+		Usage:     "build every stage the targets need through BuildKit, with per-stage remote caches",
 		Description: "Solves every planned stage on one BuildKit daemon, each as soon as the stages it\n" +
 			"depends on are done, importing the caches the plan lists (a missing one is a note).\n" +
 			"Without --push nothing is written to any registry. With --push, images and caches are\n" +
@@ -33,8 +34,9 @@ func buildCommand() *cli.Command {
 
 func checkCommand() *cli.Command {
 	return &cli.Command{
-		Name:  "check",
-		Usage: "build the targets and run their checks (build.yaml checks:), publishing nothing",
+		Name:      "check",
+		ArgsUsage: "[PATH]",
+		Usage:     "build the targets and run their checks (build.yaml checks:), publishing nothing",
 		Description: "Lints the Dockerfile, builds every stage the targets need, and runs each target's\n" +
 			"file, metadata, command and efficiency checks on its image (commands run inside\n" +
 			"BuildKit: no Docker engine needed). Exits non-zero when an error-level check fails;\n" +
@@ -49,6 +51,11 @@ func execute(c *cli.Context, opts cairn.RunOptions) error {
 	p, err := load(c)
 	if err != nil {
 		return err
+	}
+	if opts.Push {
+		if err := p.Publishable(); err != nil {
+			return err // before dialing: the daemon is not the problem
+		}
 	}
 	display, err := cairn.NewDisplay(c.Context, c.App.ErrWriter, c.String("progress"))
 	if err != nil {

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"fmt"
 	"os"
+	"path/filepath"
 
 	"github.com/urfave/cli/v2"
 
@@ -15,10 +17,10 @@ func planFlags() []cli.Flag {
 		&cli.StringFlag{Name: "config", Aliases: []string{"c"}, Usage: "build description (default: build.yaml when present)"},
 		&cli.StringFlag{Name: "file", Aliases: []string{"f"}, Usage: "Dockerfile path (default: build.yaml's, else Dockerfile)"},
 		&cli.StringFlag{Name: "context", Usage: "build context directory (default: build.yaml's, else .)"},
-		&cli.StringSliceFlag{Name: "target", Aliases: []string{"t"}, Usage: "target stage to build (repeatable; default: build.yaml's targets, else the last stage)"},
+		&cli.StringSliceFlag{Name: "target", Usage: "target stage to build (repeatable; default: build.yaml's targets, else the last stage)"},
 		&cli.StringSliceFlag{Name: "build-arg", Usage: "build arg `KEY=VALUE` (repeatable)"},
 		&cli.StringFlag{Name: "repository", Usage: "repository tags and caches derive from, e.g. registry.example.com/team/app"},
-		&cli.StringSliceFlag{Name: "tag", Usage: "final tag of every selected target (repeatable): a bare tag goes under --repository"},
+		&cli.StringSliceFlag{Name: "tag", Aliases: []string{"t"}, Usage: "final tag of every selected target (repeatable), as in docker build: `REF` (registry/app:v1) or a bare tag under --repository"},
 		&cli.StringFlag{Name: "cache-mode", Usage: "inline, max or off"},
 		&cli.StringFlag{Name: "cache-ref", Usage: "cache ref template, e.g. {repository}:cache-{stage}"},
 		&cli.StringSliceFlag{Name: "platform", Usage: "target platform (repeatable), e.g. linux/amd64"},
@@ -27,16 +29,37 @@ func planFlags() []cli.Flag {
 }
 
 // load reads build.yaml (when there is one), applies the flags, and plans.
+// A PATH argument is the build context, as in `docker build PATH`: its
+// build.yaml when it has one, else PATH/Dockerfile built with PATH as context.
 func load(c *cli.Context) (*cairn.Project, error) {
 	args, err := cairn.ParseBuildArgs(c.StringSlice("build-arg"), os.LookupEnv)
 	if err != nil {
 		return nil, usageError{err}
 	}
+	path, err := contextArg(c)
+	if err != nil {
+		return nil, err
+	}
+	configFile, context, dockerfile := c.String("config"), c.String("context"), c.String("file")
+	if path != "" {
+		if context != "" {
+			return nil, usageError{fmt.Errorf("both PATH (%s) and --context (%s) name the build context: give one", path, context)}
+		}
+		if configFile == "" {
+			configFile = filepath.Join(path, config.DefaultFile)
+			if _, err := os.Stat(configFile); err != nil {
+				configFile, context = "", path
+				if dockerfile == "" {
+					dockerfile = filepath.Join(path, config.DefaultDockerfile)
+				}
+			}
+		}
+	}
 	return cairn.Load(cairn.LoadOptions{
-		Config: c.String("config"),
+		Config: configFile,
 		Overrides: config.Overrides{
-			Dockerfile: c.String("file"),
-			Context:    c.String("context"),
+			Dockerfile: dockerfile,
+			Context:    context,
 			Repository: c.String("repository"),
 			Args:       args,
 			Platforms:  c.StringSlice("platform"),

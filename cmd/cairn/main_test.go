@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -85,9 +86,17 @@ func TestExitCodesAndMessages(t *testing.T) {
 		{"bad format", []string{"plan", "--format", "xml"}, 2, `cairn: --format "xml": want text, json or dot`},
 		{"bad build arg", []string{"plan", "--build-arg", "=x"}, 2, `cairn: --build-arg "=x": want KEY=VALUE`},
 		{"unknown flag", []string{"plan", "--nope"}, 2, "flag provided but not defined: -nope"},
-		{"unknown command", []string{"bild"}, 2, `cairn: unknown command "bild"`},
+		{"unknown command", []string{"bild"}, 2, `cairn: unknown command "bild" (did you mean "build"?)`},
+		{"far from any command", []string{"deploy"}, 2, `cairn: unknown command "deploy" (see cairn --help)`},
+		{"missing context", []string{"plan", "/does/not/exist"}, 2, "cairn: build context /does/not/exist: stat /does/not/exist: no such file or directory"},
+		{"missing context, build", []string{"build", "/does/not/exist", "--push"}, 2, "cairn: build context /does/not/exist"},
+		{"stray argument", []string{"plan", ".", "extra"}, 2, "cairn: want at most one PATH (the build context), got 2 arguments: . extra"},
+		{"PATH and --context", []string{"plan", ".", "--context", "."}, 2, "cairn: both PATH (.) and --context (.) name the build context"},
+		{"push with nothing to publish", []string{"build", "--push", "--addr", "unix:///nonexistent/buildkitd.sock"}, 1,
+			"cairn: --push: nothing to publish: no repository for cache refs and no tags on any target"},
+		{"bare tag without repository", []string{"plan", "-t", "v1"}, 1, `cairn: --tag: tag "v1" needs a repository`},
 		{"unreachable daemon", []string{"build", "--addr", "unix:///nonexistent/buildkitd.sock"}, 1, "cairn: cannot reach the BuildKit daemon at unix:///nonexistent/buildkitd.sock"},
-		{"bad progress mode", []string{"build", "--progress", "fancy"}, 2, "cairn: --progress:"},
+		{"bad progress mode", []string{"build", "--progress", "fancy"}, 2, `cairn: --progress: unknown progress mode "fancy": want one of [auto tty plain rawjson quiet]`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -105,6 +114,53 @@ func TestExitCodesAndMessages(t *testing.T) {
 	}
 }
 
+// TestArgumentsLikeDocker: flags after PATH are read, PATH is the context,
+// -t is the tag and the default target gets it.
+func TestArgumentsLikeDocker(t *testing.T) {
+	parent := t.TempDir()
+	dir := filepath.Join(parent, "app")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "Dockerfile"), []byte(goService), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := runCLI(t, parent, "plan", "app", "--format", "json", "-t", "reg.example.com/app:v1")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var plan struct {
+		Targets []struct {
+			Name string   `json:"name"`
+			Tags []string `json:"tags"`
+		} `json:"targets"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &plan); err != nil {
+		t.Fatalf("--format after PATH not read: %v in %q", err, stdout)
+	}
+	if len(plan.Targets) != 1 || plan.Targets[0].Name != "runtime" || strings.Join(plan.Targets[0].Tags, ",") != "reg.example.com/app:v1" {
+		t.Errorf("targets = %+v, want the last stage tagged reg.example.com/app:v1", plan.Targets)
+	}
+}
+
+func TestInterspersed(t *testing.T) {
+	app := newApp(io.Discard, io.Discard)
+	tests := []struct{ in, want string }{
+		{"cairn build . --push --progress quiet", "cairn build --push --progress quiet -- ."},
+		{"cairn build --push .", "cairn build --push -- ."},
+		{"cairn build -t reg/app:v1 dir --target x", "cairn build -t reg/app:v1 --target x -- dir"},
+		{"cairn build --tag=v1 dir", "cairn build --tag=v1 -- dir"},
+		{"cairn build -- -odd-dir", "cairn build -- -odd-dir"},
+		{"cairn plan", "cairn plan"},
+		{"cairn bild . --push", "cairn bild . --push"},
+	}
+	for _, tt := range tests {
+		if got := strings.Join(interspersed(app, strings.Fields(tt.in)), " "); got != tt.want {
+			t.Errorf("interspersed(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
 func TestPlanConfigError(t *testing.T) {
 	dir := writeFiles(t, map[string]string{"Dockerfile": goService, "build.yaml": "version: 1\ntargets:\n  runtime:\n    tagz: [x]\n"})
 	code, _, stderr := runCLI(t, dir, "plan")
@@ -114,8 +170,10 @@ func TestPlanConfigError(t *testing.T) {
 }
 
 func TestVersion(t *testing.T) {
-	code, stdout, _ := runCLI(t, t.TempDir(), "version")
-	if code != 0 || !strings.HasPrefix(stdout, "cairn ") || !strings.Contains(stdout, "buildkit client") {
-		t.Errorf("exit %d, stdout %q", code, stdout)
+	for _, args := range [][]string{{"version"}, {"--version"}} {
+		code, stdout, _ := runCLI(t, t.TempDir(), args...)
+		if code != 0 || !strings.HasPrefix(stdout, "cairn ") || !strings.Contains(stdout, "buildkit client") {
+			t.Errorf("%v: exit %d, stdout %q", args, code, stdout)
+		}
 	}
 }

@@ -8,8 +8,9 @@ import (
 
 func planCommand() *cli.Command {
 	return &cli.Command{
-		Name:  "plan",
-		Usage: "show the stages each target needs, their build order and cache refs, without building",
+		Name:      "plan",
+		ArgsUsage: "[PATH]",
+		Usage:     "show the stages each target needs, their build order and cache refs, without building",
 		Description: "Parses the Dockerfile with BuildKit's parser and build.yaml, and prints which stages\n" +
 			"each target needs, which can build in parallel (level), which cache refs each stage\n" +
 			"imports and exports, and which tags would move. Needs no daemon and no registry.",

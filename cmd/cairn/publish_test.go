@@ -197,3 +197,35 @@ func TestDryRunShowsMovesWithoutBuilding(t *testing.T) {
 		}
 	}
 }
+
+// TestPublishLikeDocker: `cairn build PATH --push` reads the flags after
+// PATH and publishes; `-t REF --push` with no build.yaml publishes that tag
+// on the last stage.
+func TestPublishLikeDocker(t *testing.T) {
+	parent := t.TempDir()
+	dir := filepath.Join(parent, "ctx")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "Dockerfile"), []byte(app), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	addr, repo := testenv.NewDaemon(t).Addr, testenv.Repo(t)
+
+	code, _, stderr := runCLI(t, parent, "build", "ctx", "--addr", addr, "--repository", repo, "--push", "--progress", "quiet")
+	if code != 0 {
+		t.Fatalf("build ctx --push: exit %d: %s", code, stderr)
+	}
+	tags := testenv.Tags(t, repo)
+	if tags["cache-other"] == "" || len(tags) != 1 {
+		t.Errorf("build PATH --push published %v, want the last stage's cache-other", tags)
+	}
+
+	code, _, stderr = runCLI(t, dir, "build", "-t", repo+":v1", "--addr", addr, "--push", "--progress", "quiet")
+	if code != 0 {
+		t.Fatalf("build -t %s:v1 --push: exit %d: %s", repo, code, stderr)
+	}
+	if tags = testenv.Tags(t, repo); tags["v1"] == "" {
+		t.Errorf("build -t REF --push did not publish v1: %v", tags)
+	}
+}

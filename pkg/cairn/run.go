@@ -39,13 +39,23 @@ type RunOptions struct {
 // run that failed before the commit: no tag was created or moved.
 var ErrNothingPublished = errors.New("nothing published: no tag was created or moved")
 
+// ErrNothingToPublish is matched by the error of a publishing run whose
+// project names no tag to move: no repository for cache refs and no tags.
+var ErrNothingToPublish = errors.New("nothing to publish")
+
 // Run lints the Dockerfile, builds every planned stage on the daemon, runs
 // the targets' checks and, with opts.Push, commits the tags: each step only
 // when everything before it succeeded. The report is returned also on
 // error (it holds what ran: the lint alone when the lint stopped a
-// publish); it is nil only when the Dockerfile could not be linted.
+// publish); it is nil when nothing ran (nothing to publish, or a Dockerfile
+// that could not be linted).
 func Run(ctx context.Context, c *client.Client, p *Project, opts RunOptions) (*Report, error) {
 	opts = opts.withDefaults()
+	if opts.Push {
+		if err := p.Publishable(); err != nil {
+			return nil, err
+		}
+	}
 	g, err := newGates(p.Config)
 	if err != nil {
 		return nil, err

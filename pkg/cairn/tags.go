@@ -39,6 +39,16 @@ func (p *Project) Tags() []Tag {
 	return tags
 }
 
+// Publishable is nil when a publish would move at least one tag, and an
+// error matching ErrNothingToPublish that says what is missing otherwise.
+func (p *Project) Publishable() error {
+	if len(p.Tags()) > 0 {
+		return nil
+	}
+	return fmt.Errorf("--push: %w: no repository for cache refs and no tags on any target "+
+		"(set repository: in build.yaml or --repository, or tag with -t REGISTRY/NAME:TAG)", ErrNothingToPublish)
+}
+
 // moves points each of the project's tags at what its stage staged: the
 // cache manifest for a cache ref, the image for a final tag.
 func (p *Project) moves(res *build.Result) ([]push.Move, error) {

@@ -187,6 +187,11 @@ func (b *Build) resolveTargets(f *File, o Overrides) error {
 			selected = append(selected, f.target(name))
 		}
 	}
+	if len(selected) == 0 && len(o.Tags) > 0 {
+		// No targets named anywhere: the tags are the default target's, as
+		// `docker build -t` tags the last stage.
+		selected = Targets{{}}
+	}
 	for _, t := range selected {
 		field := "targets." + t.Name + ".tags"
 		templates := t.Tags

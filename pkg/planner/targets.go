@@ -22,6 +22,9 @@ func (p *planner) requests() []request {
 	}
 	reqs := make([]request, len(ts))
 	for i, t := range ts {
+		if t.Name == "" {
+			t.Name = p.df.names[len(p.df.stages)-1] // the default target, with the tags given for it
+		}
 		reqs[i] = request{Target: t, stage: p.df.targetStageArg(t.Name)}
 	}
 	return reqs
