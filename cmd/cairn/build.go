@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"os"
 
 	"github.com/urfave/cli/v2"
 
@@ -73,15 +74,18 @@ func execute(c *cli.Context, opts cairn.RunOptions) error {
 	if report == nil {
 		return err
 	}
+	// As buildx does: the warnings again after the display, also when quiet.
+	err = errors.Join(err, report.WriteWarnings(c.App.ErrWriter))
 	out := c.App.Writer
 	if len(report.Stages) == 0 {
 		out = c.App.ErrWriter // the lint stopped the run: its findings explain the error
 	}
 	err = errors.Join(err, report.Show(out))
-	if path := c.String("metadata-file"); path != "" && len(report.Stages) > 0 {
+	path := c.String("metadata-file")
+	if path != "" && len(report.Stages) > 0 {
 		err = errors.Join(err, report.WriteFile(path))
 	}
-	return err
+	return errors.Join(err, report.WriteGitHub(os.LookupEnv, path))
 }
 
 // dryRun prints every tag --push would move and where it points now.

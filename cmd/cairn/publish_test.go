@@ -229,3 +229,44 @@ func TestPublishLikeDocker(t *testing.T) {
 		t.Errorf("build -t REF --push did not publish v1: %v", tags)
 	}
 }
+
+// TestWarningsAndGitHubOutputs: BuildKit's Dockerfile warnings come again
+// after the build, also with --progress quiet, and are in the metadata file;
+// under GitHub Actions the digests go to $GITHUB_OUTPUT.
+func TestWarningsAndGitHubOutputs(t *testing.T) {
+	dir := writeFiles(t, map[string]string{"Dockerfile": "FROM busybox:1.36 as base\nRUN echo hi > /hi\n"})
+	outputs, summary := filepath.Join(dir, "outputs"), filepath.Join(dir, "summary.md")
+	t.Setenv("GITHUB_ACTIONS", "true")
+	t.Setenv("GITHUB_OUTPUT", outputs)
+	t.Setenv("GITHUB_STEP_SUMMARY", summary)
+	metadata := filepath.Join(dir, "metadata.json")
+	code, _, stderr := runCLI(t, dir, "build", "--addr", testenv.NewDaemon(t).Addr, "--progress", "quiet", "--metadata-file", metadata)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if !strings.Contains(stderr, "WARNING: ") || !strings.Contains(stderr, "(Dockerfile:1)") {
+		t.Errorf("no Dockerfile warning repeated on stderr:\n%s", stderr)
+	}
+	data, err := os.ReadFile(metadata)
+	if err != nil {
+		t.Fatal(err)
+	}
+	testenv.ValidateReport(t, data)
+	var report struct {
+		Warnings []struct{ Message string }
+		Targets  []struct{ Digest string }
+	}
+	if err := json.Unmarshal(data, &report); err != nil {
+		t.Fatal(err)
+	}
+	if len(report.Warnings) != 1 {
+		t.Errorf("metadata warnings %+v, want the one FromAsCasing warning once", report.Warnings)
+	}
+	out, _ := os.ReadFile(outputs)
+	if len(report.Targets) != 1 || !strings.Contains(string(out), "digest="+report.Targets[0].Digest+"\n") || !strings.Contains(string(out), "metadata="+metadata) {
+		t.Errorf("GITHUB_OUTPUT:\n%s\nwant digest=%+v and metadata=", out, report.Targets)
+	}
+	if md, _ := os.ReadFile(summary); !strings.Contains(string(md), "### cairn build") {
+		t.Errorf("no job summary:\n%s", md)
+	}
+}

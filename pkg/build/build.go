@@ -17,6 +17,7 @@ import (
 	"github.com/hashicorp/go-multierror"
 	"github.com/moby/buildkit/client"
 	"github.com/moby/buildkit/session"
+	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 	"github.com/tonistiigi/fsutil"
 
 	"github.com/cairn-build/cairn/pkg/cache"
@@ -55,12 +56,16 @@ type Result struct {
 
 // StageResult is one stage's solve.
 type StageResult struct {
-	Name         string        `json:"name"`
-	Steps        int           `json:"steps"`
-	Cached       int           `json:"cached"`
-	Duration     time.Duration `json:"duration"`
-	Digest       string        `json:"digest,omitempty"`
-	CacheImports []CacheImport `json:"cacheImports"`
+	Name     string        `json:"name"`
+	Steps    int           `json:"steps"`
+	Cached   int           `json:"cached"`
+	Duration time.Duration `json:"duration"`
+	Digest   string        `json:"digest,omitempty"`
+	// ConfigDigest and Descriptor are the image exporter's (buildx's
+	// containerimage.config.digest and containerimage.descriptor).
+	ConfigDigest string               `json:"configDigest,omitempty"`
+	Descriptor   *ocispecs.Descriptor `json:"descriptor,omitempty"`
+	CacheImports []CacheImport        `json:"cacheImports"`
 	// CacheExport is the stage's cache ref and CacheDigest the cache manifest
 	// staged for it; the commit moves the ref there.
 	CacheExport string `json:"cacheExport,omitempty"`

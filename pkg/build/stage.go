@@ -2,6 +2,7 @@ package build
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -90,6 +91,8 @@ func (s *stageSolve) run(ctx context.Context, c *client.Client, status chan *cli
 		return res
 	}
 	res.Digest = resp.ExporterResponse["containerimage.digest"]
+	res.ConfigDigest = resp.ExporterResponse["containerimage.config.digest"]
+	res.Descriptor = exportedDescriptor(resp.ExporterResponse)
 	if res.Digest == "" {
 		res.Error = errNoDigest.Error()
 	}
@@ -100,6 +103,20 @@ func (s *stageSolve) run(ctx context.Context, c *client.Client, status chan *cli
 		}
 	}
 	return res
+}
+
+// exportedDescriptor decodes the image exporter's descriptor (base64
+// JSON); nil when there is none.
+func exportedDescriptor(resp map[string]string) *ocispecs.Descriptor {
+	data, err := base64.StdEncoding.DecodeString(resp["containerimage.descriptor"])
+	if err != nil || len(data) == 0 {
+		return nil
+	}
+	var desc ocispecs.Descriptor
+	if json.Unmarshal(data, &desc) != nil {
+		return nil
+	}
+	return &desc
 }
 
 // stageCache returns the digest of the stage's cache manifest, staged in

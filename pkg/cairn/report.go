@@ -1,48 +1,121 @@
 package cairn
 
 import (
+	_ "embed"
 	"encoding/json"
 	"fmt"
 	"io"
 	"os"
 	"strings"
 	"text/tabwriter"
+	"time"
+
+	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/cairn-build/cairn/pkg/build"
 	"github.com/cairn-build/cairn/pkg/check"
 	"github.com/cairn-build/cairn/pkg/push"
 )
 
-// ReportVersion is the version of the Report schema; it changes only when
-// a field changes meaning or goes away.
+// ReportVersion is the version of the Report schema (report.schema.json);
+// it changes only when a field changes meaning or goes away.
 const ReportVersion = 1
 
 // Report is what a run did, and the metadata file's content
-// (`cairn build --metadata-file`).
+// (`cairn build --metadata-file`); report.schema.json describes it.
 type Report struct {
-	Version    int                 `json:"version"`
-	Dockerfile string              `json:"dockerfile"`
-	Stages     []build.StageResult `json:"stages"` // in plan order
-	Targets    []TargetReport      `json:"targets"`
-	Checks     []*CheckReport      `json:"checks,omitempty"`
-	Tags       []push.TagResult    `json:"tags,omitempty"` // in commit order
+	Version    int            `json:"version"`
+	Dockerfile string         `json:"dockerfile"`
+	Stages     []StageReport  `json:"stages"` // in plan order
+	Targets    []TargetReport `json:"targets"`
+	Checks     []*CheckReport `json:"checks,omitempty"`
+	// Tags are the commit's moves, in commit order; empty without --push.
+	Tags []push.TagResult `json:"tags,omitempty"`
+	// Warnings are BuildKit's Dockerfile warnings, each once.
+	Warnings []Warning `json:"warnings,omitempty"`
 }
 
-// TargetReport is a target's image: its stage's digest, and its tags.
+// Stage states in a Report.
+const (
+	StageOK       = "ok"
+	StageFailed   = "failed"
+	StageNotBuilt = "not-built" // a stage it depends on failed
+	StageInside   = "inside"    // unnamed: built inside the stages that need it
+)
+
+// StageReport is one stage's solve.
+type StageReport struct {
+	Name   string `json:"name"`
+	Status string `json:"status"`
+	Steps  int    `json:"steps"`
+	Cached int    `json:"cached"`
+	// Duration is the solve's wall time in seconds.
+	Duration     float64             `json:"duration"`
+	Digest       string              `json:"digest,omitempty"`
+	CacheImports []build.CacheImport `json:"cacheImports"`
+	// CacheExport is the stage's cache ref and CacheDigest what the commit
+	// moves it to.
+	CacheExport string   `json:"cacheExport,omitempty"`
+	CacheDigest string   `json:"cacheDigest,omitempty"`
+	Tags        []string `json:"tags"`
+	Error       string   `json:"error,omitempty"`
+	// Source is the Dockerfile excerpt of the step that failed.
+	Source string `json:"source,omitempty"`
+	Note   string `json:"note,omitempty"`
+}
+
+func stageReports(stages []build.StageResult) []StageReport {
+	reports := make([]StageReport, len(stages))
+	for i, s := range stages {
+		reports[i] = StageReport{
+			Name: s.Name, Status: stageStatus(s), Steps: s.Steps, Cached: s.Cached,
+			Duration: s.Duration.Round(time.Millisecond).Seconds(), Digest: s.Digest,
+			CacheImports: s.CacheImports, CacheExport: s.CacheExport, CacheDigest: s.CacheDigest,
+			Tags: s.Tags, Error: s.Error, Source: s.Source, Note: s.Note,
+		}
+	}
+	return reports
+}
+
+func stageStatus(s build.StageResult) string {
+	switch {
+	case strings.HasPrefix(s.Error, "not built"):
+		return StageNotBuilt
+	case s.Error != "":
+		return StageFailed
+	case s.Digest == "" && s.Note != "":
+		return StageInside
+	}
+	return StageOK
+}
+
+// TargetReport is a target's image: its stage's digest and tags, also
+// under the keys `docker buildx build --metadata-file` writes, so scripts
+// written for buildx read it unchanged.
 type TargetReport struct {
 	Name   string   `json:"name"`
 	Digest string   `json:"digest,omitempty"`
 	Tags   []string `json:"tags"`
+
+	ImageDigest  string               `json:"containerimage.digest,omitempty"`
+	ConfigDigest string               `json:"containerimage.config.digest,omitempty"`
+	Descriptor   *ocispecs.Descriptor `json:"containerimage.descriptor,omitempty"`
+	ImageName    string               `json:"image.name,omitempty"` // the tags, comma-separated
 }
 
 func targetReports(p *Project, res *build.Result) []TargetReport {
-	digests := map[string]string{}
+	stages := map[string]build.StageResult{}
 	for _, s := range res.Stages {
-		digests[s.Name] = s.Digest
+		stages[s.Name] = s
 	}
 	reports := make([]TargetReport, len(p.Plan.Targets))
 	for i, t := range p.Plan.Targets {
-		reports[i] = TargetReport{Name: t.Name, Digest: digests[t.Name], Tags: t.Tags}
+		s := stages[t.Name]
+		reports[i] = TargetReport{
+			Name: t.Name, Digest: s.Digest, Tags: t.Tags,
+			ImageDigest: s.Digest, ConfigDigest: s.ConfigDigest, Descriptor: s.Descriptor,
+			ImageName: strings.Join(t.Tags, ","),
+		}
 	}
 	return reports
 }
@@ -76,16 +149,13 @@ func (r *Report) writeStages(w io.Writer) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "STAGE\tSTEPS\tCACHED\tTIME\tDIGEST\tTAGS\tSTATUS")
 	for _, s := range r.Stages {
-		state := "ok"
-		if s.Error != "" {
-			state = "failed"
-		}
 		var pushed []string
 		if s.CacheExport != "" {
 			pushed = append(pushed, s.CacheExport)
 		}
 		pushed = append(pushed, s.Tags...)
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%s\t%s\t%s\n", s.Name, s.Steps, s.Cached, s.Duration, shortDigest(s.Digest), orDash(strings.Join(pushed, ",")), state)
+		took := time.Duration(s.Duration * float64(time.Second)).Round(time.Millisecond)
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%s\t%s\t%s\n", s.Name, s.Steps, s.Cached, took, shortDigest(s.Digest), orDash(strings.Join(pushed, ",")), s.Status)
 	}
 	tw.Flush()
 }
@@ -127,3 +197,8 @@ func shortDigest(d string) string {
 	}
 	return orDash(d)
 }
+
+// ReportSchema is the JSON Schema (draft 2020-12) of the metadata file.
+//
+//go:embed report.schema.json
+var ReportSchema []byte

@@ -61,7 +61,10 @@ func Run(ctx context.Context, c *client.Client, p *Project, opts RunOptions) (*R
 		return nil, err
 	}
 	defer g.cleanup()
-	report := &Report{Version: ReportVersion, Dockerfile: p.Config.Dockerfile, Stages: []build.StageResult{}, Targets: []TargetReport{}, Checks: g.reports}
+	tap := tapWarnings(opts.Status)
+	opts.Status = tap.in
+	report := &Report{Version: ReportVersion, Dockerfile: p.Config.Dockerfile, Stages: []StageReport{}, Targets: []TargetReport{}, Checks: g.reports}
+	defer func() { report.Warnings = tap.close() }()
 	if err := g.lint(ctx, p.Dockerfile); err != nil {
 		return nil, err
 	}
@@ -72,7 +75,7 @@ func Run(ctx context.Context, c *client.Client, p *Project, opts RunOptions) (*R
 	bo.Layouts = g.layouts
 	res, err := build.Run(ctx, c, p.Plan, bo)
 	if res != nil {
-		report.Stages = res.Stages
+		report.Stages = stageReports(res.Stages)
 		report.Targets = targetReports(p, res)
 	}
 	if err == nil {

@@ -70,6 +70,10 @@ func TestRunPublishesThroughTheLibrary(t *testing.T) {
 	if err != nil {
 		t.Fatalf("run: %v", err)
 	}
+	testenv.ValidateReport(t, metadata(t, report))
+	if tr := report.Targets[0]; tr.ImageDigest != tr.Digest || tr.ConfigDigest == "" || tr.Descriptor == nil || tr.Descriptor.Digest.String() != tr.Digest || tr.ImageName != repo+":v1" {
+		t.Errorf("target %+v: want buildx's keys filled in", tr)
+	}
 	tags := testenv.Tags(t, repo)
 	stages := map[string]string{}
 	for _, s := range report.Stages {

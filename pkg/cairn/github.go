@@ -1,0 +1,83 @@
+package cairn
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+)
+
+// WriteGitHub publishes the report to GitHub Actions when env says the
+// run is one (GITHUB_ACTIONS=true): a Markdown job summary appended to
+// $GITHUB_STEP_SUMMARY, and the outputs digest (the first target's),
+// digest-TARGET for each target and, when given, metadata (the metadata
+// file's path) appended to $GITHUB_OUTPUT. Elsewhere it does nothing.
+func (r *Report) WriteGitHub(env func(string) (string, bool), metadataFile string) error {
+	if v, _ := env("GITHUB_ACTIONS"); v != "true" {
+		return nil
+	}
+	var errs []error
+	if path, ok := env("GITHUB_STEP_SUMMARY"); ok && path != "" {
+		errs = append(errs, appendTo(path, r.writeMarkdown))
+	}
+	if path, ok := env("GITHUB_OUTPUT"); ok && path != "" {
+		errs = append(errs, appendTo(path, func(w io.Writer) error { return r.writeOutputs(w, metadataFile) }))
+	}
+	return errors.Join(errs...)
+}
+
+func appendTo(path string, write func(io.Writer) error) error {
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+	if err != nil {
+		return fmt.Errorf("GitHub Actions file: %w", err)
+	}
+	err = write(f)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("GitHub Actions file %s: %w", path, err)
+	}
+	return nil
+}
+
+func (r *Report) writeOutputs(w io.Writer, metadataFile string) error {
+	var b strings.Builder
+	for i, t := range r.Targets {
+		if t.Digest == "" {
+			continue
+		}
+		if i == 0 {
+			fmt.Fprintf(&b, "digest=%s\n", t.Digest)
+		}
+		fmt.Fprintf(&b, "digest-%s=%s\n", t.Name, t.Digest)
+	}
+	if metadataFile != "" {
+		fmt.Fprintf(&b, "metadata=%s\n", metadataFile)
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// writeMarkdown is the job summary: stages with their cache hits, then
+// the tags the commit touched.
+func (r *Report) writeMarkdown(w io.Writer) error {
+	var b strings.Builder
+	b.WriteString("### cairn build\n\n| stage | status | steps cached | time | digest |\n|---|---|---|---|---|\n")
+	for _, s := range r.Stages {
+		fmt.Fprintf(&b, "| %s | %s | %d/%d | %.1fs | `%s` |\n", s.Name, s.Status, s.Cached, s.Steps, s.Duration, shortDigest(s.Digest))
+	}
+	if len(r.Tags) > 0 {
+		b.WriteString("\n| tag | kind | state | digest |\n|---|---|---|---|\n")
+		for _, t := range r.Tags {
+			fmt.Fprintf(&b, "| `%s` | %s | %s | `%s` |\n", t.Tag, t.Kind, t.State, shortDigest(t.Digest))
+		}
+	}
+	for _, warn := range r.Warnings {
+		fmt.Fprintf(&b, "\n> [!WARNING]\n> %s\n", warn)
+	}
+	b.WriteString("\n")
+	_, err := io.WriteString(w, b.String())
+	return err
+}

@@ -1,0 +1,106 @@
+package cairn_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
+
+	"github.com/cairn-build/cairn/internal/testenv"
+	"github.com/cairn-build/cairn/pkg/build"
+	"github.com/cairn-build/cairn/pkg/cache"
+	"github.com/cairn-build/cairn/pkg/cairn"
+	"github.com/cairn-build/cairn/pkg/check"
+	"github.com/cairn-build/cairn/pkg/lint"
+	"github.com/cairn-build/cairn/pkg/push"
+)
+
+const d1 = "sha256:1111111111111111111111111111111111111111111111111111111111111111"
+const d2 = "sha256:2222222222222222222222222222222222222222222222222222222222222222"
+
+// fullReport sets every field the schema knows.
+func fullReport() *cairn.Report {
+	return &cairn.Report{
+		Version: cairn.ReportVersion, Dockerfile: "Dockerfile",
+		Stages: []cairn.StageReport{{
+			Name: "app", Status: cairn.StageOK, Steps: 2, Cached: 1, Duration: 1.25, Digest: d1,
+			CacheImports: []build.CacheImport{{Ref: "r/app:cache-app", State: cache.Found}, {Ref: "r/app:cache-base", State: cache.Missing, Via: "base"}},
+			CacheExport:  "r/app:cache-app", CacheDigest: d1, Tags: []string{"r/app:v1"}, Note: "n",
+		}, {Name: "other", Status: cairn.StageFailed, CacheImports: []build.CacheImport{}, Tags: []string{}, Error: "boom", Source: "RUN false"}},
+		Targets: []cairn.TargetReport{{
+			Name: "app", Digest: d1, Tags: []string{"r/app:v1"}, ImageDigest: d1, ConfigDigest: d2,
+			Descriptor: &ocispecs.Descriptor{MediaType: ocispecs.MediaTypeImageManifest, Digest: d1, Size: 10}, ImageName: "r/app:v1",
+		}},
+		Checks: []*cairn.CheckReport{{
+			Target:     "app",
+			Lint:       []lint.Finding{{Rule: "DL3007", Severity: lint.Warning, Line: 1, Message: "m", URL: "u"}},
+			Results:    []check.Result{{Kind: check.KindFile, Name: "/x", Passed: true, Message: "ok"}},
+			Efficiency: &check.Efficiency{Score: 1},
+		}},
+		Tags: []push.TagResult{
+			{Tag: "r/app:cache-app", Kind: push.KindCache, Previous: d2, Digest: d1, State: push.Moved},
+			{Tag: "r/app:v1", Kind: push.KindFinal, Digest: d1, State: push.Failed, Error: "500"},
+		},
+		Warnings: []cairn.Warning{{Message: "FromAsCasing", Detail: []string{"d"}, URL: "u", File: "Dockerfile", Line: 1}},
+	}
+}
+
+func TestReportMatchesItsSchema(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "metadata.json")
+	if err := fullReport().WriteFile(path); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	testenv.ValidateReport(t, data)
+	for _, key := range []string{`"containerimage.digest"`, `"containerimage.config.digest"`, `"containerimage.descriptor"`, `"image.name"`, `"duration": 1.25`} {
+		if !bytes.Contains(data, []byte(key)) {
+			t.Errorf("metadata file lacks %s:\n%s", key, data)
+		}
+	}
+}
+
+func TestReportWriteGitHub(t *testing.T) {
+	dir := t.TempDir()
+	summary, output := filepath.Join(dir, "summary.md"), filepath.Join(dir, "output")
+	env := map[string]string{"GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": summary, "GITHUB_OUTPUT": output}
+	lookup := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
+	if err := fullReport().WriteGitHub(lookup, "meta.json"); err != nil {
+		t.Fatal(err)
+	}
+	out, _ := os.ReadFile(output)
+	if want := "digest=" + d1 + "\ndigest-app=" + d1 + "\nmetadata=meta.json\n"; string(out) != want {
+		t.Errorf("GITHUB_OUTPUT = %q, want %q", out, want)
+	}
+	md, _ := os.ReadFile(summary)
+	for _, want := range []string{"| app | ok | 1/2 | 1.2s |", "| `r/app:v1` | final | failed |", "FromAsCasing (Dockerfile:1)"} {
+		if !strings.Contains(string(md), want) {
+			t.Errorf("job summary lacks %q:\n%s", want, md)
+		}
+	}
+	// Outside GitHub Actions nothing is written.
+	env["GITHUB_ACTIONS"] = ""
+	os.Remove(output)
+	if err := fullReport().WriteGitHub(lookup, ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(output); !os.IsNotExist(err) {
+		t.Errorf("wrote %s outside GitHub Actions", output)
+	}
+}
+
+// metadata round-trips a report through JSON, as a metadata file.
+func metadata(t *testing.T, r *cairn.Report) []byte {
+	t.Helper()
+	data, err := json.Marshal(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
