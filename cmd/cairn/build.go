@@ -7,18 +7,16 @@ import (
 	"fmt"
 	"os"
 
-	dockerconfig "github.com/docker/cli/cli/config"
 	"github.com/moby/buildkit/client"
 	"github.com/moby/buildkit/session"
-	"github.com/moby/buildkit/session/auth/authprovider"
 	"github.com/moby/buildkit/util/progress/progressui"
 	"github.com/urfave/cli/v2"
 
 	"github.com/cairn-build/cairn/pkg/build"
-	"github.com/cairn-build/cairn/pkg/cache"
 	"github.com/cairn-build/cairn/pkg/config"
 	"github.com/cairn-build/cairn/pkg/planner"
 	"github.com/cairn-build/cairn/pkg/push"
+	"github.com/cairn-build/cairn/pkg/registry"
 )
 
 func buildCommand() *cli.Command {
@@ -73,7 +71,10 @@ func execute(c *cli.Context, publish bool) error {
 		return err
 	}
 	defer bk.Close()
-	opts := buildOptions(c, cfg, publish)
+	opts, err := buildOptions(c, cfg, publish)
+	if err != nil {
+		return err
+	}
 	opts.Layouts = g.layouts
 	status, displayed := showProgress(c.Context, display)
 	opts.Status = status
@@ -89,7 +90,7 @@ func execute(c *cli.Context, publish bool) error {
 		err = fmt.Errorf("%w\nnothing published: no tag was created or moved", err)
 	case publish:
 		step := startStep(status, "[publish] move tags: caches first, final tags last")
-		report.Tags, err = push.Commit(c.Context, res.Moves(), push.WithInsecure(opts.Registries.IsInsecure))
+		report.Tags, err = push.Commit(c.Context, opts.Registry, res.Moves())
 		step.done(report.Tags, err)
 	}
 	close(status)
@@ -115,7 +116,11 @@ func lintFirst(c *cli.Context, g *gates, publish bool) error {
 }
 
 // buildOptions are the build's options from the config and the flags.
-func buildOptions(c *cli.Context, cfg *config.Build, publish bool) build.Options {
+func buildOptions(c *cli.Context, cfg *config.Build, publish bool) (build.Options, error) {
+	reg, err := registry.New(registry.WithInsecure(cfg.InsecureRegistries...))
+	if err != nil {
+		return build.Options{}, err
+	}
 	return build.Options{
 		Context:    cfg.Context,
 		Dockerfile: cfg.Dockerfile,
@@ -123,13 +128,11 @@ func buildOptions(c *cli.Context, cfg *config.Build, publish bool) build.Options
 		Platforms:  cfg.Platforms,
 		CacheMode:  cfg.CacheMode,
 		Push:       publish,
-		Registries: cache.Registries{Insecure: cfg.InsecureRegistries},
-		// Registry credentials from the docker config and its credential helpers.
-		Session: []session.Attachable{authprovider.NewDockerAuthProvider(authprovider.DockerAuthProviderConfig{
-			AuthConfigProvider: authprovider.LoadAuthConfig(dockerconfig.LoadDefaultConfigFile(c.App.ErrWriter)),
-		})},
-		Notef: func(f string, a ...any) { fmt.Fprintf(c.App.ErrWriter, "note: "+f+"\n", a...) },
-	}
+		Registry:   reg,
+		// BuildKit's credentials, from the keychain cairn's own requests use.
+		Session: []session.Attachable{reg.SessionAuth()},
+		Notef:   func(f string, a ...any) { fmt.Fprintf(c.App.ErrWriter, "note: "+f+"\n", a...) },
+	}, nil
 }
 
 // showProgress feeds BuildKit's display from the channel it returns, which
@@ -201,8 +204,11 @@ func dryRun(c *cli.Context, cfg *config.Build, plan *planner.Plan) error {
 	for _, s := range plan.Stages {
 		tags = append(tags, s.Tags...)
 	}
-	registries := cache.Registries{Insecure: cfg.InsecureRegistries}
-	current, err := push.Current(c.Context, tags, push.WithInsecure(registries.IsInsecure))
+	reg, err := registry.New(registry.WithInsecure(cfg.InsecureRegistries...))
+	if err != nil {
+		return err
+	}
+	current, err := push.Current(c.Context, reg, tags)
 	if err != nil {
 		return err
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/moby/buildkit/client"
@@ -36,7 +37,8 @@ func (s *step) done(tags []push.TagResult, err error) {
 	v := s.vertex
 	v.Completed = &now
 	if err != nil {
-		v.Error = "publish failed: every tag moved back"
+		// The error's headline says what the registry holds now.
+		v.Error, _, _ = strings.Cut(err.Error(), "\n")
 	}
 	st.Vertexes = []*client.Vertex{&v}
 	s.status <- st
