@@ -128,7 +128,7 @@ func TestFailedTagPutRollsBack(t *testing.T) {
 		states[strings.TrimPrefix(tag.Tag, p.proxied+":")] = tag.State
 	}
 	// Every cache moved (STAMP changed them all), then went back.
-	if states["latest"] != "failed" || states["cache-other"] != "rolled back" || states["cache-base"] != "rolled back" {
+	if states["latest"] != "failed" || states["cache-other"] != "rolled-back" || states["cache-base"] != "rolled-back" {
 		t.Errorf("metadata tag states %v", states)
 	}
 }

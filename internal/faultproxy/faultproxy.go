@@ -31,6 +31,7 @@ type fault struct {
 	method string
 	path   *regexp.Regexp
 	status int
+	pass   int // matching requests left to forward before failing
 	times  int // left to fail; <0 fails every time
 }
 
@@ -57,9 +58,15 @@ func Start(target string) *Proxy {
 // Fail answers the next times requests with method whose path matches
 // pathPattern with status; times < 0 fails all of them.
 func (p *Proxy) Fail(method, pathPattern string, status, times int) {
+	p.FailAfter(method, pathPattern, 0, status, times)
+}
+
+// FailAfter is Fail once pass matching requests have been forwarded: a
+// tag's first put goes through and the put that rolls it back fails.
+func (p *Proxy) FailAfter(method, pathPattern string, pass, status, times int) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.faults = append(p.faults, &fault{method: method, path: regexp.MustCompile(pathPattern), status: status, times: times})
+	p.faults = append(p.faults, &fault{method: method, path: regexp.MustCompile(pathPattern), status: status, pass: pass, times: times})
 }
 
 // Heal removes every fault.
@@ -80,6 +87,10 @@ func (p *Proxy) take(r *http.Request) (int, bool) {
 	defer p.mu.Unlock()
 	for _, f := range p.faults {
 		if f.times != 0 && f.method == r.Method && f.path.MatchString(r.URL.Path) {
+			if f.pass > 0 {
+				f.pass--
+				continue
+			}
 			if f.times > 0 {
 				f.times--
 			}

@@ -23,6 +23,7 @@ import (
 	"github.com/cairn-build/cairn/pkg/cache"
 	"github.com/cairn-build/cairn/pkg/planner"
 	"github.com/cairn-build/cairn/pkg/push"
+	"github.com/cairn-build/cairn/pkg/registry"
 )
 
 // Options configure Run.
@@ -35,8 +36,10 @@ type Options struct {
 	// Push stages stage images and caches in the registry, by digest: no tag
 	// moves (see Result.Moves and push.Commit). Without it nothing is written
 	// anywhere.
-	Push       bool
-	Registries cache.Registries
+	Push bool
+	// Registry is how cairn reaches registries; nil is registry.New()'s
+	// defaults. BuildKit's credentials come from Session (Registry.SessionAuth()).
+	Registry *registry.Access
 	// Session attachables, e.g. the registry auth provider.
 	Session []session.Attachable
 	// Status receives every stage's solve status; nil discards them. Run
@@ -91,6 +94,13 @@ type CacheImport struct {
 func Run(ctx context.Context, c *client.Client, plan *planner.Plan, opts Options) (*Result, error) {
 	status := newFanIn(opts.Status)
 	defer status.wait()
+	if opts.Registry == nil {
+		reg, err := registry.New()
+		if err != nil {
+			return nil, err
+		}
+		opts.Registry = reg
+	}
 	mounts, err := localMounts(opts)
 	if err != nil {
 		return nil, err
@@ -195,7 +205,7 @@ func probeCaches(ctx context.Context, plan *planner.Plan, opts Options) (map[str
 	for _, s := range plan.Stages {
 		refs = append(refs, s.CacheImports...)
 	}
-	states, err := opts.Registries.Probe(ctx, refs)
+	states, err := cache.Probe(ctx, opts.Registry, refs)
 	if err != nil && opts.Push {
 		return nil, fmt.Errorf("look up cache refs: %w", err)
 	}

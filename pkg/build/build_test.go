@@ -16,6 +16,7 @@ import (
 	"github.com/cairn-build/cairn/pkg/config"
 	"github.com/cairn-build/cairn/pkg/planner"
 	"github.com/cairn-build/cairn/pkg/push"
+	"github.com/cairn-build/cairn/pkg/registry"
 )
 
 func TestMain(m *testing.M) { testenv.Main(m) }
@@ -68,7 +69,7 @@ func buildOn(t *testing.T, addr, dir, repo string, mode ...string) *build.Result
 	if err != nil {
 		t.Fatalf("build: %v", err)
 	}
-	if _, err := push.Commit(ctx, res.Moves()); err != nil {
+	if _, err := push.Commit(ctx, access(t), res.Moves()); err != nil {
 		t.Fatalf("commit: %v", err)
 	}
 	return res
@@ -94,6 +95,16 @@ func planFor(t *testing.T, dir string, o config.Overrides) (*config.Build, *plan
 		t.Fatal(err)
 	}
 	return cfg, plan
+}
+
+// access is the default registry access, as the CLI makes it.
+func access(t *testing.T) *registry.Access {
+	t.Helper()
+	reg, err := registry.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return reg
 }
 
 func stages(res *build.Result) map[string]build.StageResult {
@@ -177,7 +188,7 @@ func TestNothingWrittenWithoutPush(t *testing.T) {
 			t.Errorf("stage %s: tags %v, cache export %q, digest %q; want none, none, a digest", s.Name, s.Tags, s.CacheExport, s.Digest)
 		}
 	}
-	states, err := cache.Registries{}.Probe(ctx, []string{repo + ":latest", repo + ":cache-deps"})
+	states, err := cache.Probe(ctx, access(t), []string{repo + ":latest", repo + ":cache-deps"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,11 +8,11 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"slices"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/moby/buildkit/client"
 	"github.com/moby/buildkit/solver/errdefs"
 	"github.com/opencontainers/go-digest"
@@ -48,6 +48,12 @@ func (s *stageSolve) run(ctx context.Context, c *client.Client, status chan *cli
 		res.Tags = append(res.Tags, s.stage.Tags...)
 	}
 	names := s.imageNames(exportCache)
+	repos, err := repositories(names)
+	if err != nil {
+		res.Error = err.Error()
+		close(status)
+		return res
+	}
 	if exportCache && s.opts.CacheMode == cache.ModeMax {
 		dir, err := os.MkdirTemp("", "cairn-cache-")
 		if err != nil {
@@ -69,7 +75,7 @@ func (s *stageSolve) run(ctx context.Context, c *client.Client, status chan *cli
 			defer forwarding.Done()
 			forward(inner, status, steps)
 		}()
-		resp, err := c.Solve(ctx, nil, s.solveOpt(imports, exportCache, names), inner)
+		resp, err := c.Solve(ctx, nil, s.solveOpt(imports, exportCache, names, repos), inner)
 		forwarding.Wait() // Solve has closed inner; let the counts settle
 		return resp, err
 	}
@@ -130,8 +136,7 @@ func (s *stageSolve) stageCache(ctx context.Context, imageDigest string, resp ma
 	if err := json.Unmarshal([]byte(resp["cache.manifest"]), &desc); err != nil {
 		return "", fmt.Errorf("no cache manifest in the solve response: %w", err)
 	}
-	repo := repositories([]string{s.stage.CacheExport})[0]
-	err := push.StageLayout(ctx, s.cacheDir, desc.Digest.String(), repo, push.WithInsecure(s.opts.Registries.IsInsecure))
+	err := push.StageLayout(ctx, s.opts.Registry, s.cacheDir, desc.Digest.String(), s.stage.CacheExport)
 	return desc.Digest.String(), err
 }
 
@@ -203,7 +208,7 @@ func (s *stageSolve) imageNames(exportCache bool) []string {
 	return append(names, s.stage.Tags...)
 }
 
-func (s *stageSolve) solveOpt(imports []string, exportCache bool, names []string) client.SolveOpt {
+func (s *stageSolve) solveOpt(imports []string, exportCache bool, names, repos []string) client.SolveOpt {
 	attrs := map[string]string{"filename": filepath.Base(s.opts.Dockerfile)}
 	if !unnamed(s.stage) {
 		attrs["target"] = s.stage.Name // else the last stage: BuildKit's default
@@ -218,9 +223,9 @@ func (s *stageSolve) solveOpt(imports []string, exportCache bool, names []string
 		Frontend:      "dockerfile.v0",
 		FrontendAttrs: attrs,
 		LocalMounts:   s.mounts,
-		CacheImports:  s.opts.Registries.Imports(imports),
+		CacheImports:  cache.Imports(s.opts.Registry, imports),
 		Session:       s.opts.Session,
-		Exports:       []client.ExportEntry{s.imageExport(names)},
+		Exports:       []client.ExportEntry{s.imageExport(names, repos)},
 	}
 	if dir := s.opts.Layouts[s.stage.Name]; dir != "" {
 		opt.Exports = append(opt.Exports, client.ExportEntry{Type: client.ExporterOCI, OutputDir: dir, Attrs: map[string]string{"tar": "false"}})
@@ -232,12 +237,13 @@ func (s *stageSolve) solveOpt(imports []string, exportCache bool, names []string
 }
 
 // imageExport always exports an image, for its digest. With names, it
-// uploads the image by digest to their repositories: blobs and manifest are
-// in the registry, and no tag is created or moved until push.Commit.
-func (s *stageSolve) imageExport(names []string) client.ExportEntry {
+// uploads the image by digest to their repositories (repos): blobs and
+// manifest are in the registry, and no tag is created or moved until
+// push.Commit.
+func (s *stageSolve) imageExport(names, repos []string) client.ExportEntry {
 	attrs := map[string]string{}
 	if len(names) > 0 {
-		attrs["name"] = strings.Join(repositories(names), ",")
+		attrs["name"] = strings.Join(repos, ",")
 		attrs["push"] = "true"
 		attrs["push-by-digest"] = "true"
 		if len(s.stage.Tags) == 0 {
@@ -246,7 +252,7 @@ func (s *stageSolve) imageExport(names []string) client.ExportEntry {
 			attrs["compression"] = "zstd"
 		}
 		for _, n := range names {
-			if s.opts.Registries.IsInsecure(n) {
+			if s.opts.Registry.IsInsecure(n) {
 				attrs["registry.insecure"] = "true"
 			}
 		}
@@ -254,20 +260,25 @@ func (s *stageSolve) imageExport(names []string) client.ExportEntry {
 	return client.ExportEntry{Type: client.ExporterImage, Attrs: attrs}
 }
 
-// repositories strips the tags of refs (BuildKit pushes by digest only to
-// bare names) and drops duplicates, keeping the user's spelling.
-func repositories(refs []string) []string {
+// repositories are the repositories of the tags refs, for BuildKit, which
+// pushes by digest only to bare names. Each keeps the user's spelling (ggcr
+// finds the tag; only it is dropped), and a repository spelled two ways is
+// pushed once.
+func repositories(refs []string) ([]string, error) {
 	var repos []string
+	seen := make(map[string]bool, len(refs))
 	for _, ref := range refs {
-		repo := ref
-		if i := strings.LastIndexByte(ref, ':'); i > strings.LastIndexByte(ref, '/') {
-			repo = ref[:i]
+		tag, err := name.NewTag(ref)
+		if err != nil {
+			return nil, err
 		}
-		if !slices.Contains(repos, repo) {
-			repos = append(repos, repo)
+		if key := tag.Context().Name(); !seen[key] {
+			seen[key] = true
+			// A ref without a tag parses as :latest and has nothing to drop.
+			repos = append(repos, strings.TrimSuffix(ref, ":"+tag.TagStr()))
 		}
 	}
-	return repos
+	return repos, nil
 }
 
 // stepCounter counts the Dockerfile steps of one stage in its solve status,

@@ -4,10 +4,9 @@
 package cache
 
 import (
-	"net"
-	"strings"
-
 	"github.com/moby/buildkit/client"
+
+	"github.com/cairn-build/cairn/pkg/registry"
 )
 
 // Modes, as build.yaml names them.
@@ -17,46 +16,17 @@ const (
 	ModeOff    = "off"
 )
 
-// Registries says which registries speak plain HTTP. Loopback ones always do:
-// a local registry with TLS is rare, and one on loopback leaks nothing.
-type Registries struct {
-	Insecure []string // host[:port], from build.yaml and --insecure-registry
-}
-
-// IsInsecure reports whether ref's registry is reached over plain HTTP.
-func (r Registries) IsInsecure(ref string) bool {
-	host := registryHost(ref)
-	for _, h := range r.Insecure {
-		if h == host {
-			return true
-		}
-	}
-	hostname := host
-	if h, _, err := net.SplitHostPort(host); err == nil {
-		hostname = h
-	}
-	if hostname == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(hostname)
-	return ip != nil && ip.IsLoopback()
-}
-
-// registryHost is the registry part of a reference ("docker.io" when none).
-func registryHost(ref string) string {
-	first, _, found := strings.Cut(ref, "/")
-	if found && (strings.ContainsAny(first, ".:") || first == "localhost") {
-		return first
-	}
-	return "docker.io"
-}
-
 // Imports are the entries that import refs as registry caches. Both inline
 // caches (in a stage image) and mode=max caches import this way.
-func (r Registries) Imports(refs []string) []client.CacheOptionsEntry {
+// A ref on a plain-HTTP registry (reg.IsInsecure) says so to BuildKit.
+func Imports(reg *registry.Access, refs []string) []client.CacheOptionsEntry {
 	entries := make([]client.CacheOptionsEntry, 0, len(refs))
 	for _, ref := range refs {
-		entries = append(entries, client.CacheOptionsEntry{Type: "registry", Attrs: r.attrs(ref)})
+		attrs := map[string]string{"ref": ref}
+		if reg.IsInsecure(ref) {
+			attrs["registry.insecure"] = "true"
+		}
+		entries = append(entries, client.CacheOptionsEntry{Type: "registry", Attrs: attrs})
 	}
 	return entries
 }
@@ -80,12 +50,4 @@ func Exports(mode, dir string) []client.CacheOptionsEntry {
 	default:
 		return []client.CacheOptionsEntry{{Type: "inline"}}
 	}
-}
-
-func (r Registries) attrs(ref string) map[string]string {
-	attrs := map[string]string{"ref": ref}
-	if r.IsInsecure(ref) {
-		attrs["registry.insecure"] = "true"
-	}
-	return attrs
 }

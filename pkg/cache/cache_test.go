@@ -5,44 +5,27 @@ import (
 	"testing"
 
 	"github.com/moby/buildkit/client"
+
+	"github.com/cairn-build/cairn/pkg/registry"
 )
 
-func TestIsInsecure(t *testing.T) {
-	r := Registries{Insecure: []string{"registry.internal:5000"}}
-	tests := []struct {
-		ref  string
-		want bool
-	}{
-		{"127.0.0.1:5000/app:cache-deps", true},
-		{"localhost:5000/app:x", true},
-		{"localhost/app:x", true},
-		{"[::1]:5000/app:x", true},
-		{"registry.internal:5000/team/app:x", true},
-		{"registry.internal/team/app:x", false},
-		{"ghcr.io/team/app:x", false},
-		{"team/app:x", false}, // docker.io
-		{"app:x", false},
-	}
-	for _, tt := range tests {
-		if got := r.IsInsecure(tt.ref); got != tt.want {
-			t.Errorf("IsInsecure(%q) = %v, want %v", tt.ref, got, tt.want)
-		}
-	}
-}
-
 func TestEntries(t *testing.T) {
-	r := Registries{}
+	reg, err := registry.New(registry.WithInsecure("registry.internal:5000"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name string
 		got  []client.CacheOptionsEntry
 		want []client.CacheOptionsEntry
 	}{
 		{
-			name: "imports are registry entries, plain HTTP on loopback",
-			got:  r.Imports([]string{"127.0.0.1:5000/a:cache-x", "ghcr.io/a:cache-x"}),
+			name: "imports are registry entries, plain HTTP on loopback and where listed",
+			got:  Imports(reg, []string{"127.0.0.1:5000/a:cache-x", "ghcr.io/a:cache-x", "registry.internal:5000/a:cache-x"}),
 			want: []client.CacheOptionsEntry{
 				{Type: "registry", Attrs: map[string]string{"ref": "127.0.0.1:5000/a:cache-x", "registry.insecure": "true"}},
 				{Type: "registry", Attrs: map[string]string{"ref": "ghcr.io/a:cache-x"}},
+				{Type: "registry", Attrs: map[string]string{"ref": "registry.internal:5000/a:cache-x", "registry.insecure": "true"}},
 			},
 		},
 		{

@@ -7,10 +7,11 @@ import (
 	"net/http"
 	"sync"
 
-	"github.com/google/go-containerregistry/pkg/authn"
-	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/cairn-build/cairn/pkg/registry"
 )
 
 // State is what the registry holds under a cache ref.
@@ -21,44 +22,41 @@ const (
 	Missing State = "missing" // not there yet: the first run, or a new stage
 )
 
-// Probe asks the registry, concurrently, which refs exist. A ref that does
-// not exist is Missing; an unreachable registry or a refused login is an
-// error, since the build could not push either.
-func (r Registries) Probe(ctx context.Context, refs []string) (map[string]State, error) {
+// Probe asks the registry, at most reg.Jobs() at a time, which refs exist. A
+// ref that does not exist is Missing; an unreachable registry, a refused
+// login or a ref that does not parse is an error, since the build could not
+// push either. Every failed ref is reported.
+func Probe(ctx context.Context, reg *registry.Access, refs []string) (map[string]State, error) {
 	states := make(map[string]State, len(refs))
 	var (
 		mu   sync.Mutex
-		wg   sync.WaitGroup
 		errs []error
+		g    errgroup.Group
 	)
+	g.SetLimit(reg.Jobs())
 	for _, ref := range unique(refs) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			state, err := r.probe(ctx, ref)
+		g.Go(func() error {
+			state, err := probe(ctx, reg, ref)
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil {
 				errs = append(errs, fmt.Errorf("cache %s: %w", ref, err))
-				return
+				return nil // keep probing: every failure is reported
 			}
 			states[ref] = state
-		}()
+			return nil
+		})
 	}
-	wg.Wait()
+	_ = g.Wait() // the goroutines return no error: they collect them in errs
 	return states, errors.Join(errs...)
 }
 
-func (r Registries) probe(ctx context.Context, ref string) (State, error) {
-	var opts []name.Option
-	if r.IsInsecure(ref) {
-		opts = append(opts, name.Insecure)
-	}
-	parsed, err := name.ParseReference(ref, opts...)
+func probe(ctx context.Context, reg *registry.Access, ref string) (State, error) {
+	parsed, err := reg.Reference(ref)
 	if err != nil {
 		return "", err
 	}
-	_, err = remote.Head(parsed, remote.WithContext(ctx), remote.WithAuthFromKeychain(authn.DefaultKeychain))
+	_, err = remote.Head(parsed, reg.Remote(ctx)...)
 	var terr *transport.Error
 	switch {
 	case err == nil:

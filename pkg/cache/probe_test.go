@@ -8,14 +8,24 @@ import (
 	"github.com/cairn-build/cairn/internal/devenv"
 	"github.com/cairn-build/cairn/internal/testenv"
 	"github.com/cairn-build/cairn/pkg/cache"
+	"github.com/cairn-build/cairn/pkg/registry"
 )
 
 func TestMain(m *testing.M) { testenv.Main(m) }
 
+func access(t *testing.T) *registry.Access {
+	t.Helper()
+	reg, err := registry.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return reg
+}
+
 func TestProbe(t *testing.T) {
-	reg := testenv.Get(t).Registry
-	found, missing := reg+"/"+devenv.BusyboxRef, reg+"/library/busybox:no-such-tag"
-	states, err := cache.Registries{}.Probe(context.Background(), []string{found, missing, found})
+	host := testenv.Get(t).Registry
+	found, missing := host+"/"+devenv.BusyboxRef, host+"/library/busybox:no-such-tag"
+	states, err := cache.Probe(context.Background(), access(t), []string{found, missing, found})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -26,8 +36,12 @@ func TestProbe(t *testing.T) {
 
 func TestProbeUnreachableRegistry(t *testing.T) {
 	ref := "127.0.0.1:1/app:cache-deps"
-	_, err := cache.Registries{}.Probe(context.Background(), []string{ref})
+	bad := "127.0.0.1:1/App:cache-deps"
+	_, err := cache.Probe(context.Background(), access(t), []string{ref, bad})
 	if err == nil || !strings.Contains(err.Error(), "cache "+ref) || !strings.Contains(err.Error(), "connection refused") {
 		t.Errorf("error = %v, want one naming %s and the refused connection", err, ref)
+	}
+	if err == nil || !strings.Contains(err.Error(), "cache "+bad) {
+		t.Errorf("error = %v, want the unparsable %s named too", err, bad)
 	}
 }

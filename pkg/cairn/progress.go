@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/moby/buildkit/client"
@@ -110,7 +111,8 @@ func (s *step) done(tags []push.TagResult, err error) {
 	v := s.vertex
 	v.Completed = &now
 	if err != nil {
-		v.Error = "publish failed"
+		// The error's headline says what the registry holds now.
+		v.Error, _, _ = strings.Cut(err.Error(), "\n")
 	}
 	st.Vertexes = []*client.Vertex{&v}
 	s.send(st)

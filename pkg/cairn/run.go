@@ -7,14 +7,12 @@ import (
 	"io"
 	"log/slog"
 
-	dockerconfig "github.com/docker/cli/cli/config"
 	"github.com/moby/buildkit/client"
 	"github.com/moby/buildkit/session"
-	"github.com/moby/buildkit/session/auth/authprovider"
 
 	"github.com/cairn-build/cairn/pkg/build"
-	"github.com/cairn-build/cairn/pkg/cache"
 	"github.com/cairn-build/cairn/pkg/push"
+	"github.com/cairn-build/cairn/pkg/registry"
 )
 
 // RunOptions configure Run. The zero value builds and checks, publishing
@@ -23,8 +21,10 @@ type RunOptions struct {
 	// Push publishes: images and caches are staged by digest while
 	// building, and the tags move once everything succeeded.
 	Push bool
-	// Session attachables for the solves; nil gives registry credentials
-	// from the docker config and its credential helpers.
+	// Registry is how cairn and BuildKit reach registries; nil gives the
+	// defaults (docker config credentials) with the project's insecure hosts.
+	Registry *registry.Access
+	// Session attachables for the solves; nil gives Registry's credentials.
 	Session []session.Attachable
 	// Status receives every solve's progress and the commit's, for
 	// BuildKit's display (see NewDisplay); nil discards it. Run does not
@@ -50,7 +50,10 @@ var ErrNothingToPublish = errors.New("nothing to publish")
 // publish); it is nil when nothing ran (nothing to publish, or a Dockerfile
 // that could not be linted).
 func Run(ctx context.Context, c *client.Client, p *Project, opts RunOptions) (*Report, error) {
-	opts = opts.withDefaults()
+	opts, err := opts.withDefaults(p)
+	if err != nil {
+		return nil, err
+	}
 	if opts.Push {
 		if err := p.Publishable(); err != nil {
 			return nil, err
@@ -101,21 +104,32 @@ func publish(ctx context.Context, p *Project, res *build.Result, opts RunOptions
 		return nil, fmt.Errorf("%w: %w", ErrNothingPublished, err)
 	}
 	step := startStep(opts.Status, "[publish] move tags: caches first, final tags last")
-	tags, err := push.Commit(ctx, moves, opts.pushOptions(p)...)
+	tags, err := push.Commit(ctx, opts.Registry, moves)
 	step.done(tags, err)
 	return tags, err
 }
 
-func (o RunOptions) withDefaults() RunOptions {
+func (o RunOptions) withDefaults(p *Project) (RunOptions, error) {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	if o.Session == nil {
-		o.Session = []session.Attachable{authprovider.NewDockerAuthProvider(authprovider.DockerAuthProviderConfig{
-			AuthConfigProvider: authprovider.LoadAuthConfig(dockerconfig.LoadDefaultConfigFile(io.Discard)),
-		})}
+	if o.Registry == nil {
+		var err error
+		if o.Registry, err = Registry(p); err != nil {
+			return o, err
+		}
 	}
-	return o
+	if o.Session == nil {
+		o.Session = []session.Attachable{o.Registry.SessionAuth()}
+	}
+	return o, nil
+}
+
+// Registry is the default registry access for the project: credentials
+// from the docker config and its helpers, and the insecure hosts of
+// build.yaml and --insecure-registry.
+func Registry(p *Project, opts ...registry.Option) (*registry.Access, error) {
+	return registry.New(append([]registry.Option{registry.WithInsecure(p.Config.InsecureRegistries...)}, opts...)...)
 }
 
 // buildOptions are the build's options from the project and the run's.
@@ -128,14 +142,9 @@ func (o RunOptions) buildOptions(p *Project) build.Options {
 		Platforms:  cfg.Platforms,
 		CacheMode:  cfg.CacheMode,
 		Push:       o.Push,
-		Registries: cache.Registries{Insecure: cfg.InsecureRegistries},
+		Registry:   o.Registry,
 		Session:    o.Session,
 		Status:     o.Status,
 		Notef:      func(f string, a ...any) { o.Logger.Info(fmt.Sprintf(f, a...)) },
 	}
-}
-
-func (o RunOptions) pushOptions(p *Project) []push.Option {
-	registries := cache.Registries{Insecure: p.Config.InsecureRegistries}
-	return []push.Option{push.WithInsecure(registries.IsInsecure)}
 }

@@ -85,7 +85,11 @@ func DryRun(ctx context.Context, p *Project, opts RunOptions) ([]PlannedMove, er
 	for i, t := range tags {
 		refs[i] = t.Ref
 	}
-	current, err := push.Current(ctx, refs, opts.pushOptions(p)...)
+	opts, err := opts.withDefaults(p)
+	if err != nil {
+		return nil, err
+	}
+	current, err := push.Current(ctx, opts.Registry, refs)
 	if err != nil {
 		return nil, err
 	}

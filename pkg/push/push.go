@@ -9,11 +9,13 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 	"sync"
 
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/cairn-build/cairn/pkg/registry"
 )
 
 // Kind orders the moves of a commit: every cache tag before any final tag,
@@ -32,16 +34,17 @@ func (k Kind) String() string { return [...]string{"cache", "final"}[k] }
 // MarshalText makes kinds readable in the metadata file.
 func (k Kind) MarshalText() ([]byte, error) { return []byte(k.String()), nil }
 
-// State is where a tag ended up.
+// State is where a tag ended up. The values are stable identifiers: they
+// appear in the metadata file.
 type State string
 
 const (
 	Pending    State = "pending"     // not reached: the commit stopped before it
 	Moved      State = "moved"       // now at the new digest
 	Unchanged  State = "unchanged"   // already at the new digest
-	RolledBack State = "rolled back" // moved, then put back at its previous digest (or deleted, if it was new)
+	RolledBack State = "rolled-back" // moved, then put back at its previous digest (or deleted, if it was new)
 	Failed     State = "failed"      // its put failed; it is at its previous digest
-	Stuck      State = "left moved"  // moved, and putting it back failed: see Error
+	LeftMoved  State = "left-moved"  // moved, and putting it back failed: it is at the new digest; see Error
 )
 
 // Move is one tag to point at a staged manifest.
@@ -63,29 +66,30 @@ type TagResult struct {
 
 // Commit moves every tag to its staged manifest, or leaves them all where
 // they were. It returns one result per move, in commit order, also on error.
-func Commit(ctx context.Context, moves []Move, opts ...Option) ([]TagResult, error) {
-	o, err := makeOptions(opts...)
-	if err != nil {
-		return nil, err
-	}
+// The error is a *PrepareError when no tag moved, and a *CommitError when
+// the commit failed after it began moving tags.
+func Commit(ctx context.Context, reg *registry.Access, moves []Move) ([]TagResult, error) {
 	moves = slices.Clone(moves)
 	slices.SortStableFunc(moves, func(a, b Move) int { return int(a.Kind) - int(b.Kind) })
-	c := &commit{opts: o, tags: make([]*tagMove, len(moves))}
+	c := &commit{reg: reg, tags: make([]*tagMove, len(moves))}
 	for i, m := range moves {
 		c.tags[i] = &tagMove{Move: m, result: TagResult{Tag: m.Tag, Kind: m.Kind, Digest: m.Digest, State: Pending}}
 	}
 	if err := c.prepare(ctx); err != nil {
-		return c.results(), fmt.Errorf("nothing published: %w", err)
+		return c.results(), &PrepareError{Err: err}
 	}
 	if err := c.move(ctx); err != nil {
 		c.rollback(context.WithoutCancel(ctx))
-		return c.results(), fmt.Errorf("publish failed, every tag moved back:\n%s", c.describe())
+		results := c.results()
+		return results, &CommitError{Tags: results, RolledBack: !slices.ContainsFunc(results, leftMoved), Err: err}
 	}
 	return c.results(), nil
 }
 
+func leftMoved(r TagResult) bool { return r.State == LeftMoved }
+
 type commit struct {
-	opts *options
+	reg  *registry.Access
 	tags []*tagMove
 }
 
@@ -105,38 +109,35 @@ func (c *commit) prepare(ctx context.Context) error {
 	var (
 		mu   sync.Mutex
 		errs []error
-		wg   sync.WaitGroup
+		g    errgroup.Group
 	)
-	limit := make(chan struct{}, c.opts.jobs)
+	g.SetLimit(c.reg.Jobs())
 	for _, t := range c.tags {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			limit <- struct{}{}
-			defer func() { <-limit }()
+		g.Go(func() error {
 			if err := c.prepareOne(ctx, t); err != nil {
 				mu.Lock()
 				errs = append(errs, fmt.Errorf("%s: %w", t.Tag, err))
 				mu.Unlock()
 			}
-		}()
+			return nil // keep reading: every failure is reported
+		})
 	}
-	wg.Wait()
+	_ = g.Wait() // the goroutines return no error: they collect them in errs
 	return errors.Join(errs...)
 }
 
 func (c *commit) prepareOne(ctx context.Context, t *tagMove) error {
-	tag, err := name.NewTag(t.Tag, c.opts.nameOptions(t.Tag)...)
+	tag, err := c.reg.Tag(t.Tag)
 	if err != nil {
 		return err
 	}
 	t.tag = tag
-	staged, err := remote.Get(tag.Context().Digest(t.Digest), c.opts.remote(ctx)...)
+	staged, err := remote.Get(tag.Context().Digest(t.Digest), c.reg.Remote(ctx)...)
 	if err != nil {
 		return fmt.Errorf("read staged manifest %s: %w", t.Digest, err)
 	}
 	t.staged = staged
-	previous, err := remote.Get(tag, c.opts.remote(ctx)...)
+	previous, err := remote.Get(tag, c.reg.Remote(ctx)...)
 	switch {
 	case isNotFound(err):
 		return nil
@@ -149,7 +150,7 @@ func (c *commit) prepareOne(ctx context.Context, t *tagMove) error {
 }
 
 // move puts the tags kind by kind, each kind's tags concurrently. It stops
-// at the first kind with a failure.
+// at the first kind with a failure, and returns every failure of that kind.
 func (c *commit) move(ctx context.Context) error {
 	for start := 0; start < len(c.tags); {
 		end := start
@@ -157,27 +158,33 @@ func (c *commit) move(ctx context.Context) error {
 			end++
 		}
 		var (
-			wg     sync.WaitGroup
-			failed bool
-			mu     sync.Mutex
+			mu       sync.Mutex
+			errs     []error
+			canceled bool
+			g        errgroup.Group
 		)
-		limit := make(chan struct{}, c.opts.jobs)
+		g.SetLimit(c.reg.Jobs())
 		for _, t := range c.tags[start:end] {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				limit <- struct{}{}
-				defer func() { <-limit }()
-				if err := c.moveOne(ctx, t); err != nil {
-					mu.Lock()
-					failed = true
-					mu.Unlock()
+			g.Go(func() error {
+				err := c.moveOne(ctx, t)
+				mu.Lock()
+				defer mu.Unlock()
+				switch {
+				case err == nil:
+				case t.result.State == Pending: // not tried: the context ended
+					canceled = true
+				default:
+					errs = append(errs, fmt.Errorf("%s: %w", t.Tag, err))
 				}
-			}()
+				return nil // let the kind's other puts finish: they are rolled back together
+			})
 		}
-		wg.Wait()
-		if failed {
-			return errors.New("a put failed")
+		_ = g.Wait() // the goroutines return no error: they collect them in errs
+		if canceled {
+			errs = append(errs, ctx.Err())
+		}
+		if err := errors.Join(errs...); err != nil {
+			return err
 		}
 		start = end
 	}
@@ -192,8 +199,8 @@ func (c *commit) moveOne(ctx context.Context, t *tagMove) error {
 	if err := ctx.Err(); err != nil {
 		return err // canceled: stop moving, roll back what moved
 	}
-	if err := remote.Tag(t.tag, t.staged, c.opts.remote(ctx)...); err != nil {
-		t.result.State, t.result.Error = Failed, err.Error()
+	if err := remote.Tag(t.tag, t.staged, c.reg.Remote(ctx)...); err != nil {
+		t.result.State, t.result.Error = Failed, oneLine(err)
 		return err
 	}
 	t.result.State = Moved
@@ -210,15 +217,15 @@ func (c *commit) rollback(ctx context.Context) {
 		}
 		var err error
 		if t.previous != nil {
-			err = remote.Tag(t.tag, t.previous, c.opts.remote(ctx)...)
+			err = remote.Tag(t.tag, t.previous, c.reg.Remote(ctx)...)
 		} else {
-			err = remote.Delete(t.tag, c.opts.remote(ctx)...)
+			err = remote.Delete(t.tag, c.reg.Remote(ctx)...)
 			if isUnsupported(err) {
 				err = fmt.Errorf("the registry does not allow deleting tags, so the new tag stays: %w", err)
 			}
 		}
 		if err != nil {
-			t.result.State, t.result.Error = Stuck, "roll back: "+err.Error()
+			t.result.State, t.result.Error = LeftMoved, "roll back: "+oneLine(err)
 			continue
 		}
 		t.result.State = RolledBack
@@ -233,33 +240,16 @@ func (c *commit) results() []TagResult {
 	return out
 }
 
-// describe lists every tag and its state, for the error a user reads.
-func (c *commit) describe() string {
-	var b strings.Builder
-	for _, t := range c.tags {
-		fmt.Fprintf(&b, "  %s: %s", t.Tag, t.result.State)
-		if t.result.Error != "" {
-			fmt.Fprintf(&b, " (%s)", t.result.Error)
-		}
-		b.WriteString("\n")
-	}
-	return strings.TrimRight(b.String(), "\n")
-}
-
 // Current reads where each tag points now: its digest, or "" when it does not exist.
-func Current(ctx context.Context, tags []string, opts ...Option) (map[string]string, error) {
-	o, err := makeOptions(opts...)
-	if err != nil {
-		return nil, err
-	}
+func Current(ctx context.Context, reg *registry.Access, tags []string) (map[string]string, error) {
 	current := make(map[string]string, len(tags))
 	var errs []error
 	for _, t := range tags {
-		tag, err := name.NewTag(t, o.nameOptions(t)...)
+		tag, err := reg.Tag(t)
 		if err != nil {
 			return nil, err
 		}
-		desc, err := remote.Head(tag, o.remote(ctx)...)
+		desc, err := remote.Head(tag, reg.Remote(ctx)...)
 		switch {
 		case isNotFound(err):
 			current[t] = ""

@@ -2,9 +2,12 @@ package push_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -16,12 +19,21 @@ import (
 	"github.com/cairn-build/cairn/internal/faultproxy"
 	"github.com/cairn-build/cairn/internal/testenv"
 	"github.com/cairn-build/cairn/pkg/push"
+	"github.com/cairn-build/cairn/pkg/registry"
 )
 
 func TestMain(m *testing.M) { testenv.Main(m) }
 
-// fast retries keep failing tests quick; the retry count is what matters.
-var fast = push.WithBackoff(remote.Backoff{Duration: time.Millisecond, Factor: 1, Steps: 3})
+// fast is registry access with quick retries, which keep failing tests
+// quick; the retry count is what matters.
+func fast(t testing.TB) *registry.Access {
+	t.Helper()
+	reg, err := registry.New(registry.WithRetryBackoff(remote.Backoff{Duration: time.Millisecond, Factor: 1, Steps: 3}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return reg
+}
 
 // stage uploads a random image by digest only, as a build stages it.
 func stage(t testing.TB, repo string) string {
@@ -51,6 +63,7 @@ type fixture struct {
 	proxy         *faultproxy.Proxy
 	moves         []push.Move
 	old           string
+	digests       map[string]string // tag (the part after the colon) → its move's digest
 }
 
 func newFixture(t *testing.T) *fixture {
@@ -74,6 +87,7 @@ func newFixture(t *testing.T) *fixture {
 		{Tag: f.proxied + ":v1", Digest: final, Kind: push.KindFinal},
 		{Tag: f.proxied + ":cache-b", Digest: b, Kind: push.KindCache},
 	}
+	f.digests = map[string]string{"cache-a": a, "cache-b": b, "latest": final, "v1": final}
 	return f
 }
 
@@ -90,17 +104,22 @@ func mustGet(t testing.TB, ref string) *remote.Descriptor {
 	return d
 }
 
+// states is "tag=state …" in commit order, tags without their repository.
 func states(results []push.TagResult) string {
 	var s []string
 	for _, r := range results {
-		s = append(s, fmt.Sprintf("%s=%s", r.Tag[strings.LastIndex(r.Tag, ":")+1:], r.State))
+		tag, err := name.NewTag(r.Tag)
+		if err != nil {
+			return err.Error()
+		}
+		s = append(s, fmt.Sprintf("%s=%s", tag.TagStr(), r.State))
 	}
 	return strings.Join(s, " ")
 }
 
 func TestCommitMovesCachesFirstAndRecordsPrevious(t *testing.T) {
 	f := newFixture(t)
-	results, err := push.Commit(context.Background(), f.moves, fast)
+	results, err := push.Commit(context.Background(), fast(t), f.moves)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -110,14 +129,10 @@ func TestCommitMovesCachesFirstAndRecordsPrevious(t *testing.T) {
 	if results[0].Previous != f.old || results[1].Previous != "" {
 		t.Errorf("previous digests %q, %q; want %q, none", results[0].Previous, results[1].Previous, f.old)
 	}
-	want := map[string]string{}
-	for _, m := range f.moves {
-		want[m.Tag[strings.LastIndex(m.Tag, ":")+1:]] = m.Digest
-	}
-	if got := testenv.Tags(t, f.repo); !reflect.DeepEqual(got, want) {
+	if got, want := testenv.Tags(t, f.repo), f.digests; !reflect.DeepEqual(got, want) {
 		t.Errorf("registry tags %v, want %v", got, want)
 	}
-	again, err := push.Commit(context.Background(), f.moves, fast)
+	again, err := push.Commit(context.Background(), fast(t), f.moves)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -130,18 +145,121 @@ func TestFailedFinalTagRollsEverythingBack(t *testing.T) {
 	f := newFixture(t)
 	before := testenv.Tags(t, f.repo)
 	f.proxy.Fail(http.MethodPut, `/manifests/v1$`, http.StatusInternalServerError, -1)
-	results, err := push.Commit(context.Background(), f.moves, fast)
-	if err == nil {
-		t.Fatal("commit succeeded with a failing final tag")
+	results, err := push.Commit(context.Background(), fast(t), f.moves)
+	var cerr *push.CommitError
+	if !errors.As(err, &cerr) {
+		t.Fatalf("error %v (%T), want a *push.CommitError", err, err)
+	}
+	if !cerr.RolledBack || !strings.HasPrefix(err.Error(), "publish failed; every moved tag was put back\n") {
+		t.Errorf("RolledBack %v, error:\n%v\nwant every moved tag put back", cerr.RolledBack, err)
 	}
 	if !strings.Contains(err.Error(), f.proxied+":v1: failed") {
 		t.Errorf("error does not name the failed tag:\n%v", err)
 	}
-	if got, want := states(results), "cache-a=rolled back cache-b=rolled back latest=rolled back v1=failed"; got != want {
+	if got, want := states(results), "cache-a=rolled-back cache-b=rolled-back latest=rolled-back v1=failed"; got != want {
 		t.Errorf("states %s, want %s", got, want)
+	}
+	if !reflect.DeepEqual(cerr.Tags, results) {
+		t.Errorf("error's tags %v, want the results %v", cerr.Tags, results)
 	}
 	if after := testenv.Tags(t, f.repo); !reflect.DeepEqual(after, before) {
 		t.Errorf("tags after a failed commit %v, want them as before %v", after, before)
+	}
+}
+
+// TestFailedRollbackIsNamed: the final tag's put fails, and so does putting
+// back a tag that already moved. The error says which tag stays moved and
+// where, and the registry shows exactly that tag moved.
+func TestFailedRollbackIsNamed(t *testing.T) {
+	tests := []struct {
+		name   string
+		stuck  string // the tag whose roll back fails
+		inject func(p *faultproxy.Proxy)
+		states string
+	}{
+		{
+			name:  "putting back an existing tag fails",
+			stuck: "cache-a",
+			// Its first put (the move) goes through; the second (back to the old digest) fails.
+			inject: func(p *faultproxy.Proxy) {
+				p.FailAfter(http.MethodPut, `/manifests/cache-a$`, 1, http.StatusInternalServerError, -1)
+			},
+			states: "cache-a=left-moved cache-b=rolled-back latest=rolled-back v1=failed",
+		},
+		{
+			name:  "deleting a new tag fails",
+			stuck: "cache-b",
+			inject: func(p *faultproxy.Proxy) {
+				p.Fail(http.MethodDelete, `/manifests/cache-b$`, http.StatusInternalServerError, -1)
+			},
+			states: "cache-a=rolled-back cache-b=left-moved latest=rolled-back v1=failed",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t)
+			want := maps.Clone(testenv.Tags(t, f.repo))
+			want[tt.stuck] = f.digests[tt.stuck]
+			f.proxy.Fail(http.MethodPut, `/manifests/v1$`, http.StatusInternalServerError, -1)
+			tt.inject(f.proxy)
+			results, err := push.Commit(context.Background(), fast(t), f.moves)
+			var cerr *push.CommitError
+			if !errors.As(err, &cerr) {
+				t.Fatalf("error %v (%T), want a *push.CommitError", err, err)
+			}
+			if cerr.RolledBack {
+				t.Error("RolledBack is true with a tag left moved")
+			}
+			headline, _, _ := strings.Cut(err.Error(), "\n")
+			if stuck := f.proxied + ":" + tt.stuck + " at " + f.digests[tt.stuck]; !strings.Contains(headline, stuck) || strings.Contains(headline, "every moved tag was put back") {
+				t.Errorf("headline %q, want it to name %s", headline, stuck)
+			}
+			if got := states(results); got != tt.states {
+				t.Errorf("states %s, want %s", got, tt.states)
+			}
+			if got := testenv.Tags(t, f.repo); !reflect.DeepEqual(got, want) {
+				t.Errorf("registry tags %v, want %v: only %s moved", got, want, tt.stuck)
+			}
+		})
+	}
+}
+
+// cancelOn cancels the commit's context when a request's path matches,
+// instead of sending that request: an interrupt in the middle of a commit.
+type cancelOn struct {
+	path   *regexp.Regexp
+	cancel context.CancelFunc
+}
+
+func (c *cancelOn) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.Method == http.MethodPut && c.path.MatchString(req.URL.Path) {
+		c.cancel()
+		return nil, context.Canceled
+	}
+	return http.DefaultTransport.RoundTrip(req)
+}
+
+func TestCanceledCommitRollsBack(t *testing.T) {
+	f := newFixture(t)
+	before := testenv.Tags(t, f.repo)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	// One put at a time: latest's put is interrupted, and v1's never starts.
+	reg, err := registry.New(registry.WithJobs(1), registry.WithTransport(&cancelOn{path: regexp.MustCompile(`/manifests/latest$`), cancel: cancel}),
+		registry.WithRetryBackoff(remote.Backoff{Duration: time.Millisecond, Factor: 1, Steps: 3}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	results, err := push.Commit(ctx, reg, f.moves)
+	var cerr *push.CommitError
+	if !errors.As(err, &cerr) || !cerr.RolledBack || !errors.Is(err, context.Canceled) {
+		t.Fatalf("error %v (%T), want a rolled back *push.CommitError that is context.Canceled", err, err)
+	}
+	if got, want := states(results), "cache-a=rolled-back cache-b=rolled-back latest=failed v1=pending"; got != want {
+		t.Errorf("states %s, want %s", got, want)
+	}
+	if after := testenv.Tags(t, f.repo); !reflect.DeepEqual(after, before) {
+		t.Errorf("tags after a canceled commit %v, want them as before %v", after, before)
 	}
 }
 
@@ -149,9 +267,10 @@ func TestUnreachableRegistryMovesNothing(t *testing.T) {
 	f := newFixture(t)
 	before := testenv.Tags(t, f.repo)
 	f.proxy.Close()
-	results, err := push.Commit(context.Background(), f.moves, fast)
-	if err == nil || !strings.Contains(err.Error(), "nothing published") || !strings.Contains(err.Error(), "connection refused") {
-		t.Errorf("error = %v, want nothing published, connection refused", err)
+	results, err := push.Commit(context.Background(), fast(t), f.moves)
+	var perr *push.PrepareError
+	if !errors.As(err, &perr) || !strings.HasPrefix(err.Error(), "nothing published: ") || !strings.Contains(err.Error(), "connection refused") {
+		t.Errorf("error = %v (%T), want a *push.PrepareError: nothing published, connection refused", err, err)
 	}
 	if got, want := states(results), "cache-a=pending cache-b=pending latest=pending v1=pending"; got != want {
 		t.Errorf("states %s, want %s", got, want)
@@ -164,7 +283,7 @@ func TestUnreachableRegistryMovesNothing(t *testing.T) {
 func TestRateLimitIsRetried(t *testing.T) {
 	f := newFixture(t)
 	f.proxy.Fail(http.MethodPut, `/manifests/latest$`, http.StatusTooManyRequests, 2)
-	results, err := push.Commit(context.Background(), f.moves, fast)
+	results, err := push.Commit(context.Background(), fast(t), f.moves)
 	if err != nil {
 		t.Fatalf("commit after two 429s: %v", err)
 	}
@@ -177,9 +296,10 @@ func TestMissingStagedManifestMovesNothing(t *testing.T) {
 	f := newFixture(t)
 	before := testenv.Tags(t, f.repo)
 	f.moves[2].Digest = "sha256:" + strings.Repeat("0", 64)
-	_, err := push.Commit(context.Background(), f.moves, fast)
-	if err == nil || !strings.Contains(err.Error(), "read staged manifest") {
-		t.Errorf("error = %v, want the missing staged manifest named", err)
+	_, err := push.Commit(context.Background(), fast(t), f.moves)
+	var perr *push.PrepareError
+	if !errors.As(err, &perr) || !strings.Contains(err.Error(), "read staged manifest") {
+		t.Errorf("error = %v (%T), want a *push.PrepareError naming the missing staged manifest", err, err)
 	}
 	if after := testenv.Tags(t, f.repo); !reflect.DeepEqual(after, before) {
 		t.Errorf("tags changed: %v, was %v", after, before)
@@ -190,6 +310,7 @@ func TestMissingStagedManifestMovesNothing(t *testing.T) {
 // the loopback registry: N new tags per commit, each moving.
 func BenchmarkCommit(b *testing.B) {
 	env := testenv.Get(b)
+	reg := fast(b)
 	for _, n := range []int{3, 10, 30} {
 		b.Run(fmt.Sprintf("tags=%d", n), func(b *testing.B) {
 			repo := fmt.Sprintf("%s/bench/commit-%d-%d", env.Registry, n, time.Now().UnixNano())
@@ -205,7 +326,7 @@ func BenchmarkCommit(b *testing.B) {
 					// Alternate digests so every iteration moves every tag.
 					moves[j] = push.Move{Tag: fmt.Sprintf("%s:t%d", repo, j), Digest: digests[i%2], Kind: kind}
 				}
-				if _, err := push.Commit(context.Background(), moves); err != nil {
+				if _, err := push.Commit(context.Background(), reg, moves); err != nil {
 					b.Fatal(err)
 				}
 			}

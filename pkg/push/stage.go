@@ -4,20 +4,18 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
+
+	"github.com/cairn-build/cairn/pkg/registry"
 )
 
-// StageLayout uploads the image digest from the OCI layout in dir to repo by
-// digest: blobs the registry has are not sent again, and no tag is created.
-// It stages what BuildKit exported locally, such as a mode=max cache.
-func StageLayout(ctx context.Context, dir, digest, repo string, opts ...Option) error {
-	o, err := makeOptions(opts...)
-	if err != nil {
-		return err
-	}
+// StageLayout uploads the image digest from the OCI layout in dir by digest
+// to the repository of ref (a tag in ref is ignored): blobs the registry has
+// are not sent again, and no tag is created. It stages what BuildKit
+// exported locally, such as a mode=max cache.
+func StageLayout(ctx context.Context, reg *registry.Access, dir, digest, ref string) error {
 	h, err := v1.NewHash(digest)
 	if err != nil {
 		return err
@@ -26,12 +24,13 @@ func StageLayout(ctx context.Context, dir, digest, repo string, opts ...Option) 
 	if err != nil {
 		return fmt.Errorf("read %s from %s: %w", digest, dir, err)
 	}
-	ref, err := name.NewDigest(repo+"@"+digest, o.nameOptions(repo)...)
+	parsed, err := reg.Reference(ref)
 	if err != nil {
 		return err
 	}
-	if err := remote.Write(ref, img, o.remote(ctx)...); err != nil {
-		return fmt.Errorf("stage %s: %w", ref, err)
+	target := parsed.Context().Digest(digest)
+	if err := remote.Write(target, img, reg.Remote(ctx)...); err != nil {
+		return fmt.Errorf("stage %s: %w", target, err)
 	}
 	return nil
 }
