@@ -28,7 +28,7 @@ func buildCommand() *cli.Command {
 			if c.Bool("dry-run") {
 				return dryRun(c)
 			}
-			return execute(c, cairn.RunOptions{Push: c.Bool("push")})
+			return execute(c, cairn.RunOptions{Push: c.Bool("push"), RewriteTimestamp: c.Bool("rewrite-timestamp")})
 		},
 	}
 }
@@ -42,8 +42,10 @@ func checkCommand() *cli.Command {
 			"file, metadata, command and efficiency checks on its image (commands run inside\n" +
 			"BuildKit: no Docker engine needed). Exits non-zero when an error-level check fails;\n" +
 			"`cairn build --push` runs the same checks and publishes nothing unless they pass.",
-		Flags:  append(append(planFlags(), outputFlags()...), daemonFlags()...),
-		Action: func(c *cli.Context) error { return execute(c, cairn.RunOptions{}) },
+		Flags: append(append(planFlags(), outputFlags()...), daemonFlags()...),
+		Action: func(c *cli.Context) error {
+			return execute(c, cairn.RunOptions{RewriteTimestamp: c.Bool("rewrite-timestamp")})
+		},
 	}
 }
 

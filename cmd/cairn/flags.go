@@ -55,8 +55,9 @@ func load(c *cli.Context) (*cairn.Project, error) {
 			}
 		}
 	}
-	return cairn.Load(cairn.LoadOptions{
-		Config: configFile,
+	return cairn.Load(c.Context, cairn.LoadOptions{
+		Config:          configFile,
+		SourceDateEpoch: c.String("source-date-epoch"),
 		Overrides: config.Overrides{
 			Dockerfile: dockerfile,
 			Context:    context,
@@ -78,5 +79,7 @@ func outputFlags() []cli.Flag {
 	return []cli.Flag{
 		&cli.StringFlag{Name: "progress", Value: "auto", Usage: "progress display: auto, tty, plain, rawjson or quiet"},
 		&cli.StringFlag{Name: "metadata-file", Usage: "write per-stage digests, cache refs, durations, checks and tags as JSON to `FILE`"},
+		&cli.StringFlag{Name: "source-date-epoch", Usage: "clamp image times to `SECONDS`, git (the context's commit time) or off (default: $SOURCE_DATE_EPOCH, else git)"},
+		&cli.BoolFlag{Name: "rewrite-timestamp", Usage: "also clamp the times of files in new layers to the source date epoch (slower)"},
 	}
 }

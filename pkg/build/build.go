@@ -47,6 +47,15 @@ type Options struct {
 	Status chan<- *client.SolveStatus
 	// Notef receives notes (a missing cache ref); nil discards them.
 	Notef func(format string, args ...any)
+	// SourceDateEpoch clamps the created times of every exported image's
+	// config and history (BuildKit's source-date-epoch exporter attribute);
+	// with RewriteTimestamp, the files in new layers too. nil leaves them.
+	SourceDateEpoch  *time.Time
+	RewriteTimestamp bool
+	// FinalLabels are set on the images of stages with tags (the published
+	// ones), e.g. the OCI source and revision labels; cache-only stage
+	// images stay the same from commit to commit.
+	FinalLabels map[string]string
 	// Layouts maps stages to directories that receive their image as an OCI
 	// layout, for checks to read.
 	Layouts map[string]string

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -136,8 +137,7 @@ func (s *stageSolve) stageCache(ctx context.Context, imageDigest string, resp ma
 	if err := json.Unmarshal([]byte(resp["cache.manifest"]), &desc); err != nil {
 		return "", fmt.Errorf("no cache manifest in the solve response: %w", err)
 	}
-	err := push.StageLayout(ctx, s.opts.Registry, s.cacheDir, desc.Digest.String(), s.stage.CacheExport)
-	return desc.Digest.String(), err
+	return push.StageCache(ctx, s.opts.Registry, s.cacheDir, desc.Digest.String(), s.stage.CacheExport)
 }
 
 // cacheImports lists every cache ref the plan gives the stage, and returns
@@ -219,6 +219,11 @@ func (s *stageSolve) solveOpt(imports []string, exportCache bool, names, repos [
 	if len(s.opts.Platforms) > 0 {
 		attrs["platform"] = strings.Join(s.opts.Platforms, ",")
 	}
+	if len(s.stage.Tags) > 0 {
+		for k, v := range s.opts.FinalLabels {
+			attrs["label:"+k] = v
+		}
+	}
 	opt := client.SolveOpt{
 		Frontend:      "dockerfile.v0",
 		FrontendAttrs: attrs,
@@ -228,7 +233,7 @@ func (s *stageSolve) solveOpt(imports []string, exportCache bool, names, repos [
 		Exports:       []client.ExportEntry{s.imageExport(names, repos)},
 	}
 	if dir := s.opts.Layouts[s.stage.Name]; dir != "" {
-		opt.Exports = append(opt.Exports, client.ExportEntry{Type: client.ExporterOCI, OutputDir: dir, Attrs: map[string]string{"tar": "false"}})
+		opt.Exports = append(opt.Exports, client.ExportEntry{Type: client.ExporterOCI, OutputDir: dir, Attrs: s.reproducible(map[string]string{"tar": "false"})})
 	}
 	if exportCache {
 		opt.CacheExports = cache.Exports(s.opts.CacheMode, s.cacheDir)
@@ -257,7 +262,22 @@ func (s *stageSolve) imageExport(names, repos []string) client.ExportEntry {
 			}
 		}
 	}
-	return client.ExportEntry{Type: client.ExporterImage, Attrs: attrs}
+	return client.ExportEntry{Type: client.ExporterImage, Attrs: s.reproducible(attrs)}
+}
+
+// reproducible adds the source date epoch to an exporter's attrs. It goes
+// to the exporters, not to the frontend as the SOURCE_DATE_EPOCH build arg:
+// BuildKit's Dockerfile frontend stamps every WORKDIR with that arg, so a
+// per-commit epoch would change the cache keys of every later step on every
+// commit. The exporter clamps the config's and history's times to it alone.
+func (s *stageSolve) reproducible(attrs map[string]string) map[string]string {
+	if s.opts.SourceDateEpoch != nil {
+		attrs["source-date-epoch"] = strconv.FormatInt(s.opts.SourceDateEpoch.Unix(), 10)
+		if s.opts.RewriteTimestamp {
+			attrs["rewrite-timestamp"] = "true"
+		}
+	}
+	return attrs
 }
 
 // repositories are the repositories of the tags refs, for BuildKit, which

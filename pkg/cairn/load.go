@@ -1,6 +1,7 @@
 package cairn
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -18,8 +19,13 @@ type LoadOptions struct {
 	Config string
 	// Overrides are the command-line values; each set one beats the file's.
 	Overrides config.Overrides
-	// Env looks up {env.NAME} in templates; nil means os.LookupEnv.
+	// Env looks up {env.NAME} in templates and $SOURCE_DATE_EPOCH; nil
+	// means os.LookupEnv.
 	Env func(string) (string, bool)
+	// SourceDateEpoch makes images reproducible: "" is $SOURCE_DATE_EPOCH
+	// when set, else EpochGit (the context's commit time; none outside a
+	// checkout); EpochOff; or Unix seconds.
+	SourceDateEpoch string
 }
 
 // Project is a loaded build: its resolved description, its Dockerfile and
@@ -28,12 +34,13 @@ type Project struct {
 	Config     *config.Build
 	Dockerfile []byte
 	Plan       *planner.Plan
+	Source     Source
 }
 
 // Load reads the build description and the Dockerfile and plans the build.
 // It needs no daemon and no registry. Mistakes in build.yaml or the
 // Dockerfile are errors naming the file, line and field.
-func Load(opts LoadOptions) (*Project, error) {
+func Load(ctx context.Context, opts LoadOptions) (*Project, error) {
 	env := opts.Env
 	if env == nil {
 		env = os.LookupEnv
@@ -54,7 +61,11 @@ func Load(opts LoadOptions) (*Project, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Project{Config: cfg, Dockerfile: dockerfile, Plan: plan}, nil
+	src, err := readSource(ctx, cfg.Context, opts.SourceDateEpoch, env)
+	if err != nil {
+		return nil, err
+	}
+	return &Project{Config: cfg, Dockerfile: dockerfile, Plan: plan, Source: src}, nil
 }
 
 func loadConfig(path string) (*config.File, error) {

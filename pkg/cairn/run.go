@@ -30,6 +30,9 @@ type RunOptions struct {
 	// BuildKit's display (see NewDisplay); nil discards it. Run does not
 	// close it.
 	Status chan<- *client.SolveStatus
+	// RewriteTimestamp also clamps the times of the files in new layers to
+	// the project's source date epoch (slower: layers are rewritten).
+	RewriteTimestamp bool
 	// Logger receives notes (a missing cache ref, a rebuilt broken cache);
 	// nil discards them. NoteLogger prints them as "note: …" lines.
 	Logger *slog.Logger
@@ -145,6 +148,10 @@ func (o RunOptions) buildOptions(p *Project) build.Options {
 		Registry:   o.Registry,
 		Session:    o.Session,
 		Status:     o.Status,
-		Notef:      func(f string, a ...any) { o.Logger.Info(fmt.Sprintf(f, a...)) },
+
+		SourceDateEpoch:  p.Source.Epoch,
+		RewriteTimestamp: o.RewriteTimestamp,
+		FinalLabels:      p.Source.finalLabels(),
+		Notef:            func(f string, a ...any) { o.Logger.Info(fmt.Sprintf(f, a...)) },
 	}
 }
