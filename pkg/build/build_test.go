@@ -2,6 +2,7 @@ package build_test
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -222,6 +223,13 @@ func TestEveryFailedStageIsReported(t *testing.T) {
 	}
 	if e := got["final"].Error; !strings.HasPrefix(e, "not built: stage ") {
 		t.Errorf("stage final: error %q, want not built", e)
+	}
+	if !errors.Is(err, build.ErrDependencyFailed) || !errors.Is(got["final"].Err, build.ErrDependencyFailed) {
+		t.Errorf("neither Run's error nor final's matches ErrDependencyFailed: %v", err)
+	}
+	var se *build.StageError
+	if !errors.As(got["a"].Err, &se) || se.Stage != "a" || !strings.Contains(se.Source, ">>> RUN echo a-broken && exit 3") {
+		t.Errorf("stage a: Err %#v, want a *StageError with its Dockerfile excerpt", got["a"].Err)
 	}
 }
 

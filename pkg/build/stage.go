@@ -35,7 +35,9 @@ type stageSolve struct {
 	cacheDir string
 }
 
-func (s *stageSolve) run(ctx context.Context, c *client.Client, status chan *client.SolveStatus) StageResult {
+// run solves the stage. The result is filled in as far as the solve got;
+// the error is why it failed.
+func (s *stageSolve) run(ctx context.Context, solver Solver, status chan *client.SolveStatus) (StageResult, error) {
 	res := StageResult{Name: s.stage.Name, Tags: []string{}}
 	imports, wanted := s.cacheImports()
 	res.CacheImports = wanted
@@ -50,9 +52,8 @@ func (s *stageSolve) run(ctx context.Context, c *client.Client, status chan *cli
 	if exportCache && s.opts.CacheMode == cache.ModeMax {
 		dir, err := os.MkdirTemp("", "cairn-cache-")
 		if err != nil {
-			res.Error = err.Error()
 			close(status)
-			return res
+			return res, err
 		}
 		defer os.RemoveAll(dir)
 		s.cacheDir = dir
@@ -68,7 +69,7 @@ func (s *stageSolve) run(ctx context.Context, c *client.Client, status chan *cli
 			defer forwarding.Done()
 			forward(inner, status, steps)
 		}()
-		resp, err := c.Solve(ctx, nil, s.solveOpt(imports, exportCache, names), inner)
+		resp, err := solver.Solve(ctx, nil, s.solveOpt(imports, exportCache, names), inner)
 		forwarding.Wait() // Solve has closed inner; let the counts settle
 		return resp, err
 	}
@@ -85,21 +86,17 @@ func (s *stageSolve) run(ctx context.Context, c *client.Client, status chan *cli
 	res.Duration = time.Since(start).Round(time.Millisecond)
 	res.Steps, res.Cached = steps.counts()
 	if err != nil {
-		res.Error = err.Error()
 		res.Source = sourceSnippet(err)
-		return res
+		return res, err
 	}
 	res.Digest = resp.ExporterResponse["containerimage.digest"]
 	if res.Digest == "" {
-		res.Error = errNoDigest.Error()
+		return res, errNoDigest
 	}
 	if exportCache {
 		res.CacheDigest, err = s.stageCache(ctx, res.Digest, resp.ExporterResponse)
-		if err != nil {
-			res.Error = err.Error()
-		}
 	}
-	return res
+	return res, err
 }
 
 // stageCache returns the digest of the stage's cache manifest, staged in
