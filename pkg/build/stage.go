@@ -251,8 +251,12 @@ func repositories(refs []string) []string {
 }
 
 // stepCounter counts the Dockerfile steps of one stage in its solve status,
-// and how many came from the cache. BuildKit names them "[builder 2/4] RUN …",
-// unnamed stages "[stage-1 2/4] …"; steps of other stages are theirs to count.
+// and how many came from the cache. BuildKit v0.33.1 (dockerfile2llb's
+// prefixCommand) names them "[builder 2/4] RUN …", unnamed stages
+// "[stage-1 2/4] …", and the steps of a Dockerfile with a single stage,
+// named or not, "[2/4] …". The index is padded to the width of the total
+// ("[builder  2/12]"), and a multi-platform build puts the platform first
+// ("[linux/amd64 builder 2/4]"). Steps of other stages are theirs to count.
 // FROM is not a step: on an empty daemon BuildKit reports resolving the base
 // as done, not cached, even when every layer comes from the remote cache.
 type stepCounter struct {
@@ -262,15 +266,18 @@ type stepCounter struct {
 }
 
 func newStepCounter(stage planner.StagePlan) *stepCounter {
-	prefix := regexp.QuoteMeta(stage.Name) + ` `
-	switch {
-	case unnamed(stage) && stage.Index == 0 && stage.Standalone:
-		prefix = "" // the only stage: BuildKit names its steps "[2/4] …"
-	case unnamed(stage):
-		prefix = fmt.Sprintf("stage-%d ", stage.Index)
+	name := regexp.QuoteMeta(stage.Name) + ` `
+	if unnamed(stage) {
+		name = fmt.Sprintf("stage-%d ", stage.Index)
 	}
+	if stage.Index == 0 {
+		// Only the first stage can be a Dockerfile's single stage; in a
+		// Dockerfile with more, no step goes without its stage's name.
+		name = `(?:` + name + `)?`
+	}
+	platform := `(?:[^ \]/]+/[^ \]]+ )?` // platforms have a "/", stage names never
 	return &stepCounter{
-		prefix: regexp.MustCompile(`^\[` + prefix + `\d+/\d+\] `),
+		prefix: regexp.MustCompile(`^\[` + platform + name + ` *\d+/\d+\] `),
 		steps:  map[digest.Digest]bool{},
 	}
 }
