@@ -37,7 +37,9 @@ type stageSolve struct {
 	cacheDir string
 }
 
-func (s *stageSolve) run(ctx context.Context, c *client.Client, status chan *client.SolveStatus) StageResult {
+// run solves the stage. The result is filled in as far as the solve got;
+// the error is why it failed.
+func (s *stageSolve) run(ctx context.Context, solver Solver, status chan *client.SolveStatus) (StageResult, error) {
 	res := StageResult{Name: s.stage.Name, Tags: []string{}}
 	imports, wanted := s.cacheImports()
 	res.CacheImports = wanted
@@ -51,16 +53,14 @@ func (s *stageSolve) run(ctx context.Context, c *client.Client, status chan *cli
 	names := s.imageNames(exportCache)
 	repos, err := repositories(names)
 	if err != nil {
-		res.Error = err.Error()
 		close(status)
-		return res
+		return res, err
 	}
 	if exportCache && s.opts.CacheMode == cache.ModeMax {
 		dir, err := os.MkdirTemp("", "cairn-cache-")
 		if err != nil {
-			res.Error = err.Error()
 			close(status)
-			return res
+			return res, err
 		}
 		defer os.RemoveAll(dir)
 		s.cacheDir = dir
@@ -76,7 +76,7 @@ func (s *stageSolve) run(ctx context.Context, c *client.Client, status chan *cli
 			defer forwarding.Done()
 			forward(inner, status, steps)
 		}()
-		resp, err := c.Solve(ctx, nil, s.solveOpt(imports, exportCache, names, repos), inner)
+		resp, err := solver.Solve(ctx, nil, s.solveOpt(imports, exportCache, names, repos), inner)
 		forwarding.Wait() // Solve has closed inner; let the counts settle
 		return resp, err
 	}
@@ -93,23 +93,19 @@ func (s *stageSolve) run(ctx context.Context, c *client.Client, status chan *cli
 	res.Duration = time.Since(start).Round(time.Millisecond)
 	res.Steps, res.Cached = steps.counts()
 	if err != nil {
-		res.Error = err.Error()
 		res.Source = sourceSnippet(err)
-		return res
+		return res, err
 	}
 	res.Digest = resp.ExporterResponse["containerimage.digest"]
 	res.ConfigDigest = resp.ExporterResponse["containerimage.config.digest"]
 	res.Descriptor = exportedDescriptor(resp.ExporterResponse)
 	if res.Digest == "" {
-		res.Error = errNoDigest.Error()
+		return res, errNoDigest
 	}
 	if exportCache {
 		res.CacheDigest, err = s.stageCache(ctx, res.Digest, resp.ExporterResponse)
-		if err != nil {
-			res.Error = err.Error()
-		}
 	}
-	return res
+	return res, err
 }
 
 // exportedDescriptor decodes the image exporter's descriptor (base64
@@ -302,8 +298,12 @@ func repositories(refs []string) ([]string, error) {
 }
 
 // stepCounter counts the Dockerfile steps of one stage in its solve status,
-// and how many came from the cache. BuildKit names them "[builder 2/4] RUN …",
-// unnamed stages "[stage-1 2/4] …"; steps of other stages are theirs to count.
+// and how many came from the cache. BuildKit v0.33.1 (dockerfile2llb's
+// prefixCommand) names them "[builder 2/4] RUN …", unnamed stages
+// "[stage-1 2/4] …", and the steps of a Dockerfile with a single stage,
+// named or not, "[2/4] …". The index is padded to the width of the total
+// ("[builder  2/12]"), and a multi-platform build puts the platform first
+// ("[linux/amd64 builder 2/4]"). Steps of other stages are theirs to count.
 // FROM is not a step: on an empty daemon BuildKit reports resolving the base
 // as done, not cached, even when every layer comes from the remote cache.
 type stepCounter struct {
@@ -313,15 +313,18 @@ type stepCounter struct {
 }
 
 func newStepCounter(stage planner.StagePlan) *stepCounter {
-	prefix := regexp.QuoteMeta(stage.Name) + ` `
-	switch {
-	case unnamed(stage) && stage.Index == 0 && stage.Standalone:
-		prefix = "" // the only stage: BuildKit names its steps "[2/4] …"
-	case unnamed(stage):
-		prefix = fmt.Sprintf("stage-%d ", stage.Index)
+	name := regexp.QuoteMeta(stage.Name) + ` `
+	if unnamed(stage) {
+		name = fmt.Sprintf("stage-%d ", stage.Index)
 	}
+	if stage.Index == 0 {
+		// Only the first stage can be a Dockerfile's single stage; in a
+		// Dockerfile with more, no step goes without its stage's name.
+		name = `(?:` + name + `)?`
+	}
+	platform := `(?:[^ \]/]+/[^ \]]+ )?` // platforms have a "/", stage names never
 	return &stepCounter{
-		prefix: regexp.MustCompile(`^\[` + prefix + `\d+/\d+\] `),
+		prefix: regexp.MustCompile(`^\[` + platform + name + ` *\d+/\d+\] `),
 		steps:  map[digest.Digest]bool{},
 	}
 }

@@ -3,6 +3,7 @@ package cairn
 import (
 	_ "embed"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -79,7 +80,7 @@ func stageReports(stages []build.StageResult) []StageReport {
 
 func stageStatus(s build.StageResult) string {
 	switch {
-	case strings.HasPrefix(s.Error, "not built"):
+	case errors.Is(s.Err, build.ErrDependencyFailed):
 		return StageNotBuilt
 	case s.Error != "":
 		return StageFailed
