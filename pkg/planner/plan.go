@@ -19,10 +19,14 @@ type planner struct {
 	shared      *resolution
 }
 
-// newPlanner plans for linux/amd64.
+// newPlanner plans for the first of opts.Platforms (see Options for the
+// defaults).
 func newPlanner(df *dockerfile, opts Options) *planner {
-	amd64 := ocispecs.Platform{OS: "linux", Architecture: "amd64"}
-	pf := dfparse.ResolvePlatforms(amd64, amd64, amd64)
+	var target ocispecs.Platform
+	if len(opts.Platforms) > 0 {
+		target = opts.Platforms[0]
+	}
+	pf := dfparse.ResolvePlatforms(target, opts.BuildPlatform, defaultPlatform())
 	return &planner{df: df, opts: opts, pf: pf, resolutions: map[string]*resolution{}}
 }
 
