@@ -8,7 +8,9 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/containerd/platforms"
 	"github.com/google/go-containerregistry/pkg/name"
+	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/cairn-build/cairn/pkg/planner"
 )
@@ -50,6 +52,7 @@ type Build struct {
 	// Notes say what was left out and why (e.g. no repository, so no cache refs).
 	Notes []string
 
+	platforms      []ocispecs.Platform // Platforms, parsed and normalized
 	cacheRef       template
 	cacheFallbacks []template
 	cacheVars      map[string]string
@@ -79,6 +82,12 @@ func (f *File) Resolve(o Overrides, env func(string) (string, bool)) (*Build, er
 	if len(o.Platforms) > 0 {
 		b.Platforms = o.Platforms
 	}
+	for _, p := range o.Platforms {
+		if _, err := platforms.Parse(p); err != nil {
+			return nil, fmt.Errorf("--platform: %w", err)
+		}
+	}
+	b.platforms = parsePlatforms(b.Platforms)
 	b.InsecureRegistries = append(slices.Clone(f.InsecureRegistries), o.InsecureRegistries...)
 	for _, host := range o.InsecureRegistries {
 		if err := validateHost(host); err != nil {
@@ -168,15 +177,42 @@ func (b *Build) cacheRefFrom(t template, stage string) string {
 	return ref
 }
 
-// PlanOptions are the planner's options for this build.
+// PlanOptions are the planner's options for this build, for the target
+// platforms of build.yaml's platforms: or --platform (none: the planner's
+// default, linux/amd64). Callers that know the platform that builds use
+// PlanOptionsFor.
 func (b *Build) PlanOptions() planner.Options {
+	return b.PlanOptionsFor(ocispecs.Platform{})
+}
+
+// PlanOptionsFor are PlanOptions for a build on buildPlatform: the
+// platform of the BuildKit worker for cairn build, the host's for cairn
+// plan. It sets BUILDPLATFORM, and is the target platform when build.yaml
+// and --platform name none, as it is in BuildKit.
+func (b *Build) PlanOptionsFor(buildPlatform ocispecs.Platform) planner.Options {
 	return planner.Options{
 		Filename:       b.Dockerfile,
 		BuildArgs:      b.Args,
+		Platforms:      slices.Clone(b.platforms),
+		BuildPlatform:  buildPlatform,
 		Targets:        b.Targets,
 		CacheRef:       b.CacheRef,
 		CacheFallbacks: b.CacheFallbacks,
 	}
+}
+
+// parsePlatforms parses validated platform specifiers the way BuildKit
+// reads --platform: parsed, then normalized.
+func parsePlatforms(specs []string) []ocispecs.Platform {
+	var out []ocispecs.Platform
+	for _, s := range specs {
+		p, err := platforms.Parse(s)
+		if err != nil {
+			continue // unreachable: Parse and Resolve validated every one
+		}
+		out = append(out, platforms.Normalize(p))
+	}
+	return out
 }
 
 func (b *Build) resolveTargets(f *File, o Overrides) error {
