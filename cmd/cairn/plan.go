@@ -27,6 +27,9 @@ func planCommand() *cli.Command {
 				for _, note := range p.Config.Notes {
 					fmt.Fprintln(c.App.ErrWriter, "note:", note)
 				}
+				if len(p.Config.Platforms) == 0 {
+					fmt.Fprintf(c.App.ErrWriter, "note: planned for %s, this machine's platform; `cairn build` plans for the daemon's (--platform plans for another)\n", p.TargetPlatforms()[0])
+				}
 				return plan.WriteText(w)
 			case "json":
 				return plan.WriteJSON(w)

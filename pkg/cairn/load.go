@@ -7,6 +7,9 @@ import (
 	"os"
 	"strings"
 
+	"github.com/containerd/platforms"
+	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
+
 	"github.com/cairn-build/cairn/pkg/config"
 	"github.com/cairn-build/cairn/pkg/planner"
 )
@@ -35,6 +38,9 @@ type Project struct {
 	Dockerfile []byte
 	Plan       *planner.Plan
 	Source     Source
+	// BuildPlatform is the platform the plan assumes builds: this
+	// machine's after Load; Run plans again for the daemon's worker.
+	BuildPlatform ocispecs.Platform
 }
 
 // Load reads the build description and the Dockerfile and plans the build.
@@ -57,7 +63,8 @@ func Load(ctx context.Context, opts LoadOptions) (*Project, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read Dockerfile: %w", err)
 	}
-	plan, err := planner.New(dockerfile, cfg.PlanOptions())
+	host := platforms.Normalize(platforms.DefaultSpec())
+	plan, err := planner.New(dockerfile, cfg.PlanOptionsFor(host))
 	if err != nil {
 		return nil, err
 	}
@@ -65,7 +72,33 @@ func Load(ctx context.Context, opts LoadOptions) (*Project, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Project{Config: cfg, Dockerfile: dockerfile, Plan: plan, Source: src}, nil
+	return &Project{Config: cfg, Dockerfile: dockerfile, Plan: plan, Source: src, BuildPlatform: host}, nil
+}
+
+// TargetPlatforms are the platforms the plan builds for: build.yaml's or
+// --platform's, else the build platform, as in BuildKit.
+func (p *Project) TargetPlatforms() []string {
+	if len(p.Plan.Platforms) > 0 {
+		return p.Plan.Platforms
+	}
+	return []string{platforms.Format(p.BuildPlatform)}
+}
+
+// ForBuildPlatform is the project planned again for a build on bp (the
+// BuildKit worker's platform): BUILDPLATFORM, and TARGETPLATFORM when no
+// platform is set, select the stages. p is not changed.
+func (p *Project) ForBuildPlatform(bp ocispecs.Platform) (*Project, error) {
+	bp = platforms.Normalize(bp)
+	if platforms.Format(bp) == platforms.Format(p.BuildPlatform) {
+		return p, nil
+	}
+	plan, err := planner.New(p.Dockerfile, p.Config.PlanOptionsFor(bp))
+	if err != nil {
+		return nil, err
+	}
+	q := *p
+	q.Plan, q.BuildPlatform = plan, bp
+	return &q, nil
 }
 
 func loadConfig(path string) (*config.File, error) {

@@ -25,11 +25,13 @@ const ReportVersion = 1
 // Report is what a run did, and the metadata file's content
 // (`cairn build --metadata-file`); report.schema.json describes it.
 type Report struct {
-	Version    int            `json:"version"`
-	Dockerfile string         `json:"dockerfile"`
-	Stages     []StageReport  `json:"stages"` // in plan order
-	Targets    []TargetReport `json:"targets"`
-	Checks     []*CheckReport `json:"checks,omitempty"`
+	Version    int    `json:"version"`
+	Dockerfile string `json:"dockerfile"`
+	// Platforms are the platforms built for (normalized, e.g. linux/arm64).
+	Platforms []string       `json:"platforms"`
+	Stages    []StageReport  `json:"stages"` // in plan order
+	Targets   []TargetReport `json:"targets"`
+	Checks    []*CheckReport `json:"checks,omitempty"`
 	// Tags are the commit's moves, in commit order; empty without --push.
 	Tags []push.TagResult `json:"tags,omitempty"`
 	// Warnings are BuildKit's Dockerfile warnings, each once.

@@ -25,7 +25,7 @@ const d2 = "sha256:2222222222222222222222222222222222222222222222222222222222222
 // fullReport sets every field the schema knows.
 func fullReport() *cairn.Report {
 	return &cairn.Report{
-		Version: cairn.ReportVersion, Dockerfile: "Dockerfile",
+		Version: cairn.ReportVersion, Dockerfile: "Dockerfile", Platforms: []string{"linux/amd64", "linux/arm/v7"},
 		Stages: []cairn.StageReport{{
 			Name: "app", Status: cairn.StageOK, Steps: 2, Cached: 1, Duration: 1.25, Digest: d1,
 			CacheImports: []build.CacheImport{{Ref: "r/app:cache-app", State: cache.Found}, {Ref: "r/app:cache-base", State: cache.Missing, Via: "base"}},

@@ -57,6 +57,9 @@ func Run(ctx context.Context, c *client.Client, p *Project, opts RunOptions) (*R
 	if err != nil {
 		return nil, err
 	}
+	if p, err = forDaemon(ctx, c, p); err != nil {
+		return nil, err
+	}
 	if opts.Push {
 		if err := p.Publishable(); err != nil {
 			return nil, err
@@ -69,7 +72,7 @@ func Run(ctx context.Context, c *client.Client, p *Project, opts RunOptions) (*R
 	defer g.cleanup()
 	tap := tapWarnings(opts.Status)
 	opts.Status = tap.in
-	report := &Report{Version: ReportVersion, Dockerfile: p.Config.Dockerfile, Stages: []StageReport{}, Targets: []TargetReport{}, Checks: g.reports}
+	report := &Report{Version: ReportVersion, Dockerfile: p.Config.Dockerfile, Platforms: p.TargetPlatforms(), Stages: []StageReport{}, Targets: []TargetReport{}, Checks: g.reports}
 	defer func() { report.Warnings = tap.close() }()
 	if err := g.lint(ctx, p.Dockerfile); err != nil {
 		return nil, err
@@ -97,6 +100,20 @@ func Run(ctx context.Context, c *client.Client, p *Project, opts RunOptions) (*R
 	}
 	report.Tags, err = publish(ctx, p, res, opts)
 	return report, err
+}
+
+// forDaemon plans the project again for the platform of the daemon's first
+// worker, the platform BuildKit builds on (and for, when none is set): a
+// plan made for another machine's platform may select other stages.
+func forDaemon(ctx context.Context, c *client.Client, p *Project) (*Project, error) {
+	workers, err := c.ListWorkers(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("list the daemon's workers: %w", err)
+	}
+	if len(workers) == 0 || len(workers[0].Platforms) == 0 {
+		return nil, errors.New("the BuildKit daemon has no worker to build on")
+	}
+	return p.ForBuildPlatform(workers[0].Platforms[0])
 }
 
 // publish moves the tags, caches first, final tags last, shown as one

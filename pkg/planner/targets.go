@@ -23,7 +23,7 @@ func (p *planner) requests() []request {
 	reqs := make([]request, len(ts))
 	for i, t := range ts {
 		if t.Name == "" {
-			t.Name = p.df.names[len(p.df.stages)-1] // the default target, with the tags given for it
+			t.Name = p.df.Names[len(p.df.Stages)-1] // the default target, with the tags given for it
 		}
 		reqs[i] = request{Target: t, stage: p.df.targetStageArg(t.Name)}
 	}
