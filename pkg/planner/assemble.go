@@ -8,6 +8,7 @@ type assembly struct {
 	opts    Options
 	stages  []*stageEntry // by stage index; nil when no target needs it
 	targets []TargetPlan
+	mounts  map[string]*mountScan // by TARGETSTAGE value
 }
 
 // stageEntry is a stage some target needs.
@@ -16,6 +17,7 @@ type stageEntry struct {
 	deps   []int
 	tags   []string
 	target string // first target that needed it, for conflict errors
+	stage  string // its TARGETSTAGE value
 }
 
 func newAssembly(df *dockerfile, opts Options) *assembly {
@@ -32,7 +34,7 @@ func (a *assembly) add(req request, r *resolution, g *targetGraph) error {
 	for _, i := range g.stages {
 		e := a.stages[i]
 		if e == nil {
-			a.stages[i] = &stageEntry{base: r.bases[i], deps: g.deps[i], target: name}
+			a.stages[i] = &stageEntry{base: r.bases[i], deps: g.deps[i], target: name, stage: req.stage}
 			continue
 		}
 		if e.base != r.bases[i] || !slices.Equal(e.deps, g.deps[i]) {
@@ -68,6 +70,7 @@ func (a *assembly) plan() *Plan {
 		}
 		p.Stages = append(p.Stages, a.stagePlan(i, e, levels[i], closure[i]))
 	}
+	markSnapshotClashes(p.Stages)
 	return p
 }
 
@@ -86,6 +89,7 @@ func (a *assembly) stagePlan(i int, e *stageEntry, level int, closure []bool) St
 		Tags:         appendUnique([]string{}, e.tags...),
 		Line:         a.df.stageLine(i),
 		Standalone:   a.standalone(i),
+		CacheMounts:  a.cacheMounts(i, e),
 	}
 	if sp.Standalone {
 		sp.CacheExport = a.cacheRef(name)
