@@ -8,7 +8,7 @@ type assembly struct {
 	opts    Options
 	stages  []*stageEntry // by stage index; nil when no target needs it
 	targets []TargetPlan
-	mounts  map[string]*mountScan // by TARGETSTAGE value
+	mounts  *mountScans
 }
 
 // stageEntry is a stage some target needs.

@@ -70,6 +70,7 @@ type varEnv struct {
 	fromImage bool // variables not set here may come from a base image's ENV
 	world     int
 	probe     string // value of image variables in worldSet
+	probed    bool   // a lookup returned probe
 	// roots are, per variable, the image variables its value was made of.
 	roots map[string][]string
 }
@@ -85,6 +86,7 @@ func (e *varEnv) Get(key string) (string, bool) {
 		return v, true
 	}
 	if e.fromImage && e.world == worldSet {
+		e.probed = true
 		return e.probe, true
 	}
 	return "", false
@@ -272,13 +274,20 @@ func (s *mountScan) env(st *stageEnv, c *instructions.EnvCommand) error {
 // value in the world where image variables are set.
 func (s *mountScan) run(st *stageEnv, c *instructions.RunCommand, line int) runMounts {
 	r := runMounts{line: line, workdir: st.workdir, cache: strings.Contains(strings.ToLower(c.String()), "cache")}
+	if len(instructions.GetMounts(c)) == 0 {
+		r.evals = [][]*instructions.Mount{nil}
+		return r
+	}
 	probes := setProbes[:1]
 	if st.env.world == worldSet && st.env.fromImage {
 		probes = setProbes
 	}
 	defer func() { st.env.probe = setProbes[0] }()
-	for _, probe := range probes {
-		st.env.probe = probe
+	for k, probe := range probes {
+		if k > 0 && !st.env.probed {
+			break // no option read an image variable: every probe gives the same
+		}
+		st.env.probe, st.env.probed = probe, false
 		var mounts []*instructions.Mount
 		err := dfparse.Safely(func() error {
 			err := c.Expand(func(word string) (string, error) {

@@ -238,10 +238,24 @@ func join(a, b string) string {
 	return a + "; " + b
 }
 
+// mountScans are the scans of one plan: one per TARGETSTAGE value, or a
+// single one when no stage can read TARGETSTAGE.
+type mountScans struct {
+	perTarget bool
+	byStage   map[string]*mountScan
+}
+
 // cacheMounts lists stage i's cache mounts, evaluated with the global ARGs
 // of the first target that needed it (they differ only by TARGETSTAGE).
 func (a *assembly) cacheMounts(i int, e *stageEntry) []CacheMount {
-	s, ok := a.mounts[e.stage]
+	if a.mounts == nil {
+		a.mounts = &mountScans{perTarget: a.df.readsTargetStage(a.opts.BuildArgs, e.stage), byStage: map[string]*mountScan{}}
+	}
+	key := ""
+	if a.mounts.perTarget {
+		key = e.stage
+	}
+	s, ok := a.mounts.byStage[key]
 	if !ok {
 		global, _, err := a.df.globalArgs(e.stage, a.opts.BuildArgs)
 		if err != nil {
@@ -249,12 +263,32 @@ func (a *assembly) cacheMounts(i int, e *stageEntry) []CacheMount {
 		}
 		s = &mountScan{df: a.df, opts: a.opts, global: global, memo: map[[2]int]*stageEnv{},
 			bases: func(j int) base { return a.stages[j].base }}
-		if a.mounts == nil {
-			a.mounts = map[string]*mountScan{}
-		}
-		a.mounts[e.stage] = s
+		a.mounts.byStage[key] = s
 	}
 	return s.cacheMounts(i)
+}
+
+// readsTargetStage reports whether a stage's commands may see TARGETSTAGE:
+// a global ARG made from it, or a stage (or ONBUILD) ARG naming it.
+func (df *dockerfile) readsTargetStage(buildArgs map[string]string, stage string) bool {
+	if _, used, err := df.globalArgs(stage, buildArgs); err != nil || used {
+		return true
+	}
+	for _, st := range df.stages {
+		for _, c := range st.Commands {
+			switch c := c.(type) {
+			case *instructions.ArgCommand:
+				if slices.ContainsFunc(c.Args, func(kv instructions.KeyValuePairOptional) bool { return kv.Key == targetStage }) {
+					return true
+				}
+			case *instructions.OnbuildCommand:
+				if strings.Contains(c.Expression, targetStage) {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }
 
 // writeCacheMounts writes the cache mount table, if any stage has a cache

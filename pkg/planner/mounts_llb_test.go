@@ -219,6 +219,9 @@ func TestCacheMountsMatchBuildKit(t *testing.T) {
 // TestTestdataCacheMountsMatchBuildKit runs the same comparison over the
 // default target of every testdata Dockerfile.
 func TestTestdataCacheMountsMatchBuildKit(t *testing.T) {
+	// cache-mounts.Dockerfile reads $HOME, and $NODE_VERSION where the stage
+	// has not declared it: the node image may set either.
+	uncertain := map[string]int{"cache-mounts.Dockerfile": 2}
 	for _, c := range llbCases(t) {
 		dt, err := os.ReadFile(c.file)
 		if err != nil {
@@ -228,8 +231,8 @@ func TestTestdataCacheMountsMatchBuildKit(t *testing.T) {
 			continue // BuildKit rejects it; TestMatchesBuildKit covers that
 		}
 		t.Run(filepath.Base(c.file), func(t *testing.T) {
-			if bk, uncertain := compareMounts(t, dt, c.args); uncertain != 0 {
-				t.Errorf("%d of %q depend on base image variables", uncertain, bk)
+			if bk, n := compareMounts(t, dt, c.args); n != uncertain[filepath.Base(c.file)] {
+				t.Errorf("%d of %q depend on base image variables, want %d", n, bk, uncertain[filepath.Base(c.file)])
 			}
 		})
 	}
