@@ -52,6 +52,8 @@ type Cache struct {
 	Mode     string   `yaml:"mode"`
 	Ref      string   `yaml:"ref"`
 	Fallback []string `yaml:"fallback"`
+	// Mounts carries RUN --mount=type=cache directories between runners.
+	Mounts CacheMounts `yaml:"mounts"`
 }
 
 // Target is one stage to build, with its final tags.

@@ -38,6 +38,9 @@ func (d *decoder) decode(node *yaml.Node, path string, v reflect.Value) error {
 	if v.Type() == targetsType {
 		return d.decodeTargets(node, path, v)
 	}
+	if v.Type() == cacheMountsType {
+		return d.decodeCacheMounts(node, path, v)
+	}
 	switch v.Kind() {
 	case reflect.Struct:
 		return d.decodeStruct(node, path, v)

@@ -29,8 +29,10 @@ type Overrides struct {
 	Platforms  []string
 	CacheMode  string
 	CacheRef   string
-	Targets    []string // build these targets; tags of targets the file names are kept
-	Tags       []string // replace the tags of every selected target
+	// CacheMounts is --cache-mounts: auto or off.
+	CacheMounts string
+	Targets     []string // build these targets; tags of targets the file names are kept
+	Tags        []string // replace the tags of every selected target
 	// InsecureRegistries are added to the file's.
 	InsecureRegistries []string
 }
@@ -51,6 +53,8 @@ type Build struct {
 	Checks map[string]TargetChecks
 	// Notes say what was left out and why (e.g. no repository, so no cache refs).
 	Notes []string
+	// CacheMounts says which cache mount directories travel, and where.
+	CacheMounts CacheMountPolicy
 
 	platforms      []ocispecs.Platform // Platforms, parsed and normalized
 	cacheRef       template
@@ -103,6 +107,9 @@ func (f *File) Resolve(o Overrides, env func(string) (string, bool)) (*Build, er
 		return nil, fmt.Errorf("--cache-mode: %w", err)
 	}
 	if err := b.resolveCache(f, o); err != nil {
+		return nil, err
+	}
+	if err := b.resolveCacheMounts(f, o); err != nil {
 		return nil, err
 	}
 	if err := b.resolveTargets(f, o); err != nil {
@@ -198,6 +205,10 @@ func (b *Build) PlanOptionsFor(buildPlatform ocispecs.Platform) planner.Options 
 		Targets:        b.Targets,
 		CacheRef:       b.CacheRef,
 		CacheFallbacks: b.CacheFallbacks,
+
+		CacheMountRef:       b.CacheMounts.Ref,
+		CacheMountFallbacks: b.CacheMounts.Fallbacks,
+		CacheMountSkip:      b.CacheMounts.Skip,
 	}
 }
 

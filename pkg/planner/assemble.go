@@ -12,6 +12,8 @@ type assembly struct {
 	opts    Options
 	stages  []*stageEntry // by stage index; nil when no target needs it
 	targets []TargetPlan
+	mounts  *mountScans
+	pf      dfparse.Platforms // the platform planned for, for the cache mounts' ARGs
 }
 
 // stageEntry is a stage some target needs.
@@ -20,10 +22,11 @@ type stageEntry struct {
 	deps   []int
 	tags   []string
 	target string // first target that needed it, for conflict errors
+	stage  string // its TARGETSTAGE value
 }
 
-func newAssembly(df *dockerfile, opts Options) *assembly {
-	return &assembly{df: df, opts: opts, stages: make([]*stageEntry, len(df.Stages))}
+func newAssembly(df *dockerfile, opts Options, pf dfparse.Platforms) *assembly {
+	return &assembly{df: df, opts: opts, pf: pf, stages: make([]*stageEntry, len(df.Stages))}
 }
 
 // add records one target's graph. A stage shared by targets must resolve
@@ -36,7 +39,7 @@ func (a *assembly) add(req request, r *resolution, g *targetGraph) error {
 	for _, i := range g.stages {
 		e := a.stages[i]
 		if e == nil {
-			a.stages[i] = &stageEntry{base: r.bases[i], deps: g.deps[i], target: name}
+			a.stages[i] = &stageEntry{base: r.bases[i], deps: g.deps[i], target: name, stage: req.stage}
 			continue
 		}
 		if !sameBase(e.base, r.bases[i]) || !slices.Equal(e.deps, g.deps[i]) {
@@ -72,6 +75,7 @@ func (a *assembly) plan() *Plan {
 		}
 		p.Stages = append(p.Stages, a.stagePlan(i, e, levels[i], closure[i]))
 	}
+	markSnapshotClashes(p.Stages)
 	return p
 }
 
@@ -90,6 +94,7 @@ func (a *assembly) stagePlan(i int, e *stageEntry, level int, closure []bool) St
 		Tags:         appendUnique([]string{}, e.tags...),
 		Line:         a.df.StageLine(i),
 		Standalone:   a.standalone(i),
+		CacheMounts:  a.cacheMounts(i, e),
 	}
 	if sp.Standalone {
 		sp.CacheExport = a.cacheRef(name)

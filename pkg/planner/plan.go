@@ -53,7 +53,7 @@ func (p *planner) plan() (*Plan, error) {
 	if err := p.df.checkRefImages(p.refs); err != nil {
 		return nil, err
 	}
-	a := newAssembly(p.df, p.opts)
+	a := newAssembly(p.df, p.opts, p.pf)
 	for _, req := range reqs {
 		if err := p.planTarget(a, req, first); err != nil {
 			return nil, err

@@ -33,6 +33,14 @@ type Options struct {
 	// CacheFallbacks lists extra refs a stage imports but never writes.
 	// nil means none.
 	CacheFallbacks func(stage string) []string
+	// CacheMountRef names the registry snapshot that carries a cache
+	// mount's directory, by its BuildKit cache ID ("" = not carried); nil
+	// means none. CacheMountFallbacks are refs restored from when that one
+	// is missing. CacheMountSkip says why the policy does not carry an ID
+	// ("" = carry it); nil carries every ID.
+	CacheMountRef       func(id string) string
+	CacheMountFallbacks func(id string) []string
+	CacheMountSkip      func(id string) string
 }
 
 // Target is a stage the user asked for, with the tags it is published under.
@@ -89,6 +97,9 @@ type StagePlan struct {
 	// cannot target it, so it is built only inside the stages that need it
 	// and has no cache ref of its own.
 	Standalone bool `json:"standalone"`
+	// CacheMounts are the stage's RUN --mount=type=cache, in Dockerfile
+	// order (the base stage's ONBUILD triggers first); never null.
+	CacheMounts []CacheMount `json:"cacheMounts"`
 }
 
 // New parses a Dockerfile and plans the requested targets for every
