@@ -49,6 +49,8 @@ bench: dev-up build ## benchmarks: the planner, then cairn against the per-stage
 	go test -run '^$$' -bench . -benchmem $(GO_DIRS)
 	go run ./hack/bench -example examples/node-style -edit src/routes.js
 	go run ./hack/bench -example examples/go-service -edit greet.go
+	go run ./hack/bench -example examples/go-cache -edit internal/api/api.go
+	go run ./hack/bench -example examples/npm-cache -edit packages/store/index.js
 
 .PHONY: dev-up
 dev-up: tools ## start (or reuse) the registry and buildkitd; prints the addresses to use
