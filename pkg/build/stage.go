@@ -103,9 +103,39 @@ func (s *stageSolve) run(ctx context.Context, solver Solver, status chan *client
 		return res, errNoDigest
 	}
 	if exportCache {
-		res.CacheDigest, err = s.stageCache(ctx, res.Digest, resp.ExporterResponse)
+		if res.CacheDigest, err = s.stageCache(ctx, res.Digest, resp.ExporterResponse); err != nil {
+			return res, err
+		}
 	}
-	return res, err
+	return res, s.layoutSolve(ctx, solver, imports)
+}
+
+// layoutExports write the stage's image as an OCI layout for its checks.
+func (s *stageSolve) layoutExports() []client.ExportEntry {
+	dir := s.opts.Layouts[s.stage.Name]
+	if dir == "" {
+		return nil
+	}
+	return []client.ExportEntry{{Type: client.ExporterOCI, OutputDir: dir, Attrs: s.reproducible(map[string]string{"tar": "false"})}}
+}
+
+// layoutSolve writes the checks' layout of a published stage in a second,
+// cached solve. In one solve with the pushing image exporter, BuildKit
+// merges both exporters' responses into one map: the digest of one of the
+// two images is lost, and on a rebuild from an imported cache the two
+// manifests differ (the layout's index, which the client writes from that
+// response, then names a manifest it does not hold).
+func (s *stageSolve) layoutSolve(ctx context.Context, solver Solver, imports []string) error {
+	exports := s.layoutExports()
+	if !s.opts.Push || len(exports) == 0 {
+		return nil
+	}
+	opt := s.solveOpt(imports, false, nil, nil)
+	opt.Exports = exports
+	if _, err := solver.Solve(ctx, nil, opt, nil); err != nil {
+		return fmt.Errorf("export the image for its checks: %w", err)
+	}
+	return nil
 }
 
 // exportedDescriptor decodes the image exporter's descriptor (base64
@@ -228,8 +258,11 @@ func (s *stageSolve) solveOpt(imports []string, exportCache bool, names, repos [
 		Session:       s.opts.Session,
 		Exports:       []client.ExportEntry{s.imageExport(names, repos)},
 	}
-	if dir := s.opts.Layouts[s.stage.Name]; dir != "" {
-		opt.Exports = append(opt.Exports, client.ExportEntry{Type: client.ExporterOCI, OutputDir: dir, Attrs: s.reproducible(map[string]string{"tar": "false"})})
+	if !s.opts.Push {
+		// Without a push the checks' layout comes from this solve (see
+		// layoutSolve for why not when pushing); it goes last, so the digest
+		// BuildKit answers, and writes into the layout's index, is its own.
+		opt.Exports = append(opt.Exports, s.layoutExports()...)
 	}
 	if exportCache {
 		opt.CacheExports = cache.Exports(s.opts.CacheMode, s.cacheDir)
