@@ -7,11 +7,12 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"runtime/debug"
 	"syscall"
 
 	"github.com/agext/levenshtein"
 	"github.com/urfave/cli/v2"
+
+	"github.com/cairn-build/cairn/pkg/cairn"
 )
 
 // Exit codes, mapped in one place.
@@ -34,7 +35,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case errors.Is(err, context.Canceled) || ctx.Err() != nil:
 		fmt.Fprintln(stderr, "cairn: canceled")
 		return exitCanceled
-	case errors.As(err, new(usageError)):
+	case errors.As(err, new(usageError)) || errors.As(err, new(*cairn.UsageError)):
 		fmt.Fprintln(stderr, "cairn:", err)
 		return exitUsage
 	default:
@@ -73,7 +74,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 			}
 			return cli.ShowAppHelp(c)
 		},
-		Version: fmt.Sprintf("%s (buildkit client %s)", moduleVersion(""), moduleVersion("github.com/moby/buildkit")),
+		Version: cairn.Version(),
 		Suggest: true,
 	}
 	for _, cmd := range app.Commands {
@@ -105,21 +106,4 @@ func versionCommand() *cli.Command {
 			return nil
 		},
 	}
-}
-
-// moduleVersion reads a version from the build info: the main module's for "".
-func moduleVersion(path string) string {
-	info, ok := debug.ReadBuildInfo()
-	if !ok {
-		return "unknown"
-	}
-	if path == "" {
-		return info.Main.Version
-	}
-	for _, dep := range info.Deps {
-		if dep.Path == path {
-			return dep.Version
-		}
-	}
-	return "unknown"
 }

@@ -1,9 +1,7 @@
 package main
 
 import (
-	"fmt"
 	"os"
-	"path/filepath"
 
 	"github.com/urfave/cli/v2"
 
@@ -29,8 +27,7 @@ func planFlags() []cli.Flag {
 }
 
 // load reads build.yaml (when there is one), applies the flags, and plans.
-// A PATH argument is the build context, as in `docker build PATH`: its
-// build.yaml when it has one, else PATH/Dockerfile built with PATH as context.
+// A PATH argument is the build context, as in `docker build PATH`.
 func load(c *cli.Context) (*cairn.Project, error) {
 	args, err := cairn.ParseBuildArgs(c.StringSlice("build-arg"), os.LookupEnv)
 	if err != nil {
@@ -40,27 +37,13 @@ func load(c *cli.Context) (*cairn.Project, error) {
 	if err != nil {
 		return nil, err
 	}
-	configFile, context, dockerfile := c.String("config"), c.String("context"), c.String("file")
-	if path != "" {
-		if context != "" {
-			return nil, usageError{fmt.Errorf("both PATH (%s) and --context (%s) name the build context: give one", path, context)}
-		}
-		if configFile == "" {
-			configFile = filepath.Join(path, config.DefaultFile)
-			if _, err := os.Stat(configFile); err != nil {
-				configFile, context = "", path
-				if dockerfile == "" {
-					dockerfile = filepath.Join(path, config.DefaultDockerfile)
-				}
-			}
-		}
-	}
 	return cairn.Load(c.Context, cairn.LoadOptions{
-		Config:          configFile,
+		Path:            path,
+		Config:          c.String("config"),
 		SourceDateEpoch: c.String("source-date-epoch"),
 		Overrides: config.Overrides{
-			Dockerfile: dockerfile,
-			Context:    context,
+			Dockerfile: c.String("file"),
+			Context:    c.String("context"),
 			Repository: c.String("repository"),
 			Args:       args,
 			Platforms:  c.StringSlice("platform"),

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/containerd/platforms"
@@ -17,6 +18,10 @@ import (
 // LoadOptions say where a build is described and what the command line
 // overrides. The zero value reads ./build.yaml when present.
 type LoadOptions struct {
+	// Path is the build context as `docker build PATH` names it: its
+	// build.yaml when it has one (and Config is ""), else PATH/Dockerfile
+	// (unless Overrides.Dockerfile) with PATH as the context. "" is none.
+	Path string
 	// Config is the build.yaml path; "" reads config.DefaultFile when it
 	// exists and builds from the overrides alone when it does not.
 	Config string
@@ -50,6 +55,9 @@ func Load(ctx context.Context, opts LoadOptions) (*Project, error) {
 	env := opts.Env
 	if env == nil {
 		env = os.LookupEnv
+	}
+	if err := opts.applyPath(); err != nil {
+		return nil, err
 	}
 	file, err := loadConfig(opts.Config)
 	if err != nil {
@@ -100,6 +108,40 @@ func (p *Project) ForBuildPlatform(bp ocispecs.Platform) (*Project, error) {
 	q.Plan, q.BuildPlatform = plan, bp
 	return &q, nil
 }
+
+// applyPath turns Path into the config, context and Dockerfile it names.
+func (o *LoadOptions) applyPath() error {
+	if o.Path == "" {
+		return nil
+	}
+	info, err := os.Stat(o.Path)
+	switch {
+	case err != nil:
+		return &UsageError{fmt.Errorf("build context %s: %w", o.Path, err)}
+	case !info.IsDir():
+		return &UsageError{fmt.Errorf("build context %s is not a directory", o.Path)}
+	case o.Overrides.Context != "":
+		return &UsageError{fmt.Errorf("both PATH (%s) and --context (%s) name the build context: give one", o.Path, o.Overrides.Context)}
+	case o.Config != "":
+		o.Overrides.Context = o.Path
+		return nil
+	}
+	o.Config = filepath.Join(o.Path, config.DefaultFile)
+	if _, err := os.Stat(o.Config); err != nil {
+		o.Config, o.Overrides.Context = "", o.Path
+		if o.Overrides.Dockerfile == "" {
+			o.Overrides.Dockerfile = filepath.Join(o.Path, config.DefaultDockerfile)
+		}
+	}
+	return nil
+}
+
+// UsageError is a mistake in how cairn was called (a flag or argument),
+// as opposed to one in the files it reads.
+type UsageError struct{ Err error }
+
+func (e *UsageError) Error() string { return e.Err.Error() }
+func (e *UsageError) Unwrap() error { return e.Err }
 
 func loadConfig(path string) (*config.File, error) {
 	if path != "" {
