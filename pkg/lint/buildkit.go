@@ -3,7 +3,6 @@ package lint
 import (
 	"context"
 	"encoding/json"
-	"github.com/cairn-build/cairn/internal/dfparse"
 	"maps"
 
 	"github.com/moby/buildkit/client/llb"
@@ -14,6 +13,8 @@ import (
 	"github.com/moby/buildkit/solver/pb"
 	digest "github.com/opencontainers/go-digest"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
+
+	"github.com/cairn-build/cairn/internal/dfparse"
 )
 
 // lintPlatform is the platform BuildKit's checks run for. Any fixed value

@@ -3,12 +3,13 @@ package lint
 import (
 	"errors"
 	"fmt"
-	"github.com/cairn-build/cairn/internal/dfparse"
 	"strconv"
 	"strings"
 
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 	"github.com/moby/buildkit/frontend/dockerfile/shell"
+
+	"github.com/cairn-build/cairn/internal/dfparse"
 )
 
 // dockerfile is a parsed Dockerfile with the stage graph the rules need.

@@ -3,11 +3,12 @@ package planner
 import (
 	"errors"
 	"fmt"
-	"github.com/cairn-build/cairn/internal/dfparse"
 	"strconv"
 	"strings"
 
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
+
+	"github.com/cairn-build/cairn/internal/dfparse"
 )
 
 // Error is a planning error tied to a Dockerfile line.

@@ -11,13 +11,14 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/cairn-build/cairn/pkg/planner"
 	"github.com/moby/buildkit/client/llb/sourceresolver"
 	"github.com/moby/buildkit/frontend/dockerfile/dockerfile2llb"
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
 	"github.com/moby/buildkit/frontend/dockerui"
 	digest "github.com/opencontainers/go-digest"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
+
+	"github.com/cairn-build/cairn/pkg/planner"
 )
 
 // fakeResolver answers every image lookup with a one-layer linux/amd64

@@ -2,12 +2,13 @@ package planner
 
 import (
 	"errors"
-	"github.com/cairn-build/cairn/internal/dfparse"
 	"strconv"
 	"strings"
 
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 	"github.com/moby/buildkit/frontend/dockerfile/shell"
+
+	"github.com/cairn-build/cairn/internal/dfparse"
 )
 
 // dockerfile is a parsed Dockerfile and its stage names.
