@@ -80,5 +80,7 @@ image: dev-up build ## cairn builds cairn's own image (Dockerfile, build.yaml) a
 		$(BIN)/cairn build -c $(IMAGE_CONTEXT)/build.yaml --repository "$$CAIRN_REGISTRY/cairn" --push
 
 .PHONY: clean
-clean: dev-down ## stop the environment and remove ./bin and .cairn-dev
-	rm -rf $(BIN) .cairn-dev
+clean: ## stop the environment (and daemons tests left), unmount what they left, remove .cairn-dev and ./bin
+	@# devenv clean, not rm -rf: a killed daemon's mounts make rm fail with "device or resource busy".
+	@$(DEVENV) clean
+	rm -rf $(BIN)

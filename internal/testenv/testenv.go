@@ -138,24 +138,44 @@ func repoRoot() (string, error) {
 }
 
 // NewDaemon starts a buildkitd with an empty root, as a fresh CI runner has,
-// using the shared registry; it is stopped and removed when t ends.
+// using the shared registry. When t ends it is stopped and its root removed; a mount left
+// under the root fails the test.
 func NewDaemon(t testing.TB) *devenv.Daemon {
 	t.Helper()
 	env := Get(t)
-	root, err := os.MkdirTemp(env.Dir, "fresh-buildkit-")
+	dir, err := os.MkdirTemp(env.Dir, "fresh-buildkit-")
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Registered first, so it runs last: after the daemon is stopped, and
+	// also when it never started.
+	t.Cleanup(func() { removeRoot(t, dir) })
+	o := devenv.DaemonOptions{Root: filepath.Join(dir, "root"), BinDir: shared.binDir, Registry: env.Registry}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	d, err := devenv.StartDaemon(ctx, devenv.DaemonOptions{Root: filepath.Join(root, "root"), BinDir: shared.binDir, Registry: env.Registry})
+	d, err := devenv.StartDaemon(ctx, o)
 	if err != nil {
 		t.Fatalf("fresh buildkitd: %v", err)
 	}
 	t.Cleanup(func() {
-		d.Stop()
-		// Best effort: a mount buildkitd left behind must not fail the test.
-		_ = os.RemoveAll(root)
+		if err := d.Stop(); err != nil {
+			t.Errorf("fresh buildkitd: %v", err)
+		}
 	})
 	return d
+}
+
+// removeRoot removes a fresh daemon's directory, failing t if anything is
+// still mounted under it: the next `make clean` would fail on it.
+func removeRoot(t testing.TB, dir string) {
+	mounts, err := devenv.MountsUnder(dir)
+	if err != nil {
+		t.Errorf("list mounts under %s: %v", dir, err)
+	} else if len(mounts) > 0 {
+		t.Errorf("still mounted under %s: %v", dir, mounts)
+		return // removing would fail on, or descend into, the mounts
+	}
+	if err := os.RemoveAll(dir); err != nil {
+		t.Errorf("remove %s: %v", dir, err)
+	}
 }
