@@ -95,3 +95,34 @@ func TestStartedUnder(t *testing.T) {
 		}
 	}
 }
+
+func TestDaemonConfig(t *testing.T) {
+	base := DaemonOptions{Root: "/r/root", Registry: "127.0.0.1:5000"}
+	tests := []struct {
+		name     string
+		opts     func(*DaemonOptions)
+		want     []string
+		wantNone []string
+	}{
+		{"defaults", func(*DaemonOptions) {}, []string{`root = "/r/root"`, `mirrors = ["127.0.0.1:5000"]`}, []string{"max-parallelism", "platforms"}},
+		{"max parallelism", func(o *DaemonOptions) { o.MaxParallelism = 1 }, []string{"[worker.oci]\n  enabled = true\n  gc = false\n  max-parallelism = 1\n"}, []string{"platforms"}},
+		{"platforms", func(o *DaemonOptions) { o.Platforms = []string{"linux/arm64", "linux/arm/v7"} }, []string{"  gc = false\n  platforms = [\"linux/arm64\", \"linux/arm/v7\"]\n\n[worker.containerd]"}, []string{"max-parallelism"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			opts := base
+			tt.opts(&opts)
+			got := daemonConfig(opts, "unix:///r/root.sock")
+			for _, w := range tt.want {
+				if !strings.Contains(got, w) {
+					t.Errorf("config lacks %q:\n%s", w, got)
+				}
+			}
+			for _, w := range tt.wantNone {
+				if strings.Contains(got, w) {
+					t.Errorf("config has %q:\n%s", w, got)
+				}
+			}
+		})
+	}
+}

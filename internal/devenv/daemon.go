@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -22,6 +24,13 @@ type DaemonOptions struct {
 	BinDir string
 	// Registry is the loopback registry docker.io is mirrored to, plain HTTP.
 	Registry string
+	// MaxParallelism caps the build steps the worker runs at once
+	// ([worker.oci] max-parallelism); 0 leaves them uncapped.
+	MaxParallelism int
+	// Platforms are the platforms the worker declares ([worker.oci] platforms),
+	// e.g. "linux/arm64"; ListWorkers reports them first, then the host's.
+	// Empty declares the host's only.
+	Platforms []string
 }
 
 // Daemon is a running buildkitd.
@@ -96,6 +105,17 @@ func StartDaemon(ctx context.Context, opts DaemonOptions) (*Daemon, error) {
 
 // daemonConfig is buildkitd's TOML config for opts, listening on addr.
 func daemonConfig(opts DaemonOptions, addr string) string {
+	var worker strings.Builder
+	if opts.MaxParallelism > 0 {
+		fmt.Fprintf(&worker, "  max-parallelism = %d\n", opts.MaxParallelism)
+	}
+	if len(opts.Platforms) > 0 {
+		quoted := make([]string, len(opts.Platforms))
+		for i, p := range opts.Platforms {
+			quoted[i] = strconv.Quote(p)
+		}
+		fmt.Fprintf(&worker, "  platforms = [%s]\n", strings.Join(quoted, ", "))
+	}
 	return fmt.Sprintf(`root = %q
 
 [grpc]
@@ -104,7 +124,7 @@ func daemonConfig(opts DaemonOptions, addr string) string {
 [worker.oci]
   enabled = true
   gc = false
-
+%s
 [worker.containerd]
   enabled = false
 
@@ -113,7 +133,7 @@ func daemonConfig(opts DaemonOptions, addr string) string {
 
 [registry.%q]
   http = true
-`, opts.Root, addr, opts.Registry, opts.Registry)
+`, opts.Root, addr, worker.String(), opts.Registry, opts.Registry)
 }
 
 // daemonReady checks the daemon answers and has a worker to build on.

@@ -5,11 +5,13 @@ import (
 	"encoding/json"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/containerd/platforms"
 	"github.com/moby/buildkit/client"
 	"github.com/moby/buildkit/client/llb"
 
@@ -18,6 +20,88 @@ import (
 )
 
 const busybox = "docker.io/" + devenv.BusyboxRef
+
+// TestDaemonsDeclarePlatformsAndParallelism runs three fresh daemons beside
+// the one registry, each declaring its own platform with max-parallelism 1.
+// Each must report its platform first in ListWorkers, and run two
+// independent RUN steps one after the other: BuildKit does not report the
+// parallelism setting, so the steps show it.
+func TestDaemonsDeclarePlatformsAndParallelism(t *testing.T) {
+	declared := []string{"linux/arm64", "linux/arm/v7", "linux/s390x"}
+	daemons := make([]*devenv.Daemon, len(declared))
+	for i, p := range declared {
+		daemons[i] = testenv.NewDaemon(t, testenv.MaxParallelism(1), testenv.Platforms(p))
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+
+	ids := map[string]bool{}
+	for i, d := range daemons {
+		c, err := client.New(ctx, d.Addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		workers, err := c.ListWorkers(ctx)
+		c.Close()
+		if err != nil {
+			t.Fatalf("%s: list workers: %v", d.Addr, err)
+		}
+		if len(workers) != 1 || len(workers[0].Platforms) == 0 {
+			t.Fatalf("%s: workers %+v, want one with platforms", d.Addr, workers)
+		}
+		w := workers[0]
+		if got := platforms.Format(w.Platforms[0]); got != declared[i] {
+			t.Errorf("%s: first platform %s, want the declared %s (all: %v)", d.Addr, got, declared[i], w.Platforms)
+		}
+		if ids[w.ID] {
+			t.Errorf("%s: worker %s also answers at another daemon's address", d.Addr, w.ID)
+		}
+		ids[w.ID] = true
+	}
+
+	for i, d := range daemons {
+		t.Run(declared[i], func(t *testing.T) {
+			t.Parallel()
+			assertSerial(t, d.Addr)
+		})
+	}
+}
+
+// assertSerial builds two RUN steps that share a cache mount: each leaves a
+// marker in it while it runs and lists the markers it sees. With one step at
+// a time, neither sees the other's.
+func assertSerial(t *testing.T, addr string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	cache := llb.AsPersistentCacheDir("parallelism", llb.CacheMountShared)
+	step := func(name string) llb.State {
+		return llb.Image(busybox).Run(
+			llb.Shlexf(`sh -c 'touch /m/%[1]s && sleep 2 && ls /m > /seen-%[1]s && rm /m/%[1]s'`, name),
+			llb.AddMount("/m", llb.Scratch(), cache),
+		).Root()
+	}
+	out := llb.Scratch().File(llb.Copy(step("a"), "/seen-a", "/seen-a").Copy(step("b"), "/seen-b", "/seen-b"))
+	dir := t.TempDir()
+	solve(ctx, t, addr, out, client.SolveOpt{
+		Exports: []client.ExportEntry{{Type: client.ExporterLocal, OutputDir: dir}},
+	})
+	for _, name := range []string{"a", "b"} {
+		seen, err := os.ReadFile(filepath.Join(dir, "seen-"+name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Fields(string(seen)); len(got) != 1 || got[0] != name {
+			t.Errorf("step %s saw markers %q while it ran, want only its own: the steps ran at once", name, got)
+		}
+	}
+}
+
+func solve(ctx context.Context, t *testing.T, addr string, st llb.State, opt client.SolveOpt) {
+	t.Helper()
+	if err := trySolve(ctx, addr, st, opt); err != nil {
+		t.Fatalf("solve on %s: %v", addr, err)
+	}
+}
 
 func trySolve(ctx context.Context, addr string, st llb.State, opt client.SolveOpt) error {
 	def, err := st.Marshal(ctx)

@@ -137,10 +137,25 @@ func repoRoot() (string, error) {
 	}
 }
 
+// DaemonOption configures a daemon NewDaemon starts.
+type DaemonOption func(*devenv.DaemonOptions)
+
+// MaxParallelism caps the build steps the daemon runs at once.
+func MaxParallelism(n int) DaemonOption {
+	return func(o *devenv.DaemonOptions) { o.MaxParallelism = n }
+}
+
+// Platforms makes the daemon's worker declare platforms (e.g. "linux/arm64")
+// before the host's.
+func Platforms(platforms ...string) DaemonOption {
+	return func(o *devenv.DaemonOptions) { o.Platforms = platforms }
+}
+
 // NewDaemon starts a buildkitd with an empty root, as a fresh CI runner has,
-// using the shared registry. When t ends it is stopped and its root removed; a mount left
+// using the shared registry. Each has its own root and socket, so a test can
+// run several. When t ends it is stopped and its root removed; a mount left
 // under the root fails the test.
-func NewDaemon(t testing.TB) *devenv.Daemon {
+func NewDaemon(t testing.TB, opts ...DaemonOption) *devenv.Daemon {
 	t.Helper()
 	env := Get(t)
 	dir, err := os.MkdirTemp(env.Dir, "fresh-buildkit-")
@@ -150,7 +165,11 @@ func NewDaemon(t testing.TB) *devenv.Daemon {
 	// Registered first, so it runs last: after the daemon is stopped, and
 	// also when it never started.
 	t.Cleanup(func() { removeRoot(t, dir) })
-	o := devenv.DaemonOptions{Root: filepath.Join(dir, "root"), BinDir: shared.binDir, Registry: env.Registry}
+	o := devenv.DaemonOptions{}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	o.Root, o.BinDir, o.Registry = filepath.Join(dir, "root"), shared.binDir, env.Registry
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	d, err := devenv.StartDaemon(ctx, o)
