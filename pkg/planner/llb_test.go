@@ -11,7 +11,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/cairn-build/cairn/pkg/planner"
 	"github.com/containerd/platforms"
 	"github.com/moby/buildkit/client/llb/sourceresolver"
 	"github.com/moby/buildkit/frontend/dockerfile/dockerfile2llb"
@@ -19,6 +18,8 @@ import (
 	"github.com/moby/buildkit/frontend/dockerui"
 	digest "github.com/opencontainers/go-digest"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
+
+	"github.com/cairn-build/cairn/pkg/planner"
 )
 
 // fakeResolver answers every image lookup with a one-layer linux/amd64

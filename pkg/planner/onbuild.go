@@ -2,11 +2,12 @@ package planner
 
 import (
 	"errors"
-	"github.com/cairn-build/cairn/internal/dfparse"
 	"strings"
 
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
+
+	"github.com/cairn-build/cairn/internal/dfparse"
 )
 
 // triggers returns the sources added to stage i by the ONBUILD instructions

@@ -3,11 +3,12 @@ package planner
 import (
 	"errors"
 	"fmt"
-	"github.com/cairn-build/cairn/internal/dfparse"
 	"strconv"
 
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 	"github.com/moby/buildkit/frontend/dockerfile/shell"
+
+	"github.com/cairn-build/cairn/internal/dfparse"
 )
 
 // ref is one COPY --from or RUN --mount source of a stage.
