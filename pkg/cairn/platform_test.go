@@ -32,11 +32,16 @@ func TestBuildSolvesThePlatformsStages(t *testing.T) {
 		}
 	}
 	tests := []struct {
-		platforms []string
+		platforms []string // --platform
+		daemon    string   // the platform the daemon's worker lists first
 		want      []string
+		arch      string
 	}{
-		{nil, []string{"base-amd64", "final"}}, // the daemon's platform, linux/amd64 here
-		{[]string{"linux/arm64"}, []string{"base-arm64", "final"}},
+		{nil, "", []string{"base-amd64", "final"}, "amd64"}, // this machine's platform
+		{[]string{"linux/arm64"}, "", []string{"base-arm64", "final"}, "arm64"},
+		// No --platform: BuildKit builds for the worker's platform, and so
+		// does cairn's plan, whatever machine cairn runs on.
+		{nil, "linux/arm64", []string{"base-arm64", "final"}, "arm64"},
 	}
 	for _, tt := range tests {
 		repo := testenv.Repo(t)
@@ -46,7 +51,11 @@ func TestBuildSolvesThePlatformsStages(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		report, err := run(t, p, cairn.RunOptions{Push: true})
+		var daemon []testenv.DaemonOption
+		if tt.daemon != "" {
+			daemon = append(daemon, testenv.Platforms(tt.daemon))
+		}
+		report, err := runOn(t, testenv.NewDaemon(t, daemon...).Addr, p, cairn.RunOptions{Push: true})
 		if err != nil {
 			t.Fatalf("%v: %v", tt.platforms, err)
 		}
@@ -59,10 +68,7 @@ func TestBuildSolvesThePlatformsStages(t *testing.T) {
 		if !slices.Equal(built, tt.want) {
 			t.Errorf("%v: built %v, want %v", tt.platforms, built, tt.want)
 		}
-		arch := "amd64"
-		if tt.platforms != nil {
-			arch = "arm64"
-		}
+		arch := tt.arch
 		if cf := imageConfig(t, repo+":cache-final"); cf.Architecture != arch {
 			t.Errorf("%v: final image is %s/%s, want %s", tt.platforms, cf.OS, cf.Architecture, arch)
 		}

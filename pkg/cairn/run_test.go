@@ -64,9 +64,15 @@ func load(t *testing.T, dir, repo string, args map[string]string) *cairn.Project
 
 func run(t *testing.T, p *cairn.Project, opts cairn.RunOptions) (*cairn.Report, error) {
 	t.Helper()
+	return runOn(t, testenv.NewDaemon(t).Addr, p, opts)
+}
+
+// runOn runs the pipeline on the daemon at addr.
+func runOn(t *testing.T, addr string, p *cairn.Project, opts cairn.RunOptions) (*cairn.Report, error) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	c, err := cairn.Dial(ctx, cairn.DaemonOptions{Addr: testenv.NewDaemon(t).Addr})
+	c, err := cairn.Dial(ctx, cairn.DaemonOptions{Addr: addr})
 	if err != nil {
 		t.Fatal(err)
 	}
