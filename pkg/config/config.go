@@ -42,6 +42,8 @@ type File struct {
 	Targets    Targets           `yaml:"targets"`
 	// InsecureRegistries are reached over plain HTTP (loopback ones always are).
 	InsecureRegistries []string `yaml:"insecureRegistries"`
+	// Docker are docker build's options: labels, network, secrets, … (docker.go).
+	Docker `yaml:",inline"`
 
 	path  string
 	lines map[string]int // field path → line, for errors found after parsing

@@ -35,6 +35,8 @@ type Overrides struct {
 	Tags        []string // replace the tags of every selected target
 	// InsecureRegistries are added to the file's.
 	InsecureRegistries []string
+	// Docker are docker build's flags, added to or overriding build.yaml's.
+	Docker DockerFlags
 }
 
 // Build is a build description with overrides applied and every template
@@ -55,6 +57,10 @@ type Build struct {
 	Notes []string
 	// CacheMounts says which cache mount directories travel, and where.
 	CacheMounts CacheMountPolicy
+	// Solve are docker build's options for the solves (docker.go).
+	Solve Solve
+
+	local local // -o and --iidfile, per target: see Outputs and IIDFile
 
 	platforms      []ocispecs.Platform // Platforms, parsed and normalized
 	cacheRef       template
@@ -84,14 +90,15 @@ func (f *File) Resolve(o Overrides, env func(string) (string, bool)) (*Build, er
 	}
 	maps.Copy(b.Args, o.Args)
 	if len(o.Platforms) > 0 {
-		b.Platforms = o.Platforms
+		b.Platforms = splitList(o.Platforms) // --platform linux/amd64,linux/arm64
 	}
-	for _, p := range o.Platforms {
+	for _, p := range b.Platforms {
 		if _, err := platforms.Parse(p); err != nil {
 			return nil, fmt.Errorf("--platform: %w", err)
 		}
 	}
 	b.platforms = parsePlatforms(b.Platforms)
+	o.Targets = splitList(o.Targets)
 	b.InsecureRegistries = append(slices.Clone(f.InsecureRegistries), o.InsecureRegistries...)
 	for _, host := range o.InsecureRegistries {
 		if err := validateHost(host); err != nil {
@@ -113,6 +120,14 @@ func (f *File) Resolve(o Overrides, env func(string) (string, bool)) (*Build, er
 		return nil, err
 	}
 	if err := b.resolveTargets(f, o); err != nil {
+		return nil, err
+	}
+	solve, err := f.resolveDocker(o.Docker, base)
+	if err != nil {
+		return nil, err
+	}
+	b.Solve = solve
+	if err := b.resolveLocal(o.Docker); err != nil {
 		return nil, err
 	}
 	return b, nil
