@@ -60,6 +60,10 @@ type Options struct {
 	// Layouts maps stages to directories that receive their image as an OCI
 	// layout, for checks to read.
 	Layouts map[string]string
+	// Docker are docker build's options for every solve (docker.go).
+	Docker Docker
+	// Targets are the options of the targets' stages only, by stage.
+	Targets map[string]TargetOptions
 }
 
 // Result is what a build did, per stage, in plan order.
@@ -218,7 +222,8 @@ func localMounts(opts Options) (map[string]fsutil.FS, error) {
 	if err != nil {
 		return nil, fmt.Errorf("dockerfile directory: %w", err)
 	}
-	return map[string]fsutil.FS{"context": contextFS, "dockerfile": dockerfileFS}, nil
+	mounts := map[string]fsutil.FS{"context": contextFS, "dockerfile": dockerfileFS}
+	return mounts, addNamedContexts(mounts, opts.Docker.Contexts)
 }
 
 // probeCaches finds which import refs exist, so missing ones are left out

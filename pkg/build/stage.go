@@ -119,21 +119,27 @@ func (s *stageSolve) layoutExports() []client.ExportEntry {
 	return []client.ExportEntry{{Type: client.ExporterOCI, OutputDir: dir, Attrs: s.reproducible(map[string]string{"tar": "false"})}}
 }
 
-// layoutSolve writes the checks' layout of a published stage in a second,
-// cached solve. In one solve with the pushing image exporter, BuildKit
+// layoutSolve writes the checks' layout and the -o outputs of a published
+// stage in a second, cached solve. In one solve with the pushing image exporter, BuildKit
 // merges both exporters' responses into one map: the digest of one of the
 // two images is lost, and on a rebuild from an imported cache the two
 // manifests differ (the layout's index, which the client writes from that
 // response, then names a manifest it does not hold).
 func (s *stageSolve) layoutSolve(ctx context.Context, solver Solver, imports []string) error {
-	exports := s.layoutExports()
+	exports := s.localExports(nil)
 	if !s.opts.Push || len(exports) == 0 {
 		return nil
 	}
 	opt := s.solveOpt(imports, false, nil, nil)
 	opt.Exports = exports
+	delete(opt.FrontendAttrs, "no-cache") // the first solve rebuilt it: take that
+	if s.opts.CacheMode == cache.ModeInline && s.stage.CacheExport != "" {
+		// The published image's config carries its inline cache: so do
+		// these, and they hold the very image the commit publishes.
+		opt.CacheExports = cache.Exports(cache.ModeInline, "")
+	}
 	if _, err := solver.Solve(ctx, nil, opt, nil); err != nil {
-		return fmt.Errorf("export the image for its checks: %w", err)
+		return fmt.Errorf("export the image for its checks and outputs: %w", err)
 	}
 	return nil
 }
@@ -250,19 +256,23 @@ func (s *stageSolve) solveOpt(imports []string, exportCache bool, names, repos [
 			attrs["label:"+k] = v
 		}
 	}
+	s.dockerAttrs(attrs)
+	image := s.annotate(s.imageExport(names, repos))
 	opt := client.SolveOpt{
 		Frontend:      "dockerfile.v0",
 		FrontendAttrs: attrs,
 		LocalMounts:   s.mounts,
 		CacheImports:  cache.Imports(s.opts.Registry, imports),
 		Session:       s.opts.Session,
-		Exports:       []client.ExportEntry{s.imageExport(names, repos)},
+		Exports:       []client.ExportEntry{image},
 	}
+	opt.AllowedEntitlements = s.opts.Docker.entitlements()
 	if !s.opts.Push {
-		// Without a push the checks' layout comes from this solve (see
-		// layoutSolve for why not when pushing); it goes last, so the digest
-		// BuildKit answers, and writes into the layout's index, is its own.
-		opt.Exports = append(opt.Exports, s.layoutExports()...)
+		// Without a push the checks' layout and the -o outputs come from
+		// this solve (see layoutSolve for why not when pushing); the layout
+		// goes last, so the digest BuildKit answers, and writes into the
+		// layout's index, is its own.
+		opt.Exports = s.localExports(&image)
 	}
 	if exportCache {
 		opt.CacheExports = cache.Exports(s.opts.CacheMode, s.cacheDir)
