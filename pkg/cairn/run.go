@@ -50,20 +50,18 @@ var ErrNothingToPublish = errors.New("nothing to publish")
 // the targets' checks and, with opts.Push, commits the tags: each step only
 // when everything before it succeeded. The report is returned also on
 // error (it holds what ran: the lint alone when the lint stopped a
-// publish); it is nil when nothing ran (nothing to publish, or a Dockerfile
+// publish); it is nil when nothing ran (Preflight failed, or a Dockerfile
 // that could not be linted).
 func Run(ctx context.Context, c *client.Client, p *Project, opts RunOptions) (*Report, error) {
 	opts, err := opts.withDefaults(p)
 	if err != nil {
 		return nil, err
 	}
-	if p, err = forDaemon(ctx, c, p); err != nil {
+	if err := p.Preflight(ctx, opts); err != nil {
 		return nil, err
 	}
-	if opts.Push {
-		if err := p.Publishable(); err != nil {
-			return nil, err
-		}
+	if p, err = forDaemon(ctx, c, p); err != nil {
+		return nil, err
 	}
 	g, err := newGates(p.Config)
 	if err != nil {
@@ -82,10 +80,18 @@ func Run(ctx context.Context, c *client.Client, p *Project, opts RunOptions) (*R
 	}
 	bo := opts.buildOptions(p)
 	bo.Layouts = g.layouts
+	out, err := newLocal(p, &bo)
+	if err != nil {
+		return report, err
+	}
+	defer out.cleanup()
 	res, err := build.Run(ctx, c, p.Plan, bo)
 	if res != nil {
 		report.Stages = stageReports(res.Stages)
 		report.Targets = targetReports(p, res)
+	}
+	if err == nil {
+		err = out.finish(ctx, res, opts.Status, opts.Logger)
 	}
 	if err == nil {
 		if err = g.images(ctx, c, bo.Session); err == nil {
