@@ -74,8 +74,11 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 			}
 			return cli.ShowAppHelp(c)
 		},
-		Version: cairn.Version(),
-		Suggest: true,
+		// --secret id=a,src=b and --build-arg K=a,b are one value each;
+		// pkg/config splits the lists that are lists (--platform).
+		DisableSliceFlagSeparator: true,
+		Version:                   cairn.Version(),
+		Suggest:                   true,
 	}
 	for _, cmd := range app.Commands {
 		cmd.OnUsageError = app.OnUsageError

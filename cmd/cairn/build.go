@@ -20,7 +20,7 @@ func buildCommand() *cli.Command {
 			"Without --push nothing is written to any registry. With --push, images and caches are\n" +
 			"uploaded by digest while building, and tags move only when every stage succeeded:\n" +
 			"cache tags first, final tags last; if a tag cannot be moved, the moved ones are put back.",
-		Flags: append(append(planFlags(), outputFlags()...), append(daemonFlags(),
+		Flags: append(append(append(planFlags(), dockerFlags()...), outputFlags()...), append(daemonFlags(),
 			&cli.BoolFlag{Name: "push", Usage: "publish: stage by digest while building, then move cache and final tags, all or nothing"},
 			&cli.BoolFlag{Name: "dry-run", Usage: "print the tags --push would move, from their current digest, without building"},
 		)...),
@@ -42,7 +42,7 @@ func checkCommand() *cli.Command {
 			"file, metadata, command and efficiency checks on its image (commands run inside\n" +
 			"BuildKit: no Docker engine needed). Exits non-zero when an error-level check fails;\n" +
 			"`cairn build --push` runs the same checks and publishes nothing unless they pass.",
-		Flags: append(append(planFlags(), outputFlags()...), daemonFlags()...),
+		Flags: append(append(append(planFlags(), dockerFlags()...), outputFlags()...), daemonFlags()...),
 		Action: func(c *cli.Context) error {
 			return execute(c, cairn.RunOptions{RewriteTimestamp: c.Bool("rewrite-timestamp")})
 		},
@@ -55,10 +55,8 @@ func execute(c *cli.Context, opts cairn.RunOptions) error {
 	if err != nil {
 		return err
 	}
-	if opts.Push {
-		if err := p.Publishable(); err != nil {
-			return err // before dialing: the daemon is not the problem
-		}
+	if err := p.Preflight(c.Context, opts); err != nil {
+		return err // before dialing: the daemon is not the problem
 	}
 	display, err := cairn.NewDisplay(c.Context, c.App.ErrWriter, c.String("progress"))
 	if err != nil {

@@ -53,6 +53,7 @@ func load(c *cli.Context) (*cairn.Project, error) {
 			Tags:       c.StringSlice("tag"),
 
 			InsecureRegistries: c.StringSlice("insecure-registry"),
+			Docker:             config.ReadDockerFlags(c),
 		},
 	})
 }
