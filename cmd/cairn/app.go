@@ -9,7 +9,7 @@ import (
 	"os/signal"
 	"syscall"
 
-	"github.com/agext/levenshtein"
+	"github.com/moby/buildkit/util/suggest"
 	"github.com/urfave/cli/v2"
 
 	"github.com/cairn-build/cairn/pkg/cairn"
@@ -35,7 +35,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case errors.Is(err, context.Canceled) || ctx.Err() != nil:
 		fmt.Fprintln(stderr, "cairn: canceled")
 		return exitCanceled
-	case errors.As(err, new(usageError)) || errors.As(err, new(*cairn.UsageError)):
+	case errors.As(err, new(*cairn.UsageError)):
 		fmt.Fprintln(stderr, "cairn:", err)
 		return exitUsage
 	default:
@@ -43,12 +43,6 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return exitFailure
 	}
 }
-
-// usageError is a mistake in how cairn was called.
-type usageError struct{ err error }
-
-func (e usageError) Error() string { return e.err.Error() }
-func (e usageError) Unwrap() error { return e.err }
 
 func newApp(stdout, stderr io.Writer) *cli.App {
 	app := &cli.App{
@@ -65,12 +59,12 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 		// Errors are printed once, by run; urfave must not print or exit.
 		ExitErrHandler: func(*cli.Context, error) {},
 		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
-			return usageError{err}
+			return &cairn.UsageError{Err: err}
 		},
 		// urfave runs the app's Action for an unknown command: make it a usage error.
 		Action: func(c *cli.Context) error {
 			if c.Args().Present() {
-				return usageError{unknownCommand(c.App, c.Args().First())}
+				return &cairn.UsageError{Err: unknownCommand(c.App, c.Args().First())}
 			}
 			return cli.ShowAppHelp(c)
 		},
@@ -88,13 +82,11 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 
 // unknownCommand names the nearest command, as git and docker do.
 func unknownCommand(app *cli.App, name string) error {
-	best, distance := "", 3 // farther than 2 edits is no typo
+	var names []string
 	for _, cmd := range app.Commands {
-		if d := levenshtein.Distance(name, cmd.Name, nil); d < distance {
-			best, distance = cmd.Name, d
-		}
+		names = append(names, cmd.Name)
 	}
-	if best != "" {
+	if best, ok := suggest.Search(name, names, true); ok { // BuildKit's "did you mean"
 		return fmt.Errorf("unknown command %q (did you mean %q?)", name, best)
 	}
 	return fmt.Errorf("unknown command %q (see cairn --help)", name)

@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/urfave/cli/v2"
+
+	"github.com/cairn-build/cairn/pkg/cairn"
 )
 
 // interspersed lets flags follow the positional PATH, as in `docker build .
@@ -57,7 +59,7 @@ func interspersed(app *cli.App, args []string) []string {
 // build context, as in `docker build PATH`); "" when none.
 func contextArg(c *cli.Context) (string, error) {
 	if c.NArg() > 1 {
-		return "", usageError{fmt.Errorf("want at most one PATH (the build context), got %d arguments: %s", c.NArg(), strings.Join(c.Args().Slice(), " "))}
+		return "", &cairn.UsageError{Err: fmt.Errorf("want at most one PATH (the build context), got %d arguments: %s", c.NArg(), strings.Join(c.Args().Slice(), " "))}
 	}
 	return c.Args().First(), nil
 }

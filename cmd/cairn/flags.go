@@ -31,7 +31,7 @@ func planFlags() []cli.Flag {
 func load(c *cli.Context) (*cairn.Project, error) {
 	args, err := cairn.ParseBuildArgs(c.StringSlice("build-arg"), os.LookupEnv)
 	if err != nil {
-		return nil, usageError{err}
+		return nil, &cairn.UsageError{Err: err}
 	}
 	path, err := contextArg(c)
 	if err != nil {

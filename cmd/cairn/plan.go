@@ -4,6 +4,8 @@ import (
 	"fmt"
 
 	"github.com/urfave/cli/v2"
+
+	"github.com/cairn-build/cairn/pkg/cairn"
 )
 
 func planCommand() *cli.Command {
@@ -36,7 +38,7 @@ func planCommand() *cli.Command {
 			case "dot":
 				return plan.WriteDOT(w)
 			default:
-				return usageError{fmt.Errorf("--format %q: want text, json or dot", format)}
+				return &cairn.UsageError{Err: fmt.Errorf("--format %q: want text, json or dot", format)}
 			}
 		},
 	}

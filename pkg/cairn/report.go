@@ -205,3 +205,33 @@ func shortDigest(d string) string {
 //
 //go:embed report.schema.json
 var ReportSchema []byte
+
+// Output says where WriteAll puts a report.
+type Output struct {
+	Stdout, Stderr io.Writer
+	// MetadataFile receives the report as JSON; "" writes none.
+	MetadataFile string
+	// Env tells whether the run is a GitHub Actions job (see WriteGitHub);
+	// nil means os.LookupEnv.
+	Env func(string) (string, bool)
+}
+
+// WriteAll does what cairn build does with a report: the warnings again
+// after the progress display (as buildx does, also when it is quiet), the
+// summary and check results (on Stderr when the lint stopped the run: they
+// explain the error), the metadata file, and GitHub's job summary and outputs.
+func (r *Report) WriteAll(o Output) error {
+	if o.Env == nil {
+		o.Env = os.LookupEnv
+	}
+	err := r.WriteWarnings(o.Stderr)
+	out := o.Stdout
+	if len(r.Stages) == 0 {
+		out = o.Stderr
+	}
+	err = errors.Join(err, r.Show(out))
+	if o.MetadataFile != "" && len(r.Stages) > 0 {
+		err = errors.Join(err, r.WriteFile(o.MetadataFile))
+	}
+	return errors.Join(err, r.WriteGitHub(o.Env, o.MetadataFile))
+}
