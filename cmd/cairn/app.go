@@ -20,6 +20,7 @@ const (
 	exitOK       = 0
 	exitFailure  = 1
 	exitUsage    = 2
+	exitOutdated = 3 // cairn outdated: a base image moved
 	exitCanceled = 130
 )
 
@@ -38,6 +39,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case errors.As(err, new(*cairn.UsageError)):
 		fmt.Fprintln(stderr, "cairn:", err)
 		return exitUsage
+	case errors.As(err, new(basesMoved)):
+		fmt.Fprintln(stderr, "cairn:", err)
+		return exitOutdated
 	default:
 		fmt.Fprintln(stderr, "cairn:", err)
 		return exitFailure
@@ -53,6 +57,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 			planCommand(),
 			buildCommand(),
 			checkCommand(),
+			outdatedCommand(),
 		},
 		Writer:    stdout,
 		ErrWriter: stderr,

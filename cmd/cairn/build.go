@@ -51,7 +51,7 @@ func checkCommand() *cli.Command {
 
 // buildFlags are the flags of the commands that build.
 func buildFlags() []cli.Flag {
-	return slices.Concat(planFlags(), dockerFlags(), outputFlags(), daemonFlags())
+	return slices.Concat(planFlags(), dockerFlags(), outputFlags(), daemonFlags(), []cli.Flag{refreshFlag()})
 }
 
 // execute loads the project, runs the pipeline and prints its report.

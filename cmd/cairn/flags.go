@@ -37,6 +37,11 @@ func load(c *cli.Context) (*cairn.Project, error) {
 	if err != nil {
 		return nil, err
 	}
+	var refresh *bool
+	if c.IsSet("refresh-bases") {
+		v := c.Bool("refresh-bases")
+		refresh = &v
+	}
 	return cairn.Load(c.Context, cairn.LoadOptions{
 		Path:            path,
 		Config:          c.String("config"),
@@ -54,6 +59,7 @@ func load(c *cli.Context) (*cairn.Project, error) {
 
 			InsecureRegistries: c.StringSlice("insecure-registry"),
 			Docker:             config.ReadDockerFlags(c),
+			RefreshBases:       refresh,
 		},
 	})
 }
@@ -66,4 +72,9 @@ func outputFlags() []cli.Flag {
 		&cli.StringFlag{Name: "source-date-epoch", Usage: "clamp image times to `SECONDS`, git (the context's commit time) or off (default: $SOURCE_DATE_EPOCH, else git)"},
 		&cli.BoolFlag{Name: "rewrite-timestamp", Usage: "also clamp the times of files in new layers to the source date epoch (slower)"},
 	}
+}
+
+// refreshFlag overrides build.yaml's baseImages.refresh.
+func refreshFlag() cli.Flag {
+	return &cli.BoolFlag{Name: "refresh-bases", Value: true, Usage: "check base images against the digests the stage caches were built on, record them, and rebuild a stage whose base moved with --pull (--refresh-bases=false: leave bases to BuildKit; default: build.yaml's baseImages.refresh, else on)"}
 }

@@ -64,6 +64,8 @@ type Options struct {
 	Docker Docker
 	// Targets are the options of the targets' stages only, by stage.
 	Targets map[string]TargetOptions
+	// Stages add to the solves of the stages they name.
+	Stages map[string]StageOptions
 }
 
 // Result is what a build did, per stage, in plan order.

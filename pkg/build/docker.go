@@ -152,18 +152,19 @@ func addNamedContexts(mounts map[string]fsutil.FS, contexts map[string]string) e
 	return nil
 }
 
-// annotate gives a target's image export (image, oci or docker) its
-// annotations; every export of the image gets them, so that they all hold
-// the same manifest.
+// annotate gives an image export (image, oci or docker) the stage's base
+// record (StageOptions) and a target's annotations; every export of the
+// image gets them, so that they all hold the same manifest.
 func (s *stageSolve) annotate(e client.ExportEntry) client.ExportEntry {
-	t, ok := s.opts.Targets[s.stage.Name]
-	if !ok || len(t.Annotations) == 0 || (e.Type != client.ExporterImage && e.Type != client.ExporterOCI && e.Type != client.ExporterDocker) {
+	base, t := s.opts.Stages[s.stage.Name].ImageAnnotations, s.opts.Targets[s.stage.Name]
+	if len(base)+len(t.Annotations) == 0 || (e.Type != client.ExporterImage && e.Type != client.ExporterOCI && e.Type != client.ExporterDocker) {
 		return e
 	}
 	e.Attrs = maps.Clone(e.Attrs)
 	if e.Attrs == nil {
 		e.Attrs = map[string]string{}
 	}
+	maps.Copy(e.Attrs, base) // every stage's record of its base
 	maps.Copy(e.Attrs, t.Annotations)
 	return e
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/moby/buildkit/client"
 	"github.com/moby/buildkit/solver/errdefs"
+	"github.com/moby/buildkit/solver/pb"
 	"github.com/opencontainers/go-digest"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 	"github.com/tonistiigi/fsutil"
@@ -169,7 +170,14 @@ func (s *stageSolve) stageCache(ctx context.Context, imageDigest string, resp ma
 	if err := json.Unmarshal([]byte(resp["cache.manifest"]), &desc); err != nil {
 		return "", fmt.Errorf("no cache manifest in the solve response: %w", err)
 	}
-	return push.StageCache(ctx, s.opts.Registry, s.cacheDir, desc.Digest.String(), s.stage.CacheExport)
+	digest := desc.Digest.String()
+	if ann := s.opts.Stages[s.stage.Name].CacheAnnotations; len(ann) > 0 {
+		var err error
+		if digest, err = annotateLayout(s.cacheDir, digest, ann); err != nil {
+			return "", err
+		}
+	}
+	return push.StageCache(ctx, s.opts.Registry, s.cacheDir, digest, s.stage.CacheExport)
 }
 
 // cacheImports lists every cache ref the plan gives the stage, and returns
@@ -258,6 +266,9 @@ func (s *stageSolve) solveOpt(imports []string, exportCache bool, names, repos [
 	}
 	s.dockerAttrs(attrs)
 	image := s.annotate(s.imageExport(names, repos))
+	if s.opts.Stages[s.stage.Name].Pull {
+		attrs["image-resolve-mode"] = pb.AttrImageResolveModeForcePull
+	}
 	opt := client.SolveOpt{
 		Frontend:      "dockerfile.v0",
 		FrontendAttrs: attrs,

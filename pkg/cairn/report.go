@@ -65,6 +65,9 @@ type StageReport struct {
 	// Source is the Dockerfile excerpt of the step that failed.
 	Source string `json:"source,omitempty"`
 	Note   string `json:"note,omitempty"`
+	// Base is the stage's external base image, when it has one and
+	// baseImages.refresh is on.
+	Base *BaseReport `json:"base,omitempty"`
 }
 
 func stageReports(stages []build.StageResult) []StageReport {

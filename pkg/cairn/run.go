@@ -78,8 +78,10 @@ func Run(ctx context.Context, c *client.Client, p *Project, opts RunOptions) (*R
 	if err := g.verdict(); err != nil && opts.Push {
 		return report, fmt.Errorf("%w\nnothing built or published", err)
 	}
+	bases := refreshBases(ctx, p, opts)
 	bo := opts.buildOptions(p)
 	bo.Layouts = g.layouts
+	bo.Stages = stageOptions(p.Plan, bases, p.TargetPlatforms())
 	out, err := newLocal(p, &bo)
 	if err != nil {
 		return report, err
@@ -89,6 +91,7 @@ func Run(ctx context.Context, c *client.Client, p *Project, opts RunOptions) (*R
 	if res != nil {
 		report.Stages = stageReports(res.Stages)
 		report.Targets = targetReports(p, res)
+		addBases(report.Stages, bases)
 	}
 	if err == nil {
 		err = out.finish(ctx, res, opts.Status, opts.Logger)

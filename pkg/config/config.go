@@ -41,7 +41,8 @@ type File struct {
 	Cache      Cache             `yaml:"cache"`
 	Targets    Targets           `yaml:"targets"`
 	// InsecureRegistries are reached over plain HTTP (loopback ones always are).
-	InsecureRegistries []string `yaml:"insecureRegistries"`
+	InsecureRegistries []string   `yaml:"insecureRegistries"`
+	BaseImages         BaseImages `yaml:"baseImages"`
 	// Docker are docker build's options: labels, network, secrets, … (docker.go).
 	Docker `yaml:",inline"`
 

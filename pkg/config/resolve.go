@@ -37,6 +37,8 @@ type Overrides struct {
 	InsecureRegistries []string
 	// Docker are docker build's flags, added to or overriding build.yaml's.
 	Docker DockerFlags
+	// RefreshBases is --refresh-bases; nil keeps build.yaml's baseImages.refresh.
+	RefreshBases *bool
 }
 
 // Build is a build description with overrides applied and every template
@@ -59,6 +61,9 @@ type Build struct {
 	CacheMounts CacheMountPolicy
 	// Solve are docker build's options for the solves (docker.go).
 	Solve Solve
+	// RefreshBases checks the stages' base images against the digests their
+	// caches were built on (see BaseImages).
+	RefreshBases bool
 
 	local local // -o and --iidfile, per target: see Outputs and IIDFile
 
@@ -84,6 +89,8 @@ func (f *File) Resolve(o Overrides, env func(string) (string, bool)) (*Build, er
 		Platforms:  f.Platforms,
 		CacheMode:  pick(o.CacheMode, pick(f.Cache.Mode, CacheInline)),
 		env:        env,
+
+		RefreshBases: f.refreshBases(o),
 	}
 	if b.Args == nil {
 		b.Args = map[string]string{}
