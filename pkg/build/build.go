@@ -71,6 +71,8 @@ type Options struct {
 // Result is what a build did, per stage, in plan order.
 type Result struct {
 	Stages []StageResult `json:"stages"`
+	// Mounts are the plan's cache mount directories, by ID, in plan order.
+	Mounts []MountResult `json:"mounts"`
 }
 
 // StageResult is one stage's solve.
@@ -139,6 +141,10 @@ func Run(ctx context.Context, s Solver, plan *planner.Plan, opts Options) (*Resu
 	if err != nil {
 		return nil, err
 	}
+	carry, err := newCarrier(ctx, s, plan, opts)
+	if err != nil {
+		return nil, err
+	}
 	res := &Result{Stages: make([]StageResult, len(plan.Stages))}
 	sched := newScheduler(plan)
 	owners := make(map[string]string, len(plan.Stages))
@@ -156,7 +162,7 @@ func Run(ctx context.Context, s Solver, plan *planner.Plan, opts Options) (*Resu
 			res.Stages[i].Note = "unnamed: built inside the stages that need it"
 			continue
 		}
-		solve := &stageSolve{stage: stage, opts: opts, mounts: mounts, states: states, owners: owners}
+		solve := &stageSolve{stage: stage, opts: opts, mounts: mounts, states: states, owners: owners, carry: carry}
 		ch := status.add()
 		group.Go(func() error {
 			r, err := notStarted(stage.Name), sched.wait(ctx, stage.DependsOn)
@@ -175,10 +181,12 @@ func Run(ctx context.Context, s Solver, plan *planner.Plan, opts Options) (*Resu
 			return err
 		})
 	}
-	if err := group.Wait(); err != nil {
-		sortErrors(err.Errors, plan)
-		err.ErrorFormat = listErrors
-		return res, err
+	errs := group.Wait()
+	res.Mounts = carry.results()
+	if errs != nil {
+		sortErrors(errs.Errors, plan)
+		errs.ErrorFormat = listErrors
+		return res, errs
 	}
 	return res, nil
 }
@@ -293,9 +301,15 @@ func (f *fanIn) add() chan *client.SolveStatus {
 func (f *fanIn) wait() { f.wg.Wait() }
 
 // Moves are the tags a commit moves for this build: every stage's cache ref
-// and every target's tags, each to the manifest its stage staged.
+// and every target's tags, each to the manifest its stage staged, and the
+// snapshot ref of every cache mount SaveMounts saved.
 func (r *Result) Moves() []push.Move {
 	var moves []push.Move
+	for _, m := range r.Mounts {
+		if m.Save == Saved {
+			moves = append(moves, push.Move{Tag: m.Snapshot, Digest: m.SavedDigest, Kind: push.KindCache})
+		}
+	}
 	for _, s := range r.Stages {
 		if s.CacheExport != "" && s.CacheDigest != "" {
 			moves = append(moves, push.Move{Tag: s.CacheExport, Digest: s.CacheDigest, Kind: push.KindCache})

@@ -36,6 +36,8 @@ type stageSolve struct {
 	owners map[string]string
 	// cacheDir receives a mode=max cache before it is staged.
 	cacheDir string
+	// carry restores the cache mounts steps run with; nil when none.
+	carry *carrier
 }
 
 // run solves the stage. The result is filled in as far as the solve got;
@@ -71,15 +73,17 @@ func (s *stageSolve) run(ctx context.Context, solver Solver, status chan *client
 	var forwarding sync.WaitGroup
 	defer close(status)
 	solve := func(imports []string) (*client.SolveResponse, error) {
-		inner := make(chan *client.SolveStatus)
-		forwarding.Add(1)
-		go func() {
-			defer forwarding.Done()
-			forward(inner, status, steps)
-		}()
-		resp, err := solver.Solve(ctx, nil, s.solveOpt(imports, exportCache, names, repos), inner)
-		forwarding.Wait() // Solve has closed inner; let the counts settle
-		return resp, err
+		return s.carry.solve(ctx, status, steps, func(ctx context.Context, watch func(*client.SolveStatus)) (*client.SolveResponse, error) {
+			inner := make(chan *client.SolveStatus)
+			forwarding.Add(1)
+			go func() {
+				defer forwarding.Done()
+				forward(inner, status, steps, watch)
+			}()
+			resp, err := solver.Solve(ctx, nil, s.solveOpt(imports, exportCache, names, repos), inner)
+			forwarding.Wait() // Solve has closed inner; let the counts settle
+			return resp, err
+		})
 	}
 	start := time.Now()
 	resp, err := solve(imports)
@@ -200,10 +204,14 @@ func (s *stageSolve) cacheImports() (imports []string, wanted []CacheImport) {
 	return imports, wanted
 }
 
-// forward passes one solve's status on to the display, counting its steps.
-func forward(from <-chan *client.SolveStatus, to chan<- *client.SolveStatus, steps *stepCounter) {
+// forward passes one solve's status on to the display, counting its steps;
+// watch, when not nil, sees it too.
+func forward(from <-chan *client.SolveStatus, to chan<- *client.SolveStatus, steps *stepCounter, watch func(*client.SolveStatus)) {
 	for st := range from {
 		steps.observe(st)
+		if watch != nil {
+			watch(st)
+		}
 		to <- st
 	}
 }
@@ -364,6 +372,7 @@ type stepCounter struct {
 	mu     sync.Mutex
 	prefix *regexp.Regexp
 	steps  map[digest.Digest]bool // vertex → cached
+	ran    map[digest.Digest]bool // run by an attempt canceled for a restore (keepRan)
 }
 
 func newStepCounter(stage planner.StagePlan) *stepCounter {
@@ -403,14 +412,15 @@ func (c *stepCounter) reset() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	clear(c.steps)
+	clear(c.ran)
 }
 
 func (c *stepCounter) counts() (steps, cached int) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	for _, isCached := range c.steps {
+	for d, isCached := range c.steps {
 		steps++
-		if isCached {
+		if isCached && !c.ran[d] {
 			cached++
 		}
 	}

@@ -1,0 +1,239 @@
+package build_test
+
+import (
+	"archive/tar"
+	"bytes"
+	"context"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/empty"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/google/go-containerregistry/pkg/v1/tarball"
+	"github.com/moby/buildkit/client"
+
+	"github.com/cairn-build/cairn/internal/testenv"
+	"github.com/cairn-build/cairn/pkg/build"
+	"github.com/cairn-build/cairn/pkg/config"
+	"github.com/cairn-build/cairn/pkg/push"
+)
+
+// mountProject writes a Dockerfile and an empty build.yaml.
+func mountProject(t *testing.T, dockerfile string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for name, content := range map[string]string{"Dockerfile": dockerfile, "build.yaml": "version: 1\n"} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// pushSnapshot writes a one-layer image holding files to ref, as a
+// snapshot of a cache mount.
+func pushSnapshot(t *testing.T, ref string, files map[string]string) {
+	t.Helper()
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	for name, content := range files {
+		if err := tw.WriteHeader(&tar.Header{Name: name, Mode: 0o644, Size: int64(len(content)), Typeflag: tar.TypeReg}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := io.WriteString(tw, content); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := tw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	data := buf.Bytes()
+	layer, err := tarball.LayerFromOpener(func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	base, err := mutate.ConfigFile(empty.Image, &v1.ConfigFile{OS: "linux", Architecture: runtime.GOARCH, RootFS: v1.RootFS{Type: "layers"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := mutate.AppendLayers(base, layer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := name.ParseReference(ref, name.Insecure)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := remote.Write(r, img); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// mountBuild builds dir on the daemon at addr with its repository set to
+// repo, collecting the vertex names of the progress; with push it also
+// saves the cache mounts and commits.
+type mountBuild struct {
+	t        *testing.T
+	dir      string
+	repo     string
+	mu       sync.Mutex
+	vertices map[string]client.Vertex // by name: the last state seen
+	warnings []string
+}
+
+func (b *mountBuild) run(c *client.Client, push_ bool) (*build.Result, error) {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	cfg, plan := planFor(b.t, b.dir, config.Overrides{Repository: b.repo})
+	status := make(chan *client.SolveStatus)
+	done := make(chan struct{})
+	b.vertices = map[string]client.Vertex{}
+	go func() {
+		defer close(done)
+		for st := range status {
+			b.mu.Lock()
+			for _, v := range st.Vertexes {
+				b.vertices[v.Name] = *v
+			}
+			for _, w := range st.Warnings {
+				b.warnings = append(b.warnings, string(w.Short))
+			}
+			b.mu.Unlock()
+		}
+	}()
+	defer func() { close(status); <-done }()
+	opts := build.Options{
+		Context: cfg.Context, Dockerfile: cfg.Dockerfile, Args: cfg.Args,
+		CacheMode: cfg.CacheMode, Push: push_, Registry: access(b.t), Status: status,
+	}
+	res, err := build.Run(ctx, c, plan, opts)
+	if err != nil || !push_ {
+		return res, err
+	}
+	if err := build.SaveMounts(ctx, c, res, opts, cfg.CacheMounts.MaxSize); err != nil {
+		return res, err
+	}
+	_, err = push.Commit(ctx, access(b.t), res.Moves())
+	return res, err
+}
+
+func (b *mountBuild) vertex(prefix string) (client.Vertex, bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for name, v := range b.vertices {
+		if strings.HasPrefix(name, prefix) {
+			return v, true
+		}
+	}
+	return client.Vertex{}, false
+}
+
+func dial(t *testing.T) *client.Client {
+	t.Helper()
+	c, err := client.New(context.Background(), testenv.NewDaemon(t).Addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// TestRestoredMountIsSeenByRun: on a fresh daemon, a Dockerfile RUN finds
+// in its cache mount the files of the mount's snapshot, whatever the
+// mount's sharing; the restore shows in the progress as a vertex of its
+// own.
+func TestRestoredMountIsSeenByRun(t *testing.T) {
+	for _, sharing := range []string{"shared", "private", "locked"} {
+		t.Run(sharing, func(t *testing.T) {
+			repo := testenv.Repo(t)
+			pushSnapshot(t, repo+":cache-mount-cache", map[string]string{"hello.txt": "from the snapshot\n"})
+			b := &mountBuild{t: t, repo: repo, dir: mountProject(t, "FROM busybox:1.36\n"+
+				"RUN --mount=type=cache,target=/cache,sharing="+sharing+" grep -qx 'from the snapshot' /cache/hello.txt\n")}
+			res, err := b.run(dial(t), false)
+			if err != nil {
+				t.Fatalf("build: %v", err)
+			}
+			if len(res.Mounts) != 1 {
+				t.Fatalf("mounts %+v, want one", res.Mounts)
+			}
+			m := res.Mounts[0]
+			if m.ID != "//cache" || m.Restore != build.Restored || !m.Ran || m.Source != repo+":cache-mount-cache" || m.SourceDigest == "" {
+				t.Errorf("mount %+v: want //cache restored from its snapshot, run with", m)
+			}
+			v, ok := b.vertex("[cache mount /cache] restore from " + repo + ":cache-mount-cache")
+			if !ok || v.Completed == nil || v.Error != "" {
+				t.Errorf("restore vertex %+v (found %v): want it done without error", v, ok)
+			}
+		})
+	}
+}
+
+// TestSavedMountTravels: a publishing build saves what its RUN wrote in a
+// cache mount; saving the same files again gives the same digest; a
+// fresh runner's RUN then finds them. A build whose RUN is cached restores
+// and saves nothing.
+func TestSavedMountTravels(t *testing.T) {
+	repo := testenv.Repo(t)
+	dir := mountProject(t, "FROM busybox:1.36\n"+
+		"RUN --mount=type=cache,target=/var/cache/app echo one > /var/cache/app/one\n")
+	b := &mountBuild{t: t, repo: repo, dir: dir}
+	c := dial(t)
+	res, err := b.run(c, true)
+	if err != nil {
+		t.Fatalf("first build: %v", err)
+	}
+	m := res.Mounts[0]
+	if m.Restore != build.Missing || m.Save != build.Saved || m.SavedDigest == "" || m.Size == 0 {
+		t.Fatalf("first build: mount %+v, want missing then saved", m)
+	}
+	ref := repo + ":cache-mount-var-cache-app"
+	if tags := testenv.Tags(t, repo); tags["cache-mount-var-cache-app"] != m.SavedDigest {
+		t.Errorf("registry tags %v: want %s at %s", tags, ref, m.SavedDigest)
+	}
+	if _, ok := b.vertex("[cache mount /var/cache/app] save to " + ref); !ok {
+		t.Error("no save vertex in the progress")
+	}
+	again := *res
+	again.Mounts = []build.MountResult{{ID: m.ID, Target: m.Target, Snapshot: m.Snapshot, Restore: build.Missing, Ran: true}}
+	ctx := context.Background()
+	if err := build.SaveMounts(ctx, c, &again, build.Options{Registry: access(t)}, 0); err != nil {
+		t.Fatal(err)
+	}
+	if got := again.Mounts[0]; got.SavedDigest != m.SavedDigest {
+		t.Errorf("the same files saved again: %s (%s), first %s", got.SavedDigest, got.Note, m.SavedDigest)
+	}
+
+	if err := os.WriteFile(filepath.Join(dir, "Dockerfile"), []byte("FROM busybox:1.36\n"+
+		"RUN --mount=type=cache,target=/var/cache/app echo one > /var/cache/app/one\n"+
+		"RUN --mount=type=cache,target=/var/cache/app grep -qx one /var/cache/app/one\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res, err = b.run(dial(t), true)
+	if err != nil {
+		t.Fatalf("second build: %v", err)
+	}
+	if m := res.Mounts[0]; m.Restore != build.Restored || m.SourceDigest != again.Mounts[0].SavedDigest || m.Save != build.Saved {
+		t.Errorf("second build: mount %+v, want restored and saved", m)
+	}
+
+	res, err = b.run(dial(t), true)
+	if err != nil {
+		t.Fatalf("third build: %v", err)
+	}
+	if m := res.Mounts[0]; m.Restore != build.NotNeeded || m.Ran || m.Save != build.NotRun {
+		t.Errorf("cached build: mount %+v, want not restored, not saved", m)
+	}
+	if _, ok := b.vertex("[cache mount"); ok {
+		t.Errorf("cached build: a cache mount vertex in the progress: %v", b.vertices)
+	}
+}

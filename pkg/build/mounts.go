@@ -1,0 +1,288 @@
+package build
+
+import (
+	"context"
+	"fmt"
+	"path"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/moby/buildkit/client"
+	"github.com/moby/buildkit/frontend/dockerfile/instructions"
+
+	"github.com/cairn-build/cairn/internal/dfparse"
+	"github.com/cairn-build/cairn/pkg/planner"
+	"github.com/cairn-build/cairn/pkg/push"
+)
+
+// RestoreState says how a cache mount's directory was filled before the
+// steps that use it ran. The values are stable identifiers: they appear in
+// the metadata file.
+type RestoreState string
+
+const (
+	Restored  RestoreState = "restored"   // filled from its snapshot (or a fallback's)
+	Missing   RestoreState = "missing"    // no snapshot in the registry: it started empty
+	Broken    RestoreState = "broken"     // the snapshot's content is gone: it started empty
+	NotNeeded RestoreState = "not-needed" // every step that uses it came from the cache
+	Skipped   RestoreState = "skipped"    // not carried between runners: see Note
+)
+
+// SaveState says what became of a carried cache mount's contents after a
+// publishing build; "" when no save was tried (not publishing, not
+// carried, or the build failed).
+type SaveState string
+
+const (
+	Saved      SaveState = "saved"   // staged by digest: the commit moves its snapshot tag
+	NotRun     SaveState = "not-run" // no step ran with it: its snapshot tag stays
+	TooBig     SaveState = "too-big" // over cache.mounts.maxSize: its snapshot tag stays
+	SaveFailed SaveState = "failed"  // see Note: its snapshot tag stays
+)
+
+// MountResult is what a build did with one cache mount directory, by
+// BuildKit's cache ID: several RUNs and stages may share it.
+type MountResult struct {
+	ID     string   `json:"id"`
+	Target string   `json:"target"` // the first RUN's mount point
+	Stages []string `json:"stages"`
+	// Snapshot is the ref its contents travel in; "" when not carried.
+	Snapshot string       `json:"snapshot,omitempty"`
+	Restore  RestoreState `json:"restore"`
+	// Source is the ref the restore read (Snapshot or a fallback) and
+	// SourceDigest the snapshot image there.
+	Source       string        `json:"source,omitempty"`
+	SourceDigest string        `json:"sourceDigest,omitempty"`
+	RestoreTime  time.Duration `json:"restoreTime,omitempty"`
+	// Ran reports whether a step ran with the mount, not from the cache:
+	// only then did its contents change, and only then is it saved.
+	Ran         bool          `json:"ran"`
+	Save        SaveState     `json:"save,omitempty"`
+	SavedDigest string        `json:"savedDigest,omitempty"` // the snapshot staged for the commit
+	Size        int64         `json:"size,omitempty"`        // its layer's bytes
+	SaveTime    time.Duration `json:"saveTime,omitempty"`
+	Note        string        `json:"note,omitempty"`
+}
+
+// carrier carries a build's cache mount directories between runners: it
+// restores a mount from its snapshot the first time a step that uses it
+// runs, and records which mounts steps ran with, for SaveMounts.
+type carrier struct {
+	solver Solver
+	opts   Options
+	ns     string // BUILDKIT_CACHE_MOUNT_NS: the prefix of every ID
+	mu     sync.Mutex
+	order  []string          // IDs in plan order
+	byID   map[string]*mount // every cache mount ID of the plan
+}
+
+// mount is one cache mount directory of the build.
+type mount struct {
+	res      MountResult // guarded by carrier.mu
+	carried  bool
+	refs     []string      // Snapshot, then its fallbacks
+	started  bool          // its restore began (guarded by carrier.mu)
+	done     bool          // its restore is over (guarded by carrier.mu)
+	restored chan struct{} // closed when its restore is over
+}
+
+// unrestored reports whether the mount has a snapshot whose restore is not
+// over: a step must not use it yet. The caller holds carrier.mu.
+func (m *mount) unrestored() bool {
+	return m.carried && m.res.SourceDigest != "" && !m.done
+}
+
+// newCarrier lists the plan's cache mounts and finds each carried one's
+// snapshot in the registry (the ref, else the first fallback there). It is
+// nil when the plan has no cache mount.
+func newCarrier(ctx context.Context, s Solver, plan *planner.Plan, opts Options) (*carrier, error) {
+	c := &carrier{solver: s, opts: opts, ns: opts.Args["BUILDKIT_CACHE_MOUNT_NS"], byID: map[string]*mount{}}
+	for _, stage := range plan.Stages {
+		for _, cm := range stage.CacheMounts {
+			if cm.ID != "" {
+				c.add(stage.Name, cm)
+			}
+		}
+	}
+	if len(c.order) == 0 {
+		return nil, nil
+	}
+	return c, c.probe(ctx)
+}
+
+func (c *carrier) add(stage string, cm planner.CacheMount) {
+	m, ok := c.byID[cm.ID]
+	if !ok {
+		m = &mount{res: MountResult{ID: cm.ID, Target: cm.Target, Restore: Skipped, Note: cm.Reason}, restored: make(chan struct{})}
+		c.byID[cm.ID] = m
+		c.order = append(c.order, cm.ID)
+	}
+	if !slices.Contains(m.res.Stages, stage) {
+		m.res.Stages = append(m.res.Stages, stage)
+	}
+	if cm.Carried && !m.carried {
+		m.carried = true
+		m.res.Snapshot, m.res.Restore, m.res.Note = cm.Snapshot, NotNeeded, ""
+		m.refs = append([]string{cm.Snapshot}, cm.Fallbacks...)
+	}
+}
+
+// probe reads where each carried mount's refs point. A mount with none is
+// Missing from the start: no step waits for it.
+func (c *carrier) probe(ctx context.Context) error {
+	var refs []string
+	for _, id := range c.order {
+		refs = append(refs, c.byID[id].refs...)
+	}
+	if len(refs) == 0 {
+		return nil
+	}
+	current, err := push.Current(ctx, c.opts.Registry, refs)
+	if err != nil && c.opts.Push {
+		return fmt.Errorf("look up cache mount snapshots: %w", err)
+	}
+	if err != nil {
+		notef(c.opts, "cache mount snapshots unreachable, cache mounts start empty: %v", err)
+		current = map[string]string{}
+	}
+	for _, id := range c.order {
+		m := c.byID[id]
+		if !m.carried {
+			continue
+		}
+		for _, ref := range m.refs {
+			if d := current[ref]; d != "" {
+				m.res.Source, m.res.SourceDigest = ref, d
+				break
+			}
+		}
+		if m.res.SourceDigest == "" {
+			m.res.Restore = Missing
+			notef(c.opts, "cache mount %s: snapshot %s not found (first build?): it starts empty", m.res.Target, m.res.Snapshot)
+		}
+	}
+	return nil
+}
+
+// results are the mounts in plan order.
+func (c *carrier) results() []MountResult {
+	if c == nil {
+		return []MountResult{}
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := make([]MountResult, len(c.order))
+	for i, id := range c.order {
+		out[i] = c.byID[id].res
+	}
+	return out
+}
+
+// watch looks at a solve's progress for steps running, not from the
+// cache, with carried mounts. It marks those mounts as run with and
+// returns the ones not restored yet (a restore another stage began
+// included: the step would see half the files, or, as the restore holds
+// the directory locked, a new empty one), and whether a step using them
+// is running now (it started; a step only seen done has already run).
+func (c *carrier) watch(st *client.SolveStatus) (restore []string, running bool) {
+	for _, v := range st.Vertexes {
+		if v.Started == nil || v.Cached || v.Error != "" {
+			continue
+		}
+		ids := c.usedBy(v.Name)
+		c.mu.Lock()
+		for _, id := range ids {
+			m := c.byID[id]
+			m.res.Ran = true
+			if m.unrestored() && !slices.Contains(restore, id) {
+				restore = append(restore, id)
+				running = running || v.Completed == nil
+			}
+		}
+		c.mu.Unlock()
+	}
+	return restore, running
+}
+
+// runStep matches a RUN step's vertex name as dockerfile2llb writes it:
+// "[builder 2/4] RUN --mount=… cmd", the variables of the stage expanded.
+var runStep = regexp.MustCompile(`(?s)^(?:\[[^\]]*\] )?(?:ONBUILD )?(RUN .*)$`)
+
+// usedBy are the carried mounts a step names in its --mount flags. The
+// vertex name is the instruction as written, so its mounts parse again;
+// when one names an ID the plan does not know (a variable the name left
+// unexpanded, a heredoc that does not parse alone), every carried mount
+// is assumed used: a restore too many costs time, one too few a cold step.
+func (c *carrier) usedBy(vertex string) []string {
+	m := runStep.FindStringSubmatch(vertex)
+	if m == nil || !strings.Contains(strings.ToLower(m[1]), "type=cache") {
+		return nil
+	}
+	ids, ok := cacheIDs(m[1], c.ns)
+	var out []string
+	for _, id := range ids {
+		mnt, known := c.byID[id]
+		ok = ok && known
+		if known && mnt.carried {
+			out = append(out, id)
+		}
+	}
+	if !ok {
+		return c.carriedIDs()
+	}
+	return out
+}
+
+func (c *carrier) carriedIDs() []string {
+	var ids []string
+	for _, id := range c.order {
+		if c.byID[id].carried {
+			ids = append(ids, id)
+		}
+	}
+	return ids
+}
+
+// cacheIDs are the IDs BuildKit gives the cache mounts of one RUN
+// instruction (see planner.CacheMount.ID); false when its mounts do not
+// parse.
+func cacheIDs(run, ns string) ([]string, bool) {
+	df, err := dfparse.Parse("vertex", []byte("FROM scratch\n"+run))
+	if err != nil {
+		// A heredoc's name has its summary, not its body: parse the flags alone.
+		df, err = dfparse.Parse("vertex", []byte("FROM scratch\nRUN "+leadingFlags(run)+" true"))
+	}
+	if err != nil {
+		return nil, false
+	}
+	var ids []string
+	for r := range df.Runs(nil) {
+		if r.Mounts == nil && slices.Contains(r.Cmd.FlagsUsed, "mount") {
+			return nil, false
+		}
+		for _, m := range r.Mounts {
+			if m.Type != instructions.MountTypeCache {
+				continue
+			}
+			id := m.CacheID
+			if id == "" {
+				id = path.Clean(m.Target)
+			}
+			ids = append(ids, ns+"/"+id)
+		}
+	}
+	return ids, true
+}
+
+// leadingFlags are the --flags of "RUN --a=b --c=d cmd…".
+func leadingFlags(run string) string {
+	words := strings.Fields(strings.TrimPrefix(run, "RUN "))
+	n := 0
+	for n < len(words) && strings.HasPrefix(words[n], "--") {
+		n++
+	}
+	return strings.Join(words[:n], " ")
+}

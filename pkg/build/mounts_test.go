@@ -1,0 +1,342 @@
+package build
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/moby/buildkit/client"
+	"github.com/moby/buildkit/client/llb"
+	"github.com/moby/buildkit/solver/pb"
+	"github.com/opencontainers/go-digest"
+
+	"github.com/cairn-build/cairn/pkg/planner"
+)
+
+const (
+	goBuild = "//root/.cache/go-build"
+	goMod   = "/gomod"
+)
+
+// testCarrier carries goBuild and goMod, with snapshots found in the
+// registry, and knows "//tmp/x", which it does not carry.
+func testCarrier(s Solver, ns string) *carrier {
+	c := &carrier{solver: s, ns: ns, byID: map[string]*mount{}}
+	c.add("builder", planner.CacheMount{ID: ns + goBuild, Target: "/root/.cache/go-build", Carried: true, Snapshot: "reg.test/app:cache-mount-go-build"})
+	c.add("test", planner.CacheMount{ID: ns + goBuild, Target: "/root/.cache/go-build", Carried: true, Snapshot: "reg.test/app:cache-mount-go-build"})
+	c.add("builder", planner.CacheMount{ID: ns + goMod, Target: "/go/pkg/mod", Carried: true, Snapshot: "reg.test/app:cache-mount-gomod"})
+	c.add("builder", planner.CacheMount{ID: ns + "//tmp/x", Target: "/tmp/x", Reason: "from=x seeds it"})
+	for _, id := range c.carriedIDs() {
+		m := c.byID[id]
+		m.res.Source, m.res.SourceDigest = m.res.Snapshot, digest.FromString(id).String()
+	}
+	return c
+}
+
+// TestUsedBy: the carried mounts a step's vertex name names, with vertex
+// names as dockerfile2llb writes them.
+func TestUsedBy(t *testing.T) {
+	all := []string{goBuild, goMod}
+	tests := []struct {
+		ns, vertex string
+		want       []string
+	}{
+		{"", "[builder 3/4] RUN --mount=type=cache,target=/root/.cache/go-build go build -o /out/app .", []string{goBuild}},
+		{"", "[builder 3/4] RUN --mount=type=cache,target=/root/.cache/go-build/ go build", []string{goBuild}},
+		{"", "[linux/amd64 builder 3/4] RUN --mount=type=bind,target=. --mount=type=cache,id=gomod,target=/go/pkg/mod go mod download", []string{goMod}},
+		{"", "[builder  3/12] RUN --mount=target=/go/pkg/mod,type=cache,id=gomod --mount=type=cache,target=/root/.cache/go-build go build", []string{goMod, goBuild}},
+		{"", "[2/3] RUN --mount=type=cache,target=/root/.cache/go-build go build", []string{goBuild}},
+		{"", "[app 1/3] ONBUILD RUN --mount=type=cache,target=/root/.cache/go-build go build", []string{goBuild}},
+		{"", "[x 2/2] RUN --mount=type=cache,target=/tmp/x true", nil},     // known, not carried
+		{"", "[x 2/2] RUN --mount=type=secret,id=npm true", nil},           // no cache mount
+		{"", "[x 2/2] RUN echo type=cache", nil},                           // no mount at all
+		{"", "[x 2/2] RUN --mount=type=cache,target=$DIR make", all},       // unexpanded: cannot tell
+		{"", "[x 2/2] RUN --mount=type=cache,target=/elsewhere make", all}, // an ID the plan does not know
+		{"", "[x 2/2] RUN --mount=type=cache,id=gomod,target=/m <<EOF (go mod download)", []string{goMod}},
+		{"ns", "[x 2/2] RUN --mount=type=cache,id=gomod,target=/m go mod download", []string{goMod}},
+		{"", "[x 2/2] COPY --from=builder /out/app /app", nil},
+		{"", "[check] setup: touch /x", nil},
+		{"", "[cache mount /root/.cache/go-build] restore from reg.test/app:cache-mount-go-build", nil},
+	}
+	for _, tt := range tests {
+		c := testCarrier(nil, tt.ns)
+		var want []string
+		for _, id := range tt.want {
+			want = append(want, tt.ns+id)
+		}
+		if got := c.usedBy(tt.vertex); !slices.Equal(got, want) {
+			t.Errorf("ns %q: usedBy(%q) = %q, want %q", tt.ns, tt.vertex, got, want)
+		}
+	}
+}
+
+// restoreSolver is BuildKit for the carrier: it records the definitions
+// it solves, fails those of the IDs in broken, and, like BuildKit, closes
+// status.
+type restoreSolver struct {
+	mu     sync.Mutex
+	defs   []*llb.Definition
+	broken map[string]bool
+}
+
+func (f *restoreSolver) Solve(ctx context.Context, def *llb.Definition, _ client.SolveOpt, status chan *client.SolveStatus) (*client.SolveResponse, error) {
+	defer close(status)
+	f.mu.Lock()
+	f.defs = append(f.defs, def)
+	f.mu.Unlock()
+	time.Sleep(10 * time.Millisecond) // a stage waiting for this restore must wait
+	for _, m := range cacheMountsOf(def) {
+		if f.broken[m.ID] {
+			return nil, errors.New("failed to fetch: blob sha256:0123 not found")
+		}
+	}
+	return &client.SolveResponse{}, nil
+}
+
+// cacheMountsOf lists the persistent cache mounts of a definition's execs.
+func cacheMountsOf(def *llb.Definition) []*pb.CacheOpt {
+	var out []*pb.CacheOpt
+	for _, raw := range def.Def {
+		var op pb.Op
+		if op.UnmarshalVT(raw) != nil {
+			continue
+		}
+		for _, m := range op.GetExec().GetMounts() {
+			if m.MountType == pb.MountType_CACHE {
+				out = append(out, m.CacheOpt)
+			}
+		}
+	}
+	return out
+}
+
+// stageTry is a stage's solve on a daemon: a COPY that runs, then a RUN
+// with the mounts named; the RUN runs only once done() says the mounts are
+// ready, else it waits to be canceled. cached makes every step come from
+// the cache; quick makes the RUN report only its end.
+type stageTry struct {
+	stage, mounts string
+	cached, quick bool
+	steps         *stepCounter
+	attempts      int
+	ready         func() bool
+}
+
+func (s *stageTry) try(ctx context.Context, watch func(*client.SolveStatus)) (*client.SolveResponse, error) {
+	s.attempts++
+	send := func(v client.Vertex) {
+		st := &client.SolveStatus{Vertexes: []*client.Vertex{&v}}
+		s.steps.observe(st)
+		if watch != nil {
+			watch(st)
+		}
+	}
+	now := time.Now()
+	copyStep := client.Vertex{Digest: digest.FromString(s.stage + "copy"), Name: "[" + s.stage + " 2/3] COPY . .", Started: &now, Completed: &now, Cached: s.cached || s.attempts > 1}
+	send(copyStep)
+	run := client.Vertex{Digest: digest.FromString(s.stage + "run"), Name: "[" + s.stage + " 3/3] RUN " + s.mounts + " go build", Started: &now, Cached: s.cached}
+	if s.cached || s.quick || s.ready() {
+		run.Completed = &now
+		send(run)
+		return &client.SolveResponse{}, nil
+	}
+	send(run)
+	<-ctx.Done()
+	run.Completed, run.Error = &now, "context canceled"
+	send(run)
+	return nil, context.Cause(ctx)
+}
+
+func newStageTry(c *carrier, stage, mounts string) *stageTry {
+	s := &stageTry{stage: stage, mounts: mounts, steps: newStepCounter(planner.StagePlan{Name: stage, Index: 1, Standalone: true})}
+	s.ready = func() bool {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		for _, id := range c.usedBy(s.run()) {
+			if c.byID[id].unrestored() {
+				return false
+			}
+		}
+		return true
+	}
+	return s
+}
+
+func (s *stageTry) run() string { return "[" + s.stage + " 3/3] RUN " + s.mounts + " go build" }
+
+func drain() (chan *client.SolveStatus, func() []string) {
+	ch := make(chan *client.SolveStatus)
+	var warnings []string
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for st := range ch {
+			for _, w := range st.Warnings {
+				warnings = append(warnings, string(w.Short))
+			}
+		}
+	}()
+	return ch, func() []string { close(ch); <-done; return warnings }
+}
+
+// TestRestoreBeforeUse: two stages whose RUNs use the same carried mount
+// are each canceled when the RUN starts, the mount is restored once for
+// both, and each is solved again; the step the canceled attempt ran is
+// not counted as cached.
+func TestRestoreBeforeUse(t *testing.T) {
+	solver := &restoreSolver{}
+	c := testCarrier(solver, "")
+	status, warnings := drain()
+	stages := []*stageTry{
+		newStageTry(c, "builder", "--mount=type=cache,target=/root/.cache/go-build"),
+		newStageTry(c, "test", "--mount=type=cache,target=/root/.cache/go-build"),
+	}
+	var wg sync.WaitGroup
+	errs := make([]error, len(stages))
+	for i, s := range stages {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, errs[i] = c.solve(context.Background(), status, s.steps, s.try)
+		}()
+	}
+	wg.Wait()
+	if w := warnings(); len(w) > 0 {
+		t.Errorf("warnings %q", w)
+	}
+	for i, s := range stages {
+		if errs[i] != nil {
+			t.Errorf("stage %s: %v", s.stage, errs[i])
+		}
+		if s.attempts != 2 {
+			t.Errorf("stage %s: %d attempts, want 2 (canceled at the RUN, then again)", s.stage, s.attempts)
+		}
+		if steps, cached := s.steps.counts(); steps != 2 || cached != 0 {
+			t.Errorf("stage %s: %d steps, %d cached; want 2, none cached", s.stage, steps, cached)
+		}
+	}
+	if len(solver.defs) != 1 {
+		t.Fatalf("%d restores, want one for the mount both stages use", len(solver.defs))
+	}
+	mounts := cacheMountsOf(solver.defs[0])
+	if len(mounts) != 1 || mounts[0].ID != goBuild || mounts[0].Sharing != pb.CacheSharingOpt_LOCKED {
+		t.Errorf("restore mounts %v: want %s, locked", mounts, goBuild)
+	}
+	assertRuns(t, solver.defs[0], "cp -a /snapshot/. /cache/", "reg.test/app@"+digest.FromString(goBuild).String())
+	res := c.results()
+	want := map[string]RestoreState{goBuild: Restored, goMod: NotNeeded, "//tmp/x": Skipped}
+	for _, m := range res {
+		if m.Restore != want[m.ID] || m.Ran != (m.ID == goBuild) {
+			t.Errorf("mount %s: %s, ran %v; want %s, ran %v", m.ID, m.Restore, m.Ran, want[m.ID], m.ID == goBuild)
+		}
+	}
+	if got := res[0].Stages; !slices.Equal(got, []string{"builder", "test"}) {
+		t.Errorf("stages of %s: %v", goBuild, got)
+	}
+}
+
+// assertRuns checks that the definition's exec runs line, every time (a
+// nonce in its env, no IgnoreCache: that would empty the cache directory),
+// with the image src mounted.
+func assertRuns(t *testing.T, def *llb.Definition, line, src string) {
+	t.Helper()
+	var sawExec, sawSrc bool
+	for _, raw := range def.Def {
+		var op pb.Op
+		if op.UnmarshalVT(raw) != nil {
+			continue
+		}
+		if e := op.GetExec(); e != nil {
+			sawExec = true
+			if args := e.Meta.Args; len(args) != 4 || args[3] != line {
+				t.Errorf("exec args %q, want busybox sh -c %q", args, line)
+			}
+			if !slices.ContainsFunc(e.Meta.Env, func(kv string) bool { return strings.HasPrefix(kv, "CAIRN_NONCE=") && len(kv) > len("CAIRN_NONCE=") }) {
+				t.Errorf("exec env %q: no nonce", e.Meta.Env)
+			}
+		}
+		if s := op.GetSource(); s != nil && strings.HasPrefix(s.Identifier, "docker-image://") {
+			sawSrc = sawSrc || strings.HasSuffix(s.Identifier, src)
+		}
+	}
+	for d, md := range def.Metadata {
+		if md.IgnoreCache {
+			t.Errorf("vertex %s ignores the cache", d)
+		}
+	}
+	if !sawExec || !sawSrc {
+		t.Errorf("definition: exec %v, image %s %v", sawExec, src, sawSrc)
+	}
+}
+
+// TestRestoreWhenNeeded: what a stage's solve costs in each case.
+func TestRestoreWhenNeeded(t *testing.T) {
+	tests := []struct {
+		name       string
+		cached     bool // every step from the cache
+		quick      bool // the RUN is seen only when done
+		missing    bool // no snapshot in the registry
+		broken     bool
+		attempts   int
+		restores   int
+		state      RestoreState
+		ran, warns bool
+	}{
+		{name: "no change", cached: true, attempts: 1, state: NotNeeded},
+		{name: "edit", attempts: 2, restores: 1, state: Restored, ran: true},
+		{name: "first build", missing: true, attempts: 1, state: Missing, ran: true},
+		{name: "broken snapshot", broken: true, attempts: 2, restores: 1, state: Broken, ran: true, warns: true},
+		// Done before it was seen: restored after, so a save keeps the snapshot's files.
+		{name: "step done first", quick: true, attempts: 1, restores: 1, state: Restored, ran: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			solver := &restoreSolver{broken: map[string]bool{goBuild: tt.broken}}
+			c := testCarrier(solver, "")
+			if tt.missing {
+				m := c.byID[goBuild]
+				m.res.Source, m.res.SourceDigest, m.res.Restore = "", "", Missing
+			}
+			s := newStageTry(c, "builder", "--mount=type=cache,target=/root/.cache/go-build")
+			s.cached, s.quick = tt.cached, tt.quick
+			status, warnings := drain()
+			_, err := c.solve(context.Background(), status, s.steps, s.try)
+			w := warnings()
+			if err != nil {
+				t.Fatal(err)
+			}
+			m := c.results()[0]
+			if s.attempts != tt.attempts || len(solver.defs) != tt.restores || m.Restore != tt.state || m.Ran != tt.ran || (len(w) > 0) != tt.warns {
+				t.Errorf("%d attempts, %d restores, mount %s, ran %v, warnings %q; want %d, %d, %s, %v, warnings %v",
+					s.attempts, len(solver.defs), m.Restore, m.Ran, w, tt.attempts, tt.restores, tt.state, tt.ran, tt.warns)
+			}
+			if tt.broken && !strings.Contains(m.Note, "cannot be restored") {
+				t.Errorf("note %q", m.Note)
+			}
+		})
+	}
+}
+
+// TestFailedAttemptIsNotRetried: a solve that fails by itself is the
+// stage's failure, even with a mount to restore.
+func TestFailedAttemptIsNotRetried(t *testing.T) {
+	solver := &restoreSolver{}
+	c := testCarrier(solver, "")
+	boom := errors.New("process did not complete successfully: exit code: 1")
+	attempts := 0
+	status, warnings := drain()
+	defer warnings()
+	_, err := c.solve(context.Background(), status, newStepCounter(planner.StagePlan{Name: "b"}), func(ctx context.Context, watch func(*client.SolveStatus)) (*client.SolveResponse, error) {
+		attempts++
+		now := time.Now()
+		watch(&client.SolveStatus{Vertexes: []*client.Vertex{{Name: "[b 2/2] RUN --mount=type=cache,id=gomod go mod download", Started: &now, Completed: &now}}})
+		return nil, boom
+	})
+	if !errors.Is(err, boom) || attempts != 1 || len(solver.defs) != 0 {
+		t.Errorf("err %v after %d attempts and %d restores; want the solve's error, no retry, no restore", err, attempts, len(solver.defs))
+	}
+}

@@ -1,0 +1,230 @@
+package build
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/moby/buildkit/client"
+	"github.com/moby/buildkit/client/llb"
+	"github.com/opencontainers/go-digest"
+)
+
+// errRestore is the cause of a stage's canceled attempt: a step that uses
+// a carried cache mount began running before the mount was restored.
+var errRestore = errors.New("a cache mount must be restored first")
+
+// attempt is one solve of a stage; watch, when not nil, sees its progress.
+type attempt func(ctx context.Context, watch func(*client.SolveStatus)) (*client.SolveResponse, error)
+
+// solve runs a stage's solve so that a no-change build pays for no
+// restore. Each attempt runs with nothing restored until a step that uses
+// a carried cache mount starts running (not from the cache); the attempt
+// is canceled then, that mount is restored (once, whichever stage asks),
+// and the stage is solved again: what the canceled attempt finished is in
+// the daemon's cache by then. A nil carrier solves once.
+func (c *carrier) solve(ctx context.Context, status chan<- *client.SolveStatus, steps *stepCounter, try attempt) (*client.SolveResponse, error) {
+	if c == nil {
+		return try(ctx, nil)
+	}
+	for {
+		actx, cancel := context.WithCancelCause(ctx)
+		var (
+			mu   sync.Mutex
+			need []string
+		)
+		resp, err := try(actx, func(st *client.SolveStatus) {
+			ids, running := c.watch(st)
+			if len(ids) == 0 {
+				return
+			}
+			mu.Lock()
+			need = append(need, ids...)
+			mu.Unlock()
+			if running {
+				cancel(errRestore)
+			}
+		})
+		restarted := errors.Is(context.Cause(actx), errRestore)
+		cancel(nil)
+		if len(need) == 0 || ctx.Err() != nil || (err != nil && !restarted) {
+			return resp, err
+		}
+		c.restore(ctx, need, status)
+		if err == nil {
+			// The step finished before the cancel did: the mount now holds
+			// its writes and the snapshot, which a save must not lose.
+			return resp, nil
+		}
+		steps.keepRan()
+	}
+}
+
+// restore restores the mounts, each once: a mount another stage is
+// restoring is waited for.
+func (c *carrier) restore(ctx context.Context, ids []string, status chan<- *client.SolveStatus) {
+	var wg sync.WaitGroup
+	for _, id := range ids {
+		m := c.byID[id]
+		c.mu.Lock()
+		first := !m.started
+		m.started = true
+		c.mu.Unlock()
+		if first {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				defer close(m.restored)
+				c.restoreOne(ctx, m, status)
+			}()
+		}
+	}
+	wg.Wait()
+	for _, id := range ids {
+		select {
+		case <-c.byID[id].restored:
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+// restoreOne fills the mount's directory from its snapshot. A snapshot
+// that cannot be read is a warning: the build goes on, the mount empty.
+func (c *carrier) restoreOne(ctx context.Context, m *mount, status chan<- *client.SolveStatus) {
+	c.mu.Lock()
+	id, target, src, dgst := m.res.ID, m.res.Target, m.res.Source, m.res.SourceDigest
+	c.mu.Unlock()
+	start := time.Now()
+	err := c.solveDef(ctx, status, func() (*llb.Definition, error) { return restoreDefinition(ctx, id, target, src, dgst) })
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	m.done = true
+	m.res.RestoreTime = time.Since(start).Round(time.Millisecond)
+	switch {
+	case err == nil:
+		m.res.Restore = Restored
+	case ctx.Err() != nil:
+		m.res.Note = "restore canceled"
+	default:
+		m.res.Restore = Broken
+		m.res.Note = fmt.Sprintf("snapshot %s@%s cannot be restored (%s): it started empty", src, shortID(dgst), lastLine(err))
+		warn(status, fmt.Sprintf("cache mount %s: %s", target, m.res.Note))
+	}
+}
+
+// solveDef solves an LLB definition on the carrier's solver, its progress
+// shown with the stage's.
+func (c *carrier) solveDef(ctx context.Context, status chan<- *client.SolveStatus, def func() (*llb.Definition, error)) error {
+	d, err := def()
+	if err != nil {
+		return err
+	}
+	ch := make(chan *client.SolveStatus)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for st := range ch {
+			status <- st
+		}
+	}()
+	_, err = c.solver.Solve(ctx, d, client.SolveOpt{Session: c.opts.Session}, ch)
+	<-done
+	return err
+}
+
+// Where the restore and save execs see things. They run busybox
+// (RunnerImage) and mount the cache directory as the Dockerfile's RUN does.
+const (
+	mountDir    = "/cache"
+	snapshotDir = "/snapshot"
+	saveDir     = "/out"
+)
+
+// restoreDefinition copies the snapshot image's files (mounted read-only)
+// into the persistent cache directory BuildKit keeps for id: the key of
+// that directory is the ID alone (solver/llbsolver/mounts, getRefCacheDir),
+// so the Dockerfile's RUN finds the files.
+func restoreDefinition(ctx context.Context, id, target, ref, dgst string) (*llb.Definition, error) {
+	repos, err := repositories([]string{ref})
+	if err != nil {
+		return nil, err
+	}
+	snapshot := llb.Image(repos[0]+"@"+dgst, llb.WithCustomNamef("[cache mount %s] pull %s@%s", target, ref, shortID(dgst)))
+	run := cacheExec(id, fmt.Sprintf("cp -a %s/. %s/", snapshotDir, mountDir),
+		llb.AddMount(snapshotDir, snapshot, llb.Readonly),
+		llb.WithCustomNamef("[cache mount %s] restore from %s", target, ref))
+	return run.Root().Marshal(ctx)
+}
+
+// cacheExec runs a shell line in busybox with the persistent cache
+// directory id mounted at mountDir.
+//
+// Locked sharing: BuildKit looks the directory up by ID whatever the
+// sharing, which only says who may hold it at once. Locked waits for a
+// canceled attempt's step to let go of it, so the copy never races a step,
+// and never makes a second directory for the ID, as private would.
+//
+// A nonce makes the exec run every time. llb.IgnoreCache would too, but
+// BuildKit then empties the cache directories the exec mounts (the
+// --no-cache path of solver/llbsolver).
+func cacheExec(id, line string, opts ...llb.RunOption) llb.ExecState {
+	base := []llb.RunOption{
+		llb.Args([]string{"/bin/busybox", "sh", "-c", line}),
+		llb.AddEnv("CAIRN_NONCE", nonce()),
+		llb.Network(llb.NetModeNone),
+		llb.AddMount(mountDir, llb.Scratch(), llb.AsPersistentCacheDir(id, llb.CacheMountLocked)),
+	}
+	return llb.Image(RunnerImage).Run(append(base, opts...)...)
+}
+
+func nonce() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b) // crypto/rand.Read does not fail
+	return hex.EncodeToString(b)
+}
+
+// warn shows a warning in the progress stream, where BuildKit's own
+// warnings go: the display and the run's report pick it up.
+func warn(status chan<- *client.SolveStatus, msg string) {
+	if status == nil {
+		return
+	}
+	status <- &client.SolveStatus{Warnings: []*client.VertexWarning{{
+		Vertex: digest.FromString("cairn warning " + msg), Level: 1, Short: []byte(msg),
+	}}}
+}
+
+// shortID is a digest cut for messages: "sha256:0123456789ab".
+func shortID(d string) string {
+	if len(d) > len("sha256:")+12 {
+		return d[:len("sha256:")+12]
+	}
+	return d
+}
+
+// keepRan records the steps an attempt canceled for a restore ran: the
+// next attempt finds them in the daemon's cache, but this build ran them.
+func (c *stepCounter) keepRan() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.ran == nil {
+		c.ran = map[digest.Digest]bool{}
+	}
+	for d, cached := range c.steps {
+		if !cached {
+			c.ran[d] = true
+		}
+	}
+}
+
+// firstLine is an error's first line, for one-line notes.
+func firstLine(err error) string {
+	line, _, _ := strings.Cut(err.Error(), "\n")
+	return line
+}
