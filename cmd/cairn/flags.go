@@ -18,6 +18,7 @@ func planFlags() []cli.Flag {
 		&cli.StringSliceFlag{Name: "tag", Aliases: []string{"t"}, Usage: "final tag of every selected target (repeatable), as in docker build: `REF` (registry/app:v1) or a bare tag under --repository"},
 		&cli.StringFlag{Name: "cache-mode", Usage: "inline, max or off"},
 		&cli.StringFlag{Name: "cache-ref", Usage: "cache ref template, e.g. {repository}:cache-{stage}"},
+		&cli.StringFlag{Name: "cache-mounts", Usage: "carry RUN --mount=type=cache directories between runners in registry snapshots: auto or off"},
 		&cli.StringSliceFlag{Name: "platform", Usage: "target platform (repeatable), e.g. linux/amd64"},
 		&cli.StringSliceFlag{Name: "insecure-registry", Usage: "registry `HOST[:PORT]` reached over plain HTTP (repeatable; loopback ones always are)"},
 	}

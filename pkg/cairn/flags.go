@@ -41,6 +41,7 @@ func LoadOptionsFromFlags(f Flags, path string) (LoadOptions, error) {
 			Platforms:          f.StringSlice("platform"),
 			CacheMode:          f.String("cache-mode"),
 			CacheRef:           f.String("cache-ref"),
+			CacheMounts:        f.String("cache-mounts"),
 			Targets:            f.StringSlice("target"),
 			Tags:               f.StringSlice("tag"),
 			InsecureRegistries: f.StringSlice("insecure-registry"),

@@ -36,6 +36,8 @@ type Report struct {
 	Tags []push.TagResult `json:"tags,omitempty"`
 	// Warnings are BuildKit's Dockerfile warnings, each once.
 	Warnings []Warning `json:"warnings,omitempty"`
+	// Mounts are the cache mount directories, by cache ID, in plan order.
+	Mounts []MountReport `json:"mounts"`
 }
 
 // Stage states in a Report.
@@ -143,6 +145,10 @@ func (r *Report) WriteFile(path string) error {
 func (r *Report) Show(w io.Writer) error {
 	if len(r.Stages) > 0 {
 		r.writeStages(w)
+	}
+	if len(r.Mounts) > 0 {
+		fmt.Fprintln(w)
+		r.writeMounts(w)
 	}
 	if len(r.Tags) > 0 {
 		fmt.Fprintln(w)

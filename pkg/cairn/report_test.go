@@ -39,6 +39,11 @@ func fullReport() *cairn.Report {
 			Name: "app", Digest: d1, Tags: []string{"r/app:v1"}, ImageDigest: d1, ConfigDigest: d2,
 			Descriptor: &ocispecs.Descriptor{MediaType: ocispecs.MediaTypeImageManifest, Digest: d1, Size: 10}, ImageName: "r/app:v1",
 		}},
+		Mounts: []cairn.MountReport{{
+			ID: "//root/.cache/go-build", Target: "/root/.cache/go-build", Stages: []string{"app"}, Snapshot: "r/app:cache-mount-root-.cache-go-build",
+			Restore: build.Restored, Source: "r/app:cache-mount-root-.cache-go-build", SourceDigest: d2,
+			Save: build.Saved, SavedDigest: d1, Size: 12_345_678, RestoreDuration: 0.812, SaveDuration: 1.5,
+		}, {ID: "//tmp/x", Target: "/tmp/x", Stages: []string{"other"}, Restore: build.Skipped, Note: "from=x seeds it"}},
 		Checks: []*cairn.CheckReport{{
 			Target:     "app",
 			Lint:       []lint.Finding{{Rule: "DL3007", Severity: lint.Warning, Line: 1, Message: "m", URL: "u"}},
@@ -63,9 +68,34 @@ func TestReportMatchesItsSchema(t *testing.T) {
 		t.Fatal(err)
 	}
 	testenv.ValidateReport(t, data)
-	for _, key := range []string{`"containerimage.digest"`, `"containerimage.config.digest"`, `"containerimage.descriptor"`, `"image.name"`, `"duration": 1.25`} {
+	for _, key := range []string{`"containerimage.digest"`, `"containerimage.config.digest"`, `"containerimage.descriptor"`, `"image.name"`, `"duration": 1.25`, `"restore": "restored"`, `"restoreDuration": 0.812`} {
 		if !bytes.Contains(data, []byte(key)) {
 			t.Errorf("metadata file lacks %s:\n%s", key, data)
+		}
+	}
+}
+
+// TestShowCacheMounts: the summary has a CACHE MOUNT table, a line per
+// mount directory.
+func TestShowCacheMounts(t *testing.T) {
+	var b strings.Builder
+	if err := fullReport().Show(&b); err != nil {
+		t.Fatal(err)
+	}
+	lines := map[string][]string{}
+	for _, line := range strings.Split(b.String(), "\n") {
+		if f := strings.Fields(line); len(f) > 0 {
+			lines[f[0]] = f
+		}
+	}
+	want := map[string][]string{
+		"CACHE":                 {"CACHE", "MOUNT", "RESTORE", "FROM", "RESTORE", "TIME", "SAVE", "TO", "SIZE", "SAVE", "TIME", "NOTE"},
+		"/root/.cache/go-build": {"/root/.cache/go-build", "restored", d2[:19], "812ms", "saved", d1[:19], "12.3MB", "1.5s", "-"},
+		"/tmp/x":                {"/tmp/x", "skipped", "-", "-", "-", "-", "-", "-", "from=x", "seeds", "it"},
+	}
+	for key, fields := range want {
+		if got := lines[key]; strings.Join(got, " ") != strings.Join(fields, " ") {
+			t.Errorf("line %q, want %q in:\n%s", strings.Join(got, " "), strings.Join(fields, " "), b.String())
 		}
 	}
 }

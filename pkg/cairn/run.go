@@ -70,7 +70,7 @@ func Run(ctx context.Context, c *client.Client, p *Project, opts RunOptions) (*R
 	defer g.cleanup()
 	tap := tapWarnings(opts.Status)
 	opts.Status = tap.in
-	report := &Report{Version: ReportVersion, Dockerfile: p.Config.Dockerfile, Platforms: p.TargetPlatforms(), Stages: []StageReport{}, Targets: []TargetReport{}, Checks: g.reports}
+	report := &Report{Version: ReportVersion, Dockerfile: p.Config.Dockerfile, Platforms: p.TargetPlatforms(), Stages: []StageReport{}, Targets: []TargetReport{}, Mounts: []MountReport{}, Checks: g.reports}
 	defer func() { report.Warnings = tap.close() }()
 	if err := g.lint(ctx, p.Dockerfile); err != nil {
 		return nil, err
@@ -100,6 +100,12 @@ func Run(ctx context.Context, c *client.Client, p *Project, opts RunOptions) (*R
 		if err = g.images(ctx, c, bo.Session); err == nil {
 			err = g.verdict()
 		}
+	}
+	if err == nil && opts.Push {
+		err = saveMounts(ctx, c, p, res, bo)
+	}
+	if res != nil {
+		report.Mounts = mountReports(res.Mounts)
 	}
 	switch {
 	case err != nil && opts.Push:

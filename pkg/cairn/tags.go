@@ -16,12 +16,15 @@ type Tag struct {
 	Ref   string
 	Kind  push.Kind
 	Stage string
+	// Mount is the cache ID of a cache mount's snapshot tag (Stage is "").
+	Mount string
 }
 
 // Tags are every tag `cairn build --push` moves for the project: each
-// standalone stage's cache ref (unless the cache is off), then the targets'
-// final tags. It is the one place that decides what a publish touches; the
-// commit and the dry run both read it.
+// standalone stage's cache ref (unless the cache is off), each carried
+// cache mount's snapshot ref (moved only when the build saved the mount),
+// then the targets' final tags. It is the one place that decides what a
+// publish touches; the commit and the dry run both read it.
 func (p *Project) Tags() []Tag {
 	var tags []Tag
 	if p.Config.CacheMode != cache.ModeOff {
@@ -31,6 +34,7 @@ func (p *Project) Tags() []Tag {
 			}
 		}
 	}
+	tags = append(tags, p.mountTags()...)
 	for _, s := range p.Plan.Stages {
 		for _, ref := range s.Tags {
 			tags = append(tags, Tag{Ref: ref, Kind: push.KindFinal, Stage: s.Name})
@@ -58,6 +62,12 @@ func (p *Project) moves(res *build.Result) ([]push.Move, error) {
 	}
 	var moves []push.Move
 	for _, t := range p.Tags() {
+		if t.Mount != "" {
+			if m, ok := mountMove(t, res); ok {
+				moves = append(moves, m)
+			}
+			continue
+		}
 		s := byStage[t.Stage]
 		digest := s.Digest
 		if t.Kind == push.KindCache {
