@@ -28,7 +28,7 @@ const (
 	Missing   RestoreState = "missing"    // no snapshot in the registry: it started empty
 	Broken    RestoreState = "broken"     // the snapshot's content is gone: it started empty
 	NotNeeded RestoreState = "not-needed" // every step that uses it came from the cache
-	Skipped   RestoreState = "skipped"    // not carried between runners: see Note
+	Skipped   RestoreState = "skipped"    // not carried between runners, or emptied by --no-cache: see Note
 )
 
 // SaveState says what became of a carried cache mount's contents after a

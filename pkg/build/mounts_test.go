@@ -115,8 +115,8 @@ func cacheMountsOf(def *llb.Definition) []*pb.CacheOpt {
 }
 
 // stageTry is a stage's solve on a daemon: a COPY that runs, then a RUN
-// with the mounts named; the RUN runs only once done() says the mounts are
-// ready, else it waits to be canceled. cached makes every step come from
+// with the mounts named; once started, the RUN runs to its end only when
+// ready() says its mounts are restored, else it waits to be canceled. cached makes every step come from
 // the cache; quick makes the RUN report only its end.
 type stageTry struct {
 	stage, mounts string
@@ -139,12 +139,14 @@ func (s *stageTry) try(ctx context.Context, watch func(*client.SolveStatus)) (*c
 	copyStep := client.Vertex{Digest: digest.FromString(s.stage + "copy"), Name: "[" + s.stage + " 2/3] COPY . .", Started: &now, Completed: &now, Cached: s.cached || s.attempts > 1}
 	send(copyStep)
 	run := client.Vertex{Digest: digest.FromString(s.stage + "run"), Name: "[" + s.stage + " 3/3] RUN " + s.mounts + " go build", Started: &now, Cached: s.cached}
+	if !s.cached && !s.quick {
+		send(run) // started
+	}
 	if s.cached || s.quick || s.ready() {
 		run.Completed = &now
 		send(run)
 		return &client.SolveResponse{}, nil
 	}
-	send(run)
 	<-ctx.Done()
 	run.Completed, run.Error = &now, "context canceled"
 	send(run)
@@ -201,7 +203,7 @@ func TestRestoreBeforeUse(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, errs[i] = c.solve(context.Background(), status, s.steps, s.try)
+			_, errs[i] = c.solve(context.Background(), status, s.steps, false, s.try)
 		}()
 	}
 	wg.Wait()
@@ -281,6 +283,7 @@ func TestRestoreWhenNeeded(t *testing.T) {
 		quick      bool // the RUN is seen only when done
 		missing    bool // no snapshot in the registry
 		broken     bool
+		noCache    bool // the solve ignores the cache
 		attempts   int
 		restores   int
 		state      RestoreState
@@ -292,6 +295,8 @@ func TestRestoreWhenNeeded(t *testing.T) {
 		{name: "broken snapshot", broken: true, attempts: 2, restores: 1, state: Broken, ran: true, warns: true},
 		// Done before it was seen: restored after, so a save keeps the snapshot's files.
 		{name: "step done first", quick: true, attempts: 1, restores: 1, state: Restored, ran: true},
+		// BuildKit empties the mounts of a --no-cache solve: no restore.
+		{name: "no cache", noCache: true, attempts: 1, state: Skipped, ran: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -304,7 +309,7 @@ func TestRestoreWhenNeeded(t *testing.T) {
 			s := newStageTry(c, "builder", "--mount=type=cache,target=/root/.cache/go-build")
 			s.cached, s.quick = tt.cached, tt.quick
 			status, warnings := drain()
-			_, err := c.solve(context.Background(), status, s.steps, s.try)
+			_, err := c.solve(context.Background(), status, s.steps, tt.noCache, s.try)
 			w := warnings()
 			if err != nil {
 				t.Fatal(err)
@@ -330,7 +335,7 @@ func TestFailedAttemptIsNotRetried(t *testing.T) {
 	attempts := 0
 	status, warnings := drain()
 	defer warnings()
-	_, err := c.solve(context.Background(), status, newStepCounter(planner.StagePlan{Name: "b"}), func(ctx context.Context, watch func(*client.SolveStatus)) (*client.SolveResponse, error) {
+	_, err := c.solve(context.Background(), status, newStepCounter(planner.StagePlan{Name: "b"}), false, func(ctx context.Context, watch func(*client.SolveStatus)) (*client.SolveResponse, error) {
 		attempts++
 		now := time.Now()
 		watch(&client.SolveStatus{Vertexes: []*client.Vertex{{Name: "[b 2/2] RUN --mount=type=cache,id=gomod go mod download", Started: &now, Completed: &now}}})

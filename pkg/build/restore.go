@@ -28,7 +28,11 @@ type attempt func(ctx context.Context, watch func(*client.SolveStatus)) (*client
 // is canceled then, that mount is restored (once, whichever stage asks),
 // and the stage is solved again: what the canceled attempt finished is in
 // the daemon's cache by then. A nil carrier solves once.
-func (c *carrier) solve(ctx context.Context, status chan<- *client.SolveStatus, steps *stepCounter, try attempt) (*client.SolveResponse, error) {
+//
+// A solve that ignores the cache (--no-cache) restores nothing: BuildKit
+// empties the cache mounts of the steps it reruns (solver/llbsolver,
+// detectPrunedCacheID), so its mounts start empty as asked.
+func (c *carrier) solve(ctx context.Context, status chan<- *client.SolveStatus, steps *stepCounter, noCache bool, try attempt) (*client.SolveResponse, error) {
 	if c == nil {
 		return try(ctx, nil)
 	}
@@ -40,6 +44,10 @@ func (c *carrier) solve(ctx context.Context, status chan<- *client.SolveStatus, 
 		)
 		resp, err := try(actx, func(st *client.SolveStatus) {
 			ids, running := c.watch(st)
+			if noCache {
+				c.emptied(ids)
+				return
+			}
 			if len(ids) == 0 {
 				return
 			}
@@ -62,6 +70,19 @@ func (c *carrier) solve(ctx context.Context, status chan<- *client.SolveStatus, 
 			return resp, nil
 		}
 		steps.keepRan()
+	}
+}
+
+// emptied records that BuildKit emptied the mounts instead of a restore.
+func (c *carrier) emptied(ids []string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, id := range ids {
+		if m := c.byID[id]; !m.started {
+			m.started, m.done = true, true
+			m.res.Restore, m.res.Note = Skipped, "--no-cache: BuildKit emptied it"
+			close(m.restored)
+		}
 	}
 }
 

@@ -40,7 +40,8 @@ func SaveMounts(ctx context.Context, s Solver, res *Result, opts Options, maxSiz
 			continue
 		case !m.Ran || m.Restore == NotNeeded:
 			// NotNeeded with Ran cannot be: a mount a step ran with is
-			// restored first. Never save one whose snapshot was not restored.
+			// restored first (or emptied by --no-cache). Never save one
+			// whose snapshot was not restored.
 			m.Save = NotRun
 			continue
 		}

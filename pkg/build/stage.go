@@ -73,7 +73,8 @@ func (s *stageSolve) run(ctx context.Context, solver Solver, status chan *client
 	var forwarding sync.WaitGroup
 	defer close(status)
 	solve := func(imports []string) (*client.SolveResponse, error) {
-		return s.carry.solve(ctx, status, steps, func(ctx context.Context, watch func(*client.SolveStatus)) (*client.SolveResponse, error) {
+		_, noCache := s.opts.Docker.noCache(s.stage)
+		return s.carry.solve(ctx, status, steps, noCache, func(ctx context.Context, watch func(*client.SolveStatus)) (*client.SolveResponse, error) {
 			inner := make(chan *client.SolveStatus)
 			forwarding.Add(1)
 			go func() {
