@@ -14,6 +14,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/cairn-build/cairn/pkg/push"
+	"github.com/cairn-build/cairn/pkg/registry"
 )
 
 // SaveMounts snapshots the carried cache mounts a step of the build ran
@@ -29,6 +30,13 @@ import (
 // the registry has are not sent again. A mount that cannot be saved keeps
 // its snapshot tag where it is, with a warning; the error is ctx's.
 func SaveMounts(ctx context.Context, s Solver, res *Result, opts Options, maxSize int64) error {
+	if opts.Registry == nil {
+		reg, err := registry.New()
+		if err != nil {
+			return err
+		}
+		opts.Registry = reg
+	}
 	status := newFanIn(opts.Status)
 	defer status.wait()
 	var g errgroup.Group

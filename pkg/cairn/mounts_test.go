@@ -313,3 +313,21 @@ func TestTagsListSnapshots(t *testing.T) {
 		}
 	}
 }
+
+// TestDryRunSaysWhenSnapshotsMove: the dry run lists the snapshot tag and
+// says it moves only if a step runs with the mount.
+func TestDryRunSaysWhenSnapshotsMove(t *testing.T) {
+	var b strings.Builder
+	err := cairn.WriteDryRun(&b, []cairn.PlannedMove{
+		{Tag: cairn.Tag{Ref: "r/app:cache-app", Kind: push.KindCache, Stage: "app"}},
+		{Tag: cairn.Tag{Ref: "r/app:" + appSnapshotTag, Kind: push.KindCache, Mount: appMountID}, Current: "sha256:1"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "r/app:cache-app: (new tag) -> (this build)\n" +
+		"r/app:" + appSnapshotTag + ": sha256:1 -> (this build, if a step runs with the cache mount)\n"
+	if b.String() != want {
+		t.Errorf("dry run:\n%s\nwant:\n%s", b.String(), want)
+	}
+}

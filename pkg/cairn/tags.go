@@ -110,14 +110,19 @@ func DryRun(ctx context.Context, p *Project, opts RunOptions) ([]PlannedMove, er
 	return moves, nil
 }
 
-// WriteDryRun prints one line per move: "TAG: CURRENT -> (this build)".
+// WriteDryRun prints one line per move: "TAG: CURRENT -> (this build)";
+// a cache mount's snapshot moves only if a step runs with the mount.
 func WriteDryRun(w io.Writer, moves []PlannedMove) error {
 	for _, m := range moves {
 		from := m.Current
 		if from == "" {
 			from = "(new tag)"
 		}
-		if _, err := fmt.Fprintf(w, "%s: %s -> (this build)\n", m.Ref, from); err != nil {
+		to := "(this build)"
+		if m.Mount != "" {
+			to = "(this build, if a step runs with the cache mount)"
+		}
+		if _, err := fmt.Fprintf(w, "%s: %s -> %s\n", m.Ref, from, to); err != nil {
 			return err
 		}
 	}
