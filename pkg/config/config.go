@@ -45,6 +45,8 @@ type File struct {
 	BaseImages         BaseImages `yaml:"baseImages"`
 	// Docker are docker build's options: labels, network, secrets, … (docker.go).
 	Docker `yaml:",inline"`
+	// Builders are the BuildKit daemons to build on; --addr replaces them.
+	Builders []Builder `yaml:"builders"`
 
 	path  string
 	lines map[string]int // field path → line, for errors found after parsing

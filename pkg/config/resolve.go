@@ -64,6 +64,8 @@ type Build struct {
 	// RefreshBases checks the stages' base images against the digests their
 	// caches were built on (see BaseImages).
 	RefreshBases bool
+	// Builders are build.yaml's builders:, named, their paths resolved.
+	Builders []Builder
 
 	local local // -o and --iidfile, per target: see Outputs and IIDFile
 
@@ -137,6 +139,7 @@ func (f *File) Resolve(o Overrides, env func(string) (string, bool)) (*Build, er
 	if err := b.resolveLocal(o.Docker); err != nil {
 		return nil, err
 	}
+	b.resolveBuilders(f, base)
 	return b, nil
 }
 

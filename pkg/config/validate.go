@@ -56,6 +56,9 @@ func (f *File) validate() error {
 	if err := f.validateCacheMounts(); err != nil {
 		return err
 	}
+	if err := f.validateBuilders(); err != nil {
+		return err
+	}
 	for _, t := range f.Targets {
 		for _, tag := range t.Tags {
 			if _, err := parseTemplate(tag, tagVars...); err != nil {
