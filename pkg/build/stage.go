@@ -36,6 +36,14 @@ type stageSolve struct {
 	owners map[string]string
 	// cacheDir receives a mode=max cache before it is staged.
 	cacheDir string
+	// picked maps cache refs to what this solve imports for them (see
+	// platformImports); a ref not in it is imported as it is.
+	picked map[string]string
+	// handoff stages the image by digest in the cache ref's repository with
+	// its inline cache, for dependents built on other daemons (see Pool);
+	// handoffs are the images of dependencies built elsewhere, imported.
+	handoff  bool
+	handoffs []CacheImport
 }
 
 // run solves the stage. The result is filled in as far as the solve got;
@@ -43,6 +51,9 @@ type stageSolve struct {
 func (s *stageSolve) run(ctx context.Context, solver Solver, status chan *client.SolveStatus) (StageResult, error) {
 	res := StageResult{Name: s.stage.Name, Tags: []string{}}
 	imports, wanted := s.cacheImports()
+	for _, h := range s.handoffs {
+		imports, wanted = append(imports, h.Ref), append(wanted, h)
+	}
 	res.CacheImports = wanted
 	exportCache := s.opts.Push && s.opts.CacheMode != cache.ModeOff && s.stage.CacheExport != ""
 	if exportCache {
@@ -128,7 +139,7 @@ func (s *stageSolve) layoutExports() []client.ExportEntry {
 // response, then names a manifest it does not hold).
 func (s *stageSolve) layoutSolve(ctx context.Context, solver Solver, imports []string) error {
 	exports := s.localExports(nil)
-	if !s.opts.Push || len(exports) == 0 {
+	if !s.pushing() || len(exports) == 0 {
 		return nil
 	}
 	opt := s.solveOpt(imports, false, nil, nil)
@@ -193,7 +204,7 @@ func (s *stageSolve) cacheImports() (imports []string, wanted []CacheImport) {
 		if owner, ok := s.owners[ref]; ok && owner != s.stage.Name {
 			imp.Via = owner
 		} else if imp.State == cache.Found {
-			imports = append(imports, ref)
+			imports = append(imports, s.importRef(ref))
 		}
 		wanted = append(wanted, imp)
 	}
@@ -235,17 +246,18 @@ func lastLine(err error) string {
 	return msg
 }
 
-// imageNames are the refs the stage image is staged for: in inline mode its
-// cache ref (the image carries the cache), then the target's tags.
+// imageNames are the refs the stage image is staged for: in inline mode, or
+// when handed off, its cache ref (the image carries the cache), then the
+// target's tags.
 func (s *stageSolve) imageNames(exportCache bool) []string {
-	if !s.opts.Push {
-		return nil
-	}
 	var names []string
-	if exportCache && s.opts.CacheMode == cache.ModeInline {
+	if (exportCache && s.opts.CacheMode == cache.ModeInline) || s.handoffImage(exportCache) {
 		names = append(names, s.stage.CacheExport)
 	}
-	return append(names, s.stage.Tags...)
+	if s.opts.Push {
+		names = append(names, s.stage.Tags...)
+	}
+	return names
 }
 
 func (s *stageSolve) solveOpt(imports []string, exportCache bool, names, repos []string) client.SolveOpt {
@@ -278,7 +290,7 @@ func (s *stageSolve) solveOpt(imports []string, exportCache bool, names, repos [
 		Exports:       []client.ExportEntry{image},
 	}
 	opt.AllowedEntitlements = s.opts.Docker.entitlements()
-	if !s.opts.Push {
+	if !s.pushing() {
 		// Without a push the checks' layout and the -o outputs come from
 		// this solve (see layoutSolve for why not when pushing); the layout
 		// goes last, so the digest BuildKit answers, and writes into the
@@ -287,6 +299,8 @@ func (s *stageSolve) solveOpt(imports []string, exportCache bool, names, repos [
 	}
 	if exportCache {
 		opt.CacheExports = cache.Exports(s.opts.CacheMode, s.cacheDir)
+	} else if len(names) > 0 && s.handoffImage(exportCache) {
+		opt.CacheExports = cache.Exports(cache.ModeInline, "")
 	}
 	return opt
 }
