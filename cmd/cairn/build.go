@@ -67,14 +67,14 @@ func execute(c *cli.Context, opts cairn.RunOptions) error {
 	if err != nil {
 		return &cairn.UsageError{Err: fmt.Errorf("--progress: %w", err)}
 	}
-	bk, err := dial(c)
+	pool, err := dial(c, p)
 	if err != nil {
 		display.Close()
 		return err
 	}
-	defer bk.Close()
+	defer pool.Close()
 	opts.Status, opts.Logger = display.Status(), cairn.NoteLogger(c.App.ErrWriter)
-	report, err := cairn.Run(c.Context, bk, p, opts)
+	report, err := pool.Run(c.Context, p, opts)
 	display.Close()
 	if report == nil {
 		return err

@@ -3,9 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
-	"os"
 
-	"github.com/moby/buildkit/client"
 	"github.com/urfave/cli/v2"
 
 	"github.com/cairn-build/cairn/pkg/cairn"
@@ -13,7 +11,7 @@ import (
 
 func daemonFlags() []cli.Flag {
 	return []cli.Flag{
-		&cli.StringFlag{Name: "addr", EnvVars: []string{"BUILDKIT_HOST"}, Value: cairn.DefaultAddr, Usage: "BuildKit daemon address: unix://, tcp://, docker-container://, kube-pod://, ssh://"},
+		&cli.StringSliceFlag{Name: "addr", Usage: "BuildKit daemon `ADDRESS`: unix://, tcp://, docker-container://, kube-pod://, ssh:// (repeatable: a pool that stages and platforms spread over, the first the default; default: build.yaml's builders, else $BUILDKIT_HOST, else " + cairn.DefaultAddr + ")"},
 		&cli.StringFlag{Name: "tlscacert", Usage: "CA certificate for a tcp:// daemon"},
 		&cli.StringFlag{Name: "tlscert", Usage: "client certificate for a tcp:// daemon"},
 		&cli.StringFlag{Name: "tlskey", Usage: "client key for a tcp:// daemon"},
@@ -21,15 +19,15 @@ func daemonFlags() []cli.Flag {
 	}
 }
 
-// dial connects to the daemon the flags name.
-func dial(c *cli.Context) (*client.Client, error) {
-	addr := c.String("addr")
-	bk, err := cairn.Dial(c.Context, cairn.DaemonOptions{
-		Addr: addr, CACert: c.String("tlscacert"), Cert: c.String("tlscert"),
+// dial connects to the daemons the flags, build.yaml or $BUILDKIT_HOST name.
+func dial(c *cli.Context, p *cairn.Project) (*cairn.Pool, error) {
+	daemons := p.Daemons(c.StringSlice("addr"), cairn.DaemonOptions{
+		CACert: c.String("tlscacert"), Cert: c.String("tlscert"),
 		Key: c.String("tlskey"), ServerName: c.String("tlsservername"),
 	})
-	if errors.As(err, new(*cairn.DaemonError)) && os.Getenv("BUILDKIT_HOST") == "" && addr == cairn.DefaultAddr {
+	pool, err := cairn.DialPool(c.Context, daemons)
+	if errors.As(err, new(*cairn.DaemonError)) && len(daemons) == 1 && daemons[0].Addr == cairn.DefaultAddr {
 		return nil, fmt.Errorf("%w (set --addr or BUILDKIT_HOST; `make dev-up` starts a local daemon)", err)
 	}
-	return bk, err
+	return pool, err
 }

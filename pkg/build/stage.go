@@ -188,7 +188,8 @@ func (s *stageSolve) stageCache(ctx context.Context, imageDigest string, resp ma
 			return "", err
 		}
 	}
-	return push.StageCache(ctx, s.opts.Registry, s.cacheDir, digest, s.stage.CacheExport)
+	// Compared with the platform's cache when the ref holds an index of them.
+	return push.StageCache(ctx, s.opts.Registry, s.cacheDir, digest, s.importRef(s.stage.CacheExport))
 }
 
 // cacheImports lists every cache ref the plan gives the stage, and returns

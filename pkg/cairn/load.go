@@ -46,6 +46,8 @@ type Project struct {
 	// BuildPlatform is the platform the plan assumes builds: this
 	// machine's after Load; Run plans again for the daemon's worker.
 	BuildPlatform ocispecs.Platform
+
+	env func(string) (string, bool) // LoadOptions.Env
 }
 
 // Load reads the build description and the Dockerfile and plans the build.
@@ -80,7 +82,7 @@ func Load(ctx context.Context, opts LoadOptions) (*Project, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Project{Config: cfg, Dockerfile: dockerfile, Plan: plan, Source: src, BuildPlatform: host}, nil
+	return &Project{Config: cfg, Dockerfile: dockerfile, Plan: plan, Source: src, BuildPlatform: host, env: env}, nil
 }
 
 // TargetPlatforms are the platforms the plan builds for: build.yaml's or

@@ -36,6 +36,8 @@ type RunOptions struct {
 	// Logger receives notes (a missing cache ref, a rebuilt broken cache);
 	// nil discards them. NoteLogger prints them as "note: …" lines.
 	Logger *slog.Logger
+
+	pool *Pool // set by Pool.Run
 }
 
 // ErrNothingPublished is matched (errors.Is) by the error of a publishing
@@ -87,7 +89,7 @@ func Run(ctx context.Context, c *client.Client, p *Project, opts RunOptions) (*R
 		return report, err
 	}
 	defer out.cleanup()
-	res, err := build.Run(ctx, c, p.Plan, bo)
+	res, err := opts.build(ctx, c, p, bo)
 	if res != nil {
 		report.Stages = stageReports(res.Stages)
 		report.Targets = targetReports(p, res)

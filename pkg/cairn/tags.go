@@ -52,13 +52,9 @@ func (p *Project) Publishable() error {
 // moves points each of the project's tags at what its stage staged: the
 // cache manifest for a cache ref, the image for a final tag.
 func (p *Project) moves(res *build.Result) ([]push.Move, error) {
-	byStage := make(map[string]build.StageResult, len(res.Stages))
-	for _, s := range res.Stages {
-		byStage[s.Name] = s
-	}
 	var moves []push.Move
 	for _, t := range p.Tags() {
-		s := byStage[t.Stage]
+		s, _ := res.Final(t.Stage)
 		digest := s.Digest
 		if t.Kind == push.KindCache {
 			digest = s.CacheDigest

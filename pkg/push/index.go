@@ -16,11 +16,18 @@ import (
 	"github.com/cairn-build/cairn/pkg/registry"
 )
 
-// NewIndex is the OCI image index of the manifests, in their order; each
-// names its platform. The same manifests make the same index, byte for
-// byte, so an index built again from the same images has the same digest.
-func NewIndex(manifests []ocispecs.Descriptor) (v1.ImageIndex, error) {
+// NewIndex is the OCI image index of the manifests, in their order, each
+// naming its platform, with the annotations (none when empty). The same
+// manifests and annotations make the same index, byte for byte, so an
+// index built again from the same images has the same digest.
+func NewIndex(manifests []ocispecs.Descriptor, annotations map[string]string) (v1.ImageIndex, error) {
 	idx := mutate.IndexMediaType(empty.Index, types.OCIImageIndex)
+	if len(annotations) > 0 {
+		var ok bool
+		if idx, ok = mutate.Annotations(idx, annotations).(v1.ImageIndex); !ok {
+			return nil, errors.New("annotate the index: not an index") // unreachable: mutate keeps the kind
+		}
+	}
 	adds := make([]mutate.IndexAddendum, len(manifests))
 	for i, m := range manifests {
 		if m.Platform == nil {
