@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 
 	"github.com/containerd/platforms"
@@ -128,8 +129,22 @@ func normalize(t string) string {
 
 // ErrBuilderGone is matched (errors.Is) by the error of a stage whose
 // daemon went away mid-solve, and whose retry on another one, if the pool
-// had another, failed too.
+// had another, failed too. The error is a *BuilderGoneError.
 var ErrBuilderGone = errors.New("builder went away")
+
+// BuilderGoneError is a solve that failed because its daemon could not be
+// reached any more: killed, stopped or cut off.
+type BuilderGoneError struct {
+	Builder string
+	Err     error
+}
+
+func (e *BuilderGoneError) Error() string {
+	return fmt.Sprintf("builder %s went away: %v", e.Builder, e.Err)
+}
+
+func (e *BuilderGoneError) Is(target error) bool { return target == ErrBuilderGone }
+func (e *BuilderGoneError) Unwrap() error        { return e.Err }
 
 // errNoBuilder means every daemon a stage could run on went away.
 var errNoBuilder = fmt.Errorf("%w: no builder is left to build it", ErrBuilderGone)
@@ -240,39 +255,47 @@ type spreader struct {
 
 func (sp *spreader) solve(ctx context.Context, s *stageSolve, status *fanIn) (StageResult, error) {
 	s.handoff = sp.spread && sp.dependents[s.stage.Name]
-	var gone *member
-	var goneErr error
+	r := notStarted(s.stage.Name)
+	var gone error // the first attempt's *BuilderGoneError, when it went away
+	var skip *member
 	for {
-		m, err := sp.pool.acquire(sp.spread, sp.builtDeps(s.stage), gone)
+		m, err := sp.pool.acquire(sp.spread, sp.builtDeps(s.stage), skip)
 		if err != nil {
-			if gone == nil {
-				return notStarted(s.stage.Name), err
+			if gone != nil {
+				return r, fmt.Errorf("%w (no other builder can build it)", gone)
 			}
-			return notStarted(s.stage.Name), fmt.Errorf("%w (and no other builder can build it)", goneErr)
+			return r, err
 		}
 		s.handoffs = sp.imports(s.stage, m)
-		r, err := s.run(ctx, m.Solver, status.add())
+		r, err = s.run(ctx, m.Solver, status.add())
 		r.Builder = m.Name
 		lost := err != nil && ctx.Err() == nil && isGone(err)
 		sp.pool.release(m, lost)
-		if gone != nil {
-			r.Note = joinNotes(r.Note, fmt.Sprintf("builder %s went away mid-solve: built again on %s", gone.Name, m.Name))
+		if lost {
+			err = &BuilderGoneError{Builder: m.Name, Err: err}
 		}
 		switch {
-		case err == nil:
-			sp.done(s, m, r)
-			return r, nil
-		case lost && gone == nil:
-			notef(s.opts, "stage %s: builder %s went away (%s): building it again on another", s.stage.Name, m.Name, lastLine(err))
-			gone, goneErr = m, fmt.Errorf("%w: %s: %w", ErrBuilderGone, m.Name, err)
-			continue
-		case lost:
-			return r, fmt.Errorf("%w, and then %w", goneErr, fmt.Errorf("%w: %s: %w", ErrBuilderGone, m.Name, err))
 		case gone != nil:
-			return r, fmt.Errorf("%w; again on %s: %w", goneErr, m.Name, err)
+			r.Note = joinNotes(r.Note, fmt.Sprintf("%s: built again on %s", firstLine(gone), m.Name))
+			if err != nil {
+				return r, fmt.Errorf("%w; built again on %s: %w", gone, m.Name, err)
+			}
+		case lost:
+			notef(s.opts, "stage %s: %s: building it again on another builder", s.stage.Name, firstLine(err))
+			gone, skip = err, m
+			continue
+		case err != nil:
+			return r, err
 		}
-		return r, err
+		sp.done(s, m, r)
+		return r, nil
 	}
+}
+
+// firstLine is err's message up to its first newline.
+func firstLine(err error) string {
+	msg, _, _ := strings.Cut(err.Error(), "\n")
+	return msg
 }
 
 // builtDeps counts the stage's dependencies each daemon built.
