@@ -59,7 +59,9 @@ func TestBuildOnSeveralDaemons(t *testing.T) {
 				t.Fatal(err)
 			}
 			testenv.ValidateReport(t, data)
-			var m struct{ Stages []struct{ Name, Builder string } }
+			var m struct {
+				Stages []struct{ Name, Builder string }
+			}
 			if err := json.Unmarshal(data, &m); err != nil {
 				t.Fatal(err)
 			}
