@@ -75,7 +75,8 @@ func DialPool(ctx context.Context, daemons []DaemonOptions) (*Pool, error) {
 // Default is the default daemon's client.
 func (pl *Pool) Default() *client.Client { return pl.clients[0] }
 
-// Builders are the daemons and, with several, their workers' platforms.
+// Builders are the daemons with their workers' platforms; nil for a pool
+// of one daemon, whose platforms Run asks for itself.
 func (pl *Pool) Builders() []build.Builder {
 	if pl.builders == nil {
 		return nil
