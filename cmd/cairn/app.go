@@ -58,6 +58,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 			planCommand(),
 			buildCommand(),
 			checkCommand(),
+			recoverCommand(),
 		},
 		Writer:    stdout,
 		ErrWriter: stderr,
