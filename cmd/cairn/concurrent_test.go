@@ -63,8 +63,8 @@ func readMetadata(t *testing.T, path string) metadata {
 // build; every cache tag holds the newer source's cache unless that
 // build's commit failed; a publish that failed says why.
 func TestConcurrentPublishesPublishOneBuild(t *testing.T) {
+	p := newPublishEnv(t) // first: it skips under -short
 	bin := buildCairn(t)
-	p := newPublishEnv(t)
 	before := p.published(t)
 	// Both newer than the first publish, whose source time is when it
 	// started (not a git checkout); the second newer than the first.
@@ -123,8 +123,8 @@ func TestConcurrentPublishesPublishOneBuild(t *testing.T) {
 // tag the other moved, from what to what. The registry holds the other
 // build's complete set.
 func TestPublishDuringAnotherCommit(t *testing.T) {
+	p := newPublishEnv(t) // first: it skips under -short
 	bin := buildCairn(t)
-	p := newPublishEnv(t)
 	before := p.published(t)
 	hold := p.proxy.Hold(http.MethodPut, `/manifests/latest$`)
 	firstFile, secondFile := filepath.Join(t.TempDir(), "first.json"), filepath.Join(t.TempDir(), "second.json")

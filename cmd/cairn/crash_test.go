@@ -179,8 +179,8 @@ func recordState(t *testing.T, repo string) string {
 // it does anything else (here its build fails, so it publishes nothing), and
 // says so.
 func TestKilledCommitIsRolledBackByTheNextRun(t *testing.T) {
+	p := newPublishEnv(t) // first: it skips under -short
 	bin := buildCairn(t)
-	p := newPublishEnv(t)
 	before := p.published(t)
 	killDuringCommit(t, p, bin, before)
 
@@ -209,8 +209,8 @@ func TestKilledCommitIsRolledBackByTheNextRun(t *testing.T) {
 
 // TestRecoverCommand: `cairn recover` alone rolls back a killed commit.
 func TestRecoverCommand(t *testing.T) {
+	p := newPublishEnv(t) // first: it skips under -short
 	bin := buildCairn(t)
-	p := newPublishEnv(t)
 	before := p.published(t)
 	killDuringCommit(t, p, bin, before)
 
