@@ -31,13 +31,23 @@ build: ## build bin/cairn
 	go build -o $(BIN)/cairn ./cmd/cairn
 
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+GOIMPORTS   := golang.org/x/tools/cmd/goimports@v0.52.0
+SRC_DIRS    := cmd pkg internal hack examples
+# goimports -local: std, then third-party, then cairn's own packages last.
+LOCAL       := github.com/cairn-build/cairn
 
 .PHONY: lint
-lint: ## gofmt check, go vet and staticcheck
-	@unformatted=$$(gofmt -l cmd pkg internal hack examples); \
+lint: ## gofmt and goimports checks, go vet and staticcheck
+	@unformatted=$$(gofmt -l $(SRC_DIRS)) || exit 1; \
 		if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
+	@unsorted=$$(go run $(GOIMPORTS) -local $(LOCAL) -l $(SRC_DIRS)) || exit 1; \
+		if [ -n "$$unsorted" ]; then echo "goimports -local $(LOCAL) -w needed:"; echo "$$unsorted"; exit 1; fi
 	go vet $(GO_DIRS)
 	go run $(STATICCHECK) $(GO_DIRS)
+
+.PHONY: unit
+unit: ## the daemon-free tests only (go test -short): no buildkitd or registry, seconds
+	go test -short $(GO_DIRS)
 
 .PHONY: test
 test: tools lint ## lint, then every test, end-to-end ones against a real buildkitd and registry
@@ -49,6 +59,8 @@ bench: dev-up build ## benchmarks: the planner, then cairn against the per-stage
 	go test -run '^$$' -bench . -benchmem $(GO_DIRS)
 	go run ./hack/bench -example examples/node-style -edit src/routes.js
 	go run ./hack/bench -example examples/go-service -edit greet.go
+	go run ./hack/bench -example examples/go-cache -edit internal/api/api.go
+	go run ./hack/bench -example examples/npm-cache -edit packages/store/index.js
 
 .PHONY: dev-up
 dev-up: tools ## start (or reuse) the registry and buildkitd; prints the addresses to use
@@ -80,5 +92,7 @@ image: dev-up build ## cairn builds cairn's own image (Dockerfile, build.yaml) a
 		$(BIN)/cairn build -c $(IMAGE_CONTEXT)/build.yaml --repository "$$CAIRN_REGISTRY/cairn" --push
 
 .PHONY: clean
-clean: dev-down ## stop the environment and remove ./bin and .cairn-dev
-	rm -rf $(BIN) .cairn-dev
+clean: ## stop the environment (and daemons tests left), unmount what they left, remove .cairn-dev and ./bin
+	@# devenv clean, not rm -rf: a killed daemon's mounts make rm fail with "device or resource busy".
+	@$(DEVENV) clean
+	rm -rf $(BIN)

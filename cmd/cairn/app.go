@@ -7,11 +7,12 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"runtime/debug"
 	"syscall"
 
-	"github.com/agext/levenshtein"
+	"github.com/moby/buildkit/util/suggest"
 	"github.com/urfave/cli/v2"
+
+	"github.com/cairn-build/cairn/pkg/cairn"
 )
 
 // Exit codes, mapped in one place.
@@ -19,6 +20,7 @@ const (
 	exitOK       = 0
 	exitFailure  = 1
 	exitUsage    = 2
+	exitOutdated = 3 // cairn outdated: a base image moved
 	exitCanceled = 130
 )
 
@@ -34,20 +36,17 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case errors.Is(err, context.Canceled) || ctx.Err() != nil:
 		fmt.Fprintln(stderr, "cairn: canceled")
 		return exitCanceled
-	case errors.As(err, new(usageError)):
+	case errors.As(err, new(*cairn.UsageError)):
 		fmt.Fprintln(stderr, "cairn:", err)
 		return exitUsage
+	case errors.As(err, new(basesMoved)):
+		fmt.Fprintln(stderr, "cairn:", err)
+		return exitOutdated
 	default:
 		fmt.Fprintln(stderr, "cairn:", err)
 		return exitFailure
 	}
 }
-
-// usageError is a mistake in how cairn was called.
-type usageError struct{ err error }
-
-func (e usageError) Error() string { return e.err.Error() }
-func (e usageError) Unwrap() error { return e.err }
 
 func newApp(stdout, stderr io.Writer) *cli.App {
 	app := &cli.App{
@@ -58,6 +57,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 			planCommand(),
 			buildCommand(),
 			checkCommand(),
+			outdatedCommand(),
 			recoverCommand(),
 		},
 		Writer:    stdout,
@@ -65,17 +65,20 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 		// Errors are printed once, by run; urfave must not print or exit.
 		ExitErrHandler: func(*cli.Context, error) {},
 		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
-			return usageError{err}
+			return &cairn.UsageError{Err: err}
 		},
 		// urfave runs the app's Action for an unknown command: make it a usage error.
 		Action: func(c *cli.Context) error {
 			if c.Args().Present() {
-				return usageError{unknownCommand(c.App, c.Args().First())}
+				return &cairn.UsageError{Err: unknownCommand(c.App, c.Args().First())}
 			}
 			return cli.ShowAppHelp(c)
 		},
-		Version: fmt.Sprintf("%s (buildkit client %s)", moduleVersion(""), moduleVersion("github.com/moby/buildkit")),
-		Suggest: true,
+		// --secret id=a,src=b and --build-arg K=a,b are one value each;
+		// pkg/config splits the lists that are lists (--platform).
+		DisableSliceFlagSeparator: true,
+		Version:                   cairn.Version(),
+		Suggest:                   true,
 	}
 	for _, cmd := range app.Commands {
 		cmd.OnUsageError = app.OnUsageError
@@ -85,13 +88,11 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 
 // unknownCommand names the nearest command, as git and docker do.
 func unknownCommand(app *cli.App, name string) error {
-	best, distance := "", 3 // farther than 2 edits is no typo
+	var names []string
 	for _, cmd := range app.Commands {
-		if d := levenshtein.Distance(name, cmd.Name, nil); d < distance {
-			best, distance = cmd.Name, d
-		}
+		names = append(names, cmd.Name)
 	}
-	if best != "" {
+	if best, ok := suggest.Search(name, names, true); ok { // BuildKit's "did you mean"
 		return fmt.Errorf("unknown command %q (did you mean %q?)", name, best)
 	}
 	return fmt.Errorf("unknown command %q (see cairn --help)", name)
@@ -106,21 +107,4 @@ func versionCommand() *cli.Command {
 			return nil
 		},
 	}
-}
-
-// moduleVersion reads a version from the build info: the main module's for "".
-func moduleVersion(path string) string {
-	info, ok := debug.ReadBuildInfo()
-	if !ok {
-		return "unknown"
-	}
-	if path == "" {
-		return info.Main.Version
-	}
-	for _, dep := range info.Deps {
-		if dep.Path == path {
-			return dep.Version
-		}
-	}
-	return "unknown"
 }

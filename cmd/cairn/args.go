@@ -2,12 +2,12 @@ package main
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 
 	"github.com/urfave/cli/v2"
+
+	"github.com/cairn-build/cairn/pkg/cairn"
 )
 
 // interspersed lets flags follow the positional PATH, as in `docker build .
@@ -56,23 +56,10 @@ func interspersed(app *cli.App, args []string) []string {
 }
 
 // contextArg is the command's one optional positional argument, PATH (the
-// build context, as in `docker build PATH`); "" when none. Anything more is
-// a usage error, as is a PATH that is not a directory.
+// build context, as in `docker build PATH`); "" when none.
 func contextArg(c *cli.Context) (string, error) {
-	switch c.NArg() {
-	case 0:
-		return "", nil
-	case 1:
-	default:
-		return "", usageError{fmt.Errorf("want at most one PATH (the build context), got %d arguments: %s", c.NArg(), strings.Join(c.Args().Slice(), " "))}
+	if c.NArg() > 1 {
+		return "", &cairn.UsageError{Err: fmt.Errorf("want at most one PATH (the build context), got %d arguments: %s", c.NArg(), strings.Join(c.Args().Slice(), " "))}
 	}
-	path := c.Args().First()
-	info, err := os.Stat(path)
-	if err != nil {
-		return "", usageError{fmt.Errorf("build context %s: %w", path, err)}
-	}
-	if !info.IsDir() {
-		return "", usageError{fmt.Errorf("build context %s is not a directory", path)}
-	}
-	return filepath.Clean(path), nil
+	return c.Args().First(), nil
 }

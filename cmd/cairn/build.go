@@ -3,7 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
-	"os"
+	"slices"
 
 	"github.com/urfave/cli/v2"
 
@@ -20,16 +20,16 @@ func buildCommand() *cli.Command {
 			"Without --push nothing is written to any registry. With --push, images and caches are\n" +
 			"uploaded by digest while building, and tags move only when every stage succeeded:\n" +
 			"cache tags first, final tags last; if a tag cannot be moved, the moved ones are put back.",
-		Flags: append(append(planFlags(), outputFlags()...), append(daemonFlags(),
+		Flags: append(buildFlags(),
 			&cli.BoolFlag{Name: "push", Usage: "publish: stage by digest while building, then move cache and final tags, all or nothing"},
 			&cli.BoolFlag{Name: "dry-run", Usage: "print the tags --push would move, from their current digest, without building"},
 			&cli.BoolFlag{Name: "force", Usage: "with --push: overwrite final tags another publisher moved while this one built"},
-		)...),
+		),
 		Action: func(c *cli.Context) error {
 			if c.Bool("dry-run") {
 				return dryRun(c)
 			}
-			return execute(c, cairn.RunOptions{Push: c.Bool("push"), Force: c.Bool("force")})
+			return execute(c, cairn.RunOptions{Push: c.Bool("push"), Force: c.Bool("force"), RewriteTimestamp: c.Bool("rewrite-timestamp")})
 		},
 	}
 }
@@ -43,9 +43,16 @@ func checkCommand() *cli.Command {
 			"file, metadata, command and efficiency checks on its image (commands run inside\n" +
 			"BuildKit: no Docker engine needed). Exits non-zero when an error-level check fails;\n" +
 			"`cairn build --push` runs the same checks and publishes nothing unless they pass.",
-		Flags:  append(append(planFlags(), outputFlags()...), daemonFlags()...),
-		Action: func(c *cli.Context) error { return execute(c, cairn.RunOptions{}) },
+		Flags: buildFlags(),
+		Action: func(c *cli.Context) error {
+			return execute(c, cairn.RunOptions{RewriteTimestamp: c.Bool("rewrite-timestamp")})
+		},
 	}
+}
+
+// buildFlags are the flags of the commands that build.
+func buildFlags() []cli.Flag {
+	return slices.Concat(planFlags(), dockerFlags(), outputFlags(), daemonFlags(), []cli.Flag{refreshFlag()})
 }
 
 // execute loads the project, runs the pipeline and prints its report.
@@ -54,14 +61,12 @@ func execute(c *cli.Context, opts cairn.RunOptions) error {
 	if err != nil {
 		return err
 	}
-	if opts.Push {
-		if err := p.Publishable(); err != nil {
-			return err // before dialing: the daemon is not the problem
-		}
+	if err := p.Preflight(c.Context, opts); err != nil {
+		return err // before dialing: the daemon is not the problem
 	}
 	display, err := cairn.NewDisplay(c.Context, c.App.ErrWriter, c.String("progress"))
 	if err != nil {
-		return usageError{fmt.Errorf("--progress: %w", err)}
+		return &cairn.UsageError{Err: fmt.Errorf("--progress: %w", err)}
 	}
 	bk, err := dial(c)
 	if err != nil {
@@ -75,18 +80,7 @@ func execute(c *cli.Context, opts cairn.RunOptions) error {
 	if report == nil {
 		return err
 	}
-	// As buildx does: the warnings again after the display, also when quiet.
-	err = errors.Join(err, report.WriteWarnings(c.App.ErrWriter))
-	out := c.App.Writer
-	if len(report.Stages) == 0 {
-		out = c.App.ErrWriter // the lint stopped the run: its findings explain the error
-	}
-	err = errors.Join(err, report.Show(out))
-	path := c.String("metadata-file")
-	if path != "" && len(report.Stages) > 0 {
-		err = errors.Join(err, report.WriteFile(path))
-	}
-	return errors.Join(err, report.WriteGitHub(os.LookupEnv, path))
+	return errors.Join(err, report.WriteAll(cairn.Output{Stdout: c.App.Writer, Stderr: c.App.ErrWriter, MetadataFile: c.String("metadata-file")}))
 }
 
 // dryRun prints every tag --push would move and where it points now.

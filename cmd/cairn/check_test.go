@@ -2,7 +2,9 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -182,4 +184,36 @@ func TestFailedCheckPublishesNothing(t *testing.T) {
 		t.Errorf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
 	}
 	assertUnchanged(t, p, before)
+}
+
+// TestCheckedRebuildPublishes: a target with checks, rebuilt after an edit
+// from its published cache, publishes the image it checked. The checks'
+// OCI layout and the pushed image came from one solve, whose merged
+// exporter response then named the layout's manifest, never pushed: the
+// commit failed with MANIFEST_UNKNOWN (seen with examples/npm-cache).
+func TestCheckedRebuildPublishes(t *testing.T) {
+	dir := t.TempDir()
+	if out, err := exec.Command("cp", "-r", filepath.Join("..", "..", "examples", "npm-cache")+"/.", dir).CombinedOutput(); err != nil {
+		t.Fatalf("copy the example: %v\n%s", err, out)
+	}
+	repo, addr := testenv.Repo(t), testenv.NewDaemon(t).Addr
+	build := func() {
+		t.Helper()
+		code, stdout, stderr := runCLI(t, dir, "build", "--addr", addr, "--repository", repo, "--push", "--progress", "quiet")
+		if code != 0 {
+			t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+		}
+	}
+	build()
+	f, err := os.OpenFile(filepath.Join(dir, "packages", "store", "index.js"), os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Fprintln(f, "// edited")
+	f.Close()
+	before := testenv.Tags(t, repo)["latest"]
+	build()
+	if after := testenv.Tags(t, repo)["latest"]; after == before {
+		t.Errorf("latest did not move after the edit (%s)", after)
+	}
 }

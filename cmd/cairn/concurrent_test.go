@@ -5,7 +5,6 @@ import (
 	"maps"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -14,22 +13,12 @@ import (
 	"github.com/cairn-build/cairn/internal/testenv"
 )
 
-// source is a copy of the project checked out from git at a commit of the
-// given date: its source time.
-func source(t *testing.T, date string) string {
+// source is a copy of the project checked out from git at a commit made
+// at the given time: its source time.
+func source(t *testing.T, at time.Time) string {
 	t.Helper()
 	dir := writeFiles(t, map[string]string{"Dockerfile": app, "build.yaml": appConfig})
-	for _, args := range [][]string{
-		{"init", "-q"}, {"add", "."},
-		{"-c", "user.name=cairn", "-c", "user.email=cairn@example.com", "commit", "-q", "-m", "source"},
-	} {
-		cmd := exec.Command("git", args...)
-		cmd.Dir = dir
-		cmd.Env = append(os.Environ(), "GIT_AUTHOR_DATE="+date, "GIT_COMMITTER_DATE="+date)
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("git %v: %v\n%s", args, err, out)
-		}
-	}
+	testenv.GitCommit(t, dir, at)
 	return dir
 }
 
@@ -69,7 +58,7 @@ func TestConcurrentPublishesPublishOneBuild(t *testing.T) {
 	// Both newer than the first publish, whose source time is when it
 	// started (not a git checkout); the second newer than the first.
 	now := time.Now()
-	dirs := []string{source(t, now.Add(time.Hour).Format(time.RFC3339)), source(t, now.Add(2*time.Hour).Format(time.RFC3339))}
+	dirs := []string{source(t, now.Add(time.Hour)), source(t, now.Add(2*time.Hour))}
 	procs := make([]*process, 2)
 	files := make([]string, 2)
 	for i, dir := range dirs {

@@ -1,9 +1,7 @@
 package main
 
 import (
-	"fmt"
 	"os"
-	"path/filepath"
 
 	"github.com/urfave/cli/v2"
 
@@ -29,37 +27,28 @@ func planFlags() []cli.Flag {
 }
 
 // load reads build.yaml (when there is one), applies the flags, and plans.
-// A PATH argument is the build context, as in `docker build PATH`: its
-// build.yaml when it has one, else PATH/Dockerfile built with PATH as context.
+// A PATH argument is the build context, as in `docker build PATH`.
 func load(c *cli.Context) (*cairn.Project, error) {
 	args, err := cairn.ParseBuildArgs(c.StringSlice("build-arg"), os.LookupEnv)
 	if err != nil {
-		return nil, usageError{err}
+		return nil, &cairn.UsageError{Err: err}
 	}
 	path, err := contextArg(c)
 	if err != nil {
 		return nil, err
 	}
-	configFile, context, dockerfile := c.String("config"), c.String("context"), c.String("file")
-	if path != "" {
-		if context != "" {
-			return nil, usageError{fmt.Errorf("both PATH (%s) and --context (%s) name the build context: give one", path, context)}
-		}
-		if configFile == "" {
-			configFile = filepath.Join(path, config.DefaultFile)
-			if _, err := os.Stat(configFile); err != nil {
-				configFile, context = "", path
-				if dockerfile == "" {
-					dockerfile = filepath.Join(path, config.DefaultDockerfile)
-				}
-			}
-		}
+	var refresh *bool
+	if c.IsSet("refresh-bases") {
+		v := c.Bool("refresh-bases")
+		refresh = &v
 	}
-	return cairn.Load(cairn.LoadOptions{
-		Config: configFile,
+	return cairn.Load(c.Context, cairn.LoadOptions{
+		Path:            path,
+		Config:          c.String("config"),
+		SourceDateEpoch: c.String("source-date-epoch"),
 		Overrides: config.Overrides{
-			Dockerfile: dockerfile,
-			Context:    context,
+			Dockerfile: c.String("file"),
+			Context:    c.String("context"),
 			Repository: c.String("repository"),
 			Args:       args,
 			Platforms:  c.StringSlice("platform"),
@@ -69,6 +58,8 @@ func load(c *cli.Context) (*cairn.Project, error) {
 			Tags:       c.StringSlice("tag"),
 
 			InsecureRegistries: c.StringSlice("insecure-registry"),
+			Docker:             config.ReadDockerFlags(c),
+			RefreshBases:       refresh,
 		},
 	})
 }
@@ -78,5 +69,12 @@ func outputFlags() []cli.Flag {
 	return []cli.Flag{
 		&cli.StringFlag{Name: "progress", Value: "auto", Usage: "progress display: auto, tty, plain, rawjson or quiet"},
 		&cli.StringFlag{Name: "metadata-file", Usage: "write per-stage digests, cache refs, durations, checks and tags as JSON to `FILE`"},
+		&cli.StringFlag{Name: "source-date-epoch", Usage: "clamp image times to `SECONDS`, git (the context's commit time) or off (default: $SOURCE_DATE_EPOCH, else git)"},
+		&cli.BoolFlag{Name: "rewrite-timestamp", Usage: "also clamp the times of files in new layers to the source date epoch (slower)"},
 	}
+}
+
+// refreshFlag overrides build.yaml's baseImages.refresh.
+func refreshFlag() cli.Flag {
+	return &cli.BoolFlag{Name: "refresh-bases", Value: true, Usage: "check base images against the digests the stage caches were built on, record them, and rebuild a stage whose base moved with --pull (--refresh-bases=false: leave bases to BuildKit; default: build.yaml's baseImages.refresh, else on)"}
 }

@@ -80,6 +80,9 @@ func TestExitCodesAndMessages(t *testing.T) {
 		wantErr  string
 	}{
 		{"plan text", []string{"plan"}, 0, "note: no repository set"},
+		{"plan names the platform", []string{"plan"}, 0, ", this machine's platform; `cairn build` plans for the daemon's"},
+		{"plan for a platform", []string{"plan", "--platform", "linux/arm64", "--format", "json"}, 0, ""},
+		{"bad platform", []string{"plan", "--platform", "linux/nope/x/y"}, 1, "--platform"},
 		{"unknown target", []string{"plan", "--target", "buidler"}, 1, `cairn: Dockerfile: unknown target "buidler" (did you mean "builder"?)`},
 		{"missing Dockerfile", []string{"plan", "-f", "nope"}, 1, "cairn: read Dockerfile: open nope: no such file or directory"},
 		{"missing config", []string{"plan", "-c", "nope.yaml"}, 1, "cairn: read build config: open nope.yaml"},

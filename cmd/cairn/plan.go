@@ -4,6 +4,8 @@ import (
 	"fmt"
 
 	"github.com/urfave/cli/v2"
+
+	"github.com/cairn-build/cairn/pkg/cairn"
 )
 
 func planCommand() *cli.Command {
@@ -27,13 +29,16 @@ func planCommand() *cli.Command {
 				for _, note := range p.Config.Notes {
 					fmt.Fprintln(c.App.ErrWriter, "note:", note)
 				}
+				if len(p.Config.Platforms) == 0 {
+					fmt.Fprintf(c.App.ErrWriter, "note: planned for %s, this machine's platform; `cairn build` plans for the daemon's (--platform plans for another)\n", p.TargetPlatforms()[0])
+				}
 				return plan.WriteText(w)
 			case "json":
 				return plan.WriteJSON(w)
 			case "dot":
 				return plan.WriteDOT(w)
 			default:
-				return usageError{fmt.Errorf("--format %q: want text, json or dot", format)}
+				return &cairn.UsageError{Err: fmt.Errorf("--format %q: want text, json or dot", format)}
 			}
 		},
 	}

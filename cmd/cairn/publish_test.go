@@ -45,6 +45,7 @@ targets:
 // through a fault-injecting proxy.
 type publishEnv struct {
 	dir, addr, repo, proxied string
+	mode                     string // --cache-mode; "" for build.yaml's
 	proxy                    *faultproxy.Proxy
 }
 
@@ -64,7 +65,11 @@ func newPublishEnv(t *testing.T) *publishEnv {
 // build runs `cairn build --push` against the proxied repository.
 func (p *publishEnv) build(t *testing.T, args ...string) (int, string, string) {
 	t.Helper()
-	return runCLI(t, p.dir, append([]string{"build", "--addr", p.addr, "--repository", p.proxied, "--push", "--progress", "quiet"}, args...)...)
+	args = append([]string{"build", "--addr", p.addr, "--repository", p.proxied, "--push", "--progress", "quiet"}, args...)
+	if p.mode != "" {
+		args = append(args, "--cache-mode", p.mode)
+	}
+	return runCLI(t, p.dir, args...)
 }
 
 // published makes a first, successful release to compare later runs with.
@@ -133,21 +138,47 @@ func TestFailedTagPutRollsBack(t *testing.T) {
 	}
 }
 
+// TestSecondRunUploadsNoLayers: publishing the same sources again from a
+// fresh runner, in a git checkout (so the source date epoch and the OCI
+// labels are on), uploads no byte and leaves every tag unchanged.
 func TestSecondRunUploadsNoLayers(t *testing.T) {
-	p := newPublishEnv(t)
-	before := p.published(t)
-	first := p.proxy.UploadedBytes()
-	p.addr = testenv.NewDaemon(t).Addr // a fresh runner, as in CI
-	if code, _, stderr := p.build(t); code != 0 {
-		t.Fatalf("second build: exit %d: %s", code, stderr)
+	for _, mode := range []string{"inline", "max"} {
+		t.Run(mode, func(t *testing.T) {
+			p := newPublishEnv(t)
+			testenv.GitCommit(t, p.dir, time.Date(2026, 2, 3, 4, 5, 6, 0, time.UTC))
+			p.mode = mode
+			before := p.published(t)
+			first := p.proxy.UploadedBytes()
+			p.addr = testenv.NewDaemon(t).Addr // a fresh runner, as in CI
+			metadata := filepath.Join(t.TempDir(), "metadata.json")
+			if code, _, stderr := p.build(t, "--metadata-file", metadata); code != 0 {
+				t.Fatalf("second build: exit %d: %s", code, stderr)
+			}
+			if first == 0 {
+				t.Fatal("the first build uploaded nothing through the proxy: the test measures nothing")
+			}
+			if again := p.proxy.UploadedBytes() - first; again != 0 {
+				t.Errorf("the second run uploaded %d bytes, want 0 (first run: %d)", again, first)
+			}
+			assertUnchanged(t, p, before)
+			data, err := os.ReadFile(metadata)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var report struct{ Tags []struct{ Tag, State string } }
+			if err := json.Unmarshal(data, &report); err != nil {
+				t.Fatal(err)
+			}
+			if len(report.Tags) != len(before) {
+				t.Errorf("the commit touched %d tags, the first publish made %d", len(report.Tags), len(before))
+			}
+			for _, tag := range report.Tags {
+				if tag.State != "unchanged" {
+					t.Errorf("%s: %s, want unchanged", tag.Tag, tag.State)
+				}
+			}
+		})
 	}
-	if first == 0 {
-		t.Fatal("the first build uploaded nothing through the proxy: the test measures nothing")
-	}
-	if again := p.proxy.UploadedBytes() - first; again != 0 {
-		t.Errorf("the second run uploaded %d bytes, want 0 (first run: %d)", again, first)
-	}
-	assertUnchanged(t, p, before)
 }
 
 func TestKilledDaemonPublishesNothing(t *testing.T) {

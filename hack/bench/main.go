@@ -134,7 +134,7 @@ func timed(ctx context.Context, env *devenv.Env, bin, root string, t *tool) (tim
 // stageOrder is the example's planned stages, dependencies first: the order
 // a script author writes the per-stage builds in.
 func stageOrder(example string) ([]string, error) {
-	p, err := cairn.Load(cairn.LoadOptions{
+	p, err := cairn.Load(context.Background(), cairn.LoadOptions{
 		Config:    filepath.Join(example, config.DefaultFile),
 		Overrides: config.Overrides{Repository: "bench.invalid/x"},
 	})

@@ -1,5 +1,5 @@
-// Command devenv brings cairn's local environment up and down:
-// `make dev-up` and `make dev-down` call it. See internal/devenv.
+// Command devenv brings cairn's local environment up and down, and removes
+// it: `make dev-up`, `make dev-down` and `make clean` call it. See internal/devenv.
 package main
 
 import (
@@ -21,7 +21,7 @@ func main() {
 
 func run(args []string) error {
 	if len(args) != 1 {
-		return fmt.Errorf("usage: devenv up|down|env")
+		return fmt.Errorf("usage: devenv up|down|env|clean")
 	}
 	dir, err := filepath.Abs(envOr("CAIRN_DEV_DIR", ".cairn-dev"))
 	if err != nil {
@@ -46,6 +46,8 @@ func run(args []string) error {
 		printEnv(env)
 	case "down":
 		return devenv.Down(dir)
+	case "clean":
+		return devenv.Clean(dir)
 	case "env":
 		env, err := devenv.Load(dir)
 		if err != nil {
@@ -53,7 +55,7 @@ func run(args []string) error {
 		}
 		printEnv(env)
 	default:
-		return fmt.Errorf("unknown command %q: want up, down or env", args[0])
+		return fmt.Errorf("unknown command %q: want up, down, env or clean", args[0])
 	}
 	return nil
 }

@@ -82,7 +82,10 @@ func Up(ctx context.Context, opts Options) (*Env, error) {
 		}
 		return env, nil
 	} else if err == nil {
-		env.stop() // stale: a daemon died; restart both for a known state
+		// Stale: a daemon died. Restart both for a known state.
+		if err := env.stop(); err != nil {
+			return nil, fmt.Errorf("stop the stale environment: %w", err)
+		}
 	}
 
 	env := &Env{Dir: opts.Dir, Owner: opts.Owner}
@@ -92,29 +95,27 @@ func Up(ctx context.Context, opts Options) (*Env, error) {
 	}
 	env.Registry, env.RegistryPID = reg.addr, reg.pid
 	d, err := StartDaemon(ctx, DaemonOptions{
-		Root:     filepath.Join(opts.Dir, "buildkit"),
+		Root:     env.buildkitRoot(),
 		BinDir:   opts.BinDir,
 		Registry: env.Registry,
 	})
 	if err != nil {
-		env.stop()
-		return nil, err
+		return nil, errors.Join(err, env.stop())
 	}
 	env.BuildkitHost, env.BuildkitPID = d.Addr, d.PID
 	opts.logf("buildkitd ready at %s", env.BuildkitHost)
 	if err := seed(ctx, env.Registry, opts); err != nil {
-		env.stop()
-		return nil, err
+		return nil, errors.Join(err, env.stop())
 	}
 	if err := env.save(); err != nil {
-		env.stop()
-		return nil, err
+		return nil, errors.Join(err, env.stop())
 	}
 	return env, nil
 }
 
-// Down stops the environment under dir. Its registry storage and buildkitd
-// state stay, so the next Up is warm. It is not an error if nothing runs.
+// Down stops the environment under dir, and the build containers and mounts
+// its buildkitd left. Its registry storage and buildkitd state stay, so the
+// next Up is warm. It is not an error if nothing runs.
 func Down(dir string) error {
 	env, err := Load(dir)
 	if errors.Is(err, os.ErrNotExist) {
@@ -123,7 +124,9 @@ func Down(dir string) error {
 	if err != nil {
 		return err
 	}
-	env.stop()
+	if err := env.stop(); err != nil {
+		return err
+	}
 	if err := os.Remove(filepath.Join(dir, stateFile)); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return fmt.Errorf("remove state: %w", err)
 	}
@@ -158,10 +161,12 @@ func (e *Env) healthy(ctx context.Context) bool {
 		registryReady(ctx, e.Registry) == nil && daemonReady(ctx, e.BuildkitHost) == nil
 }
 
-func (e *Env) stop() {
-	stopProcess(e.BuildkitPID)
-	stopProcess(e.RegistryPID)
+func (e *Env) stop() error {
+	return errors.Join(stopDaemon(e.BuildkitPID, e.buildkitRoot()), stopProcess(e.RegistryPID))
 }
+
+// buildkitRoot is the state directory of the environment's buildkitd.
+func (e *Env) buildkitRoot() string { return filepath.Join(e.Dir, "buildkit") }
 
 // preflight reports, before anything starts, what this machine lacks.
 func preflight(opts Options) error {

@@ -46,20 +46,33 @@ func alive(pid int) bool {
 	return true
 }
 
-// stopProcess asks pid to stop, then kills it after a grace period.
-func stopProcess(pid int) {
+// stopProcess asks pid to stop, kills it after a grace period, and returns
+// once it is gone.
+func stopProcess(pid int) error {
 	if !alive(pid) {
-		return
+		return nil
 	}
 	_ = syscall.Kill(pid, syscall.SIGTERM)
-	deadline := time.Now().Add(15 * time.Second)
+	if waitGone(pid, 15*time.Second) {
+		return nil
+	}
+	_ = syscall.Kill(pid, syscall.SIGKILL)
+	if waitGone(pid, 10*time.Second) {
+		return nil
+	}
+	return fmt.Errorf("process %d still runs after SIGKILL", pid)
+}
+
+// waitGone polls until pid is gone or the timeout passes.
+func waitGone(pid int, timeout time.Duration) bool {
+	deadline := time.Now().Add(timeout)
 	for time.Now().Before(deadline) {
 		if !alive(pid) {
-			return
+			return true
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	_ = syscall.Kill(pid, syscall.SIGKILL)
+	return !alive(pid)
 }
 
 // waitReady polls ready until it succeeds, the process dies or the timeout passes.

@@ -2,6 +2,7 @@ package devenv
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -48,8 +49,8 @@ http:
 	}
 	ready := func(ctx context.Context) error { return registryReady(ctx, addr) }
 	if err := waitReady(ctx, pid, 30*time.Second, ready); err != nil {
-		stopProcess(pid)
-		return nil, fmt.Errorf("registry on %s: %w\n%s", addr, err, tail(logPath, 2048))
+		err = fmt.Errorf("registry on %s: %w\n%s", addr, err, tail(logPath, 2048))
+		return nil, errors.Join(err, stopProcess(pid))
 	}
 	opts.logf("registry ready at %s", addr)
 	return &registryProc{addr: addr, pid: pid}, nil

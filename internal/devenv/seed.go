@@ -5,15 +5,18 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"debug/elf"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 
@@ -31,12 +34,24 @@ import (
 const (
 	BusyboxRef = "library/busybox:1.36"
 	GolangRef  = "library/golang:1.26"
+	// NodeRef is seeded only where a Node.js of that major version is installed.
+	NodeRef = "library/node:20"
 )
+
+// nodeMajor is the Node.js version NodeRef names.
+const nodeMajor = "v20."
 
 // epoch is every seeded file's mtime: the same inputs give the same digests.
 var epoch = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 
 const defaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+// seedImage is a base image and how to build it; build's func cleans up
+// after the push.
+type seedImage struct {
+	ref   string
+	build func() (v1.Image, func(), error)
+}
 
 // seed pushes the base images the registry lacks.
 func seed(ctx context.Context, registry string, opts Options) error {
@@ -44,12 +59,15 @@ func seed(ctx context.Context, registry string, opts Options) error {
 	if err != nil {
 		return errors.New("busybox not found: install Debian's busybox-static (apt-get install busybox-static)")
 	}
-	images := []struct {
-		ref   string
-		build func() (v1.Image, func(), error)
-	}{
+	images := []seedImage{
 		{BusyboxRef, func() (v1.Image, func(), error) { return busyboxImage(busybox) }},
 		{GolangRef, func() (v1.Image, func(), error) { return golangImage(busybox) }},
+	}
+	// node is optional: only examples/npm-cache needs it.
+	if node, err := findNode(); err != nil {
+		opts.logf("not seeding %s: %v", NodeRef, err)
+	} else {
+		images = append(images, seedImage{NodeRef, func() (v1.Image, func(), error) { return nodeImage(busybox, node) }})
 	}
 	for _, im := range images {
 		ref, err := name.ParseReference(registry+"/"+im.ref, name.Insecure)
@@ -137,30 +155,7 @@ func golangImage(busybox string) (v1.Image, func(), error) {
 		return nil, nil, fmt.Errorf("find the Go toolchain: go env GOROOT: %w", err)
 	}
 	goroot := strings.TrimSpace(string(out))
-	base, _, err := busyboxImage(busybox)
-	if err != nil {
-		return nil, nil, err
-	}
-	tmp, err := os.CreateTemp("", "cairn-golang-*.tar")
-	if err != nil {
-		return nil, nil, err
-	}
-	cleanup := func() { os.Remove(tmp.Name()) }
-	err = writeGoroot(tmp, goroot)
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		cleanup()
-		return nil, nil, fmt.Errorf("archive %s: %w", goroot, err)
-	}
-	layer, err := tarball.LayerFromFile(tmp.Name(), tarball.WithMediaType(types.OCILayer),
-		tarball.WithCompressionLevel(gzip.BestSpeed))
-	if err != nil {
-		cleanup()
-		return nil, nil, err
-	}
-	img, err := image(base, []v1.Layer{layer}, v1.Config{
+	return overBusybox(busybox, func(tw *tar.Writer) error { return writeGoroot(tw, goroot) }, v1.Config{
 		Env: []string{
 			"PATH=/go/bin:/usr/local/go/bin:" + defaultPath,
 			"GOPATH=/go", "GOTOOLCHAIN=local", "CGO_ENABLED=0", "GOPROXY=off",
@@ -168,47 +163,95 @@ func golangImage(busybox string) (v1.Image, func(), error) {
 		WorkingDir: "/go",
 		Cmd:        []string{"sh"},
 	})
-	return img, cleanup, err
 }
 
 // writeGoroot archives goroot as usr/local/go, less what builds never read.
-func writeGoroot(w io.Writer, goroot string) error {
+func writeGoroot(tw *tar.Writer, goroot string) error {
 	skip := map[string]bool{"test": true, "api": true, "doc": true, "misc": true}
-	tw := tar.NewWriter(w)
 	for _, dir := range []string{"go/", "go/bin/", "go/src/", "usr/", "usr/local/"} {
 		writeHeader(tw, &tar.Header{Typeflag: tar.TypeDir, Name: dir, Mode: 0o755})
 	}
-	err := filepath.WalkDir(goroot, func(path string, d fs.DirEntry, err error) error {
+	return addTree(tw, goroot, "usr/local/go", func(rel string, d fs.DirEntry) bool {
+		return d.IsDir() && (skip[rel] || d.Name() == "testdata")
+	})
+}
+
+// overBusybox is the busybox image plus one layer that write fills. The
+// layer goes through a temp file, as toolchains weigh hundreds of MB; the
+// returned func removes it once the image is pushed.
+func overBusybox(busybox string, write func(*tar.Writer) error, config v1.Config) (v1.Image, func(), error) {
+	base, _, err := busyboxImage(busybox)
+	if err != nil {
+		return nil, nil, err
+	}
+	tmp, err := os.CreateTemp("", "cairn-seed-*.tar")
+	if err != nil {
+		return nil, nil, err
+	}
+	cleanup := func() { os.Remove(tmp.Name()) }
+	tw := tar.NewWriter(tmp)
+	err = write(tw)
+	if cerr := tw.Close(); err == nil {
+		err = cerr
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	layer, err := tarball.LayerFromFile(tmp.Name(), tarball.WithMediaType(types.OCILayer),
+		tarball.WithCompressionLevel(gzip.BestSpeed))
+	if err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	img, err := image(base, []v1.Layer{layer}, config)
+	if err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	return img, cleanup, nil
+}
+
+// addTree archives the tree at src as target, in lexical order; skip says
+// which entries (by their path relative to src) to leave out.
+func addTree(tw *tar.Writer, src, target string, skip func(rel string, d fs.DirEntry) bool) error {
+	err := filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
-		rel, _ := filepath.Rel(goroot, path)
-		if d.IsDir() && (skip[rel] || d.Name() == "testdata") {
-			return filepath.SkipDir
+		rel, _ := filepath.Rel(src, path)
+		if skip != nil && skip(rel, d) {
+			if d.IsDir() {
+				return filepath.SkipDir
+			}
+			return nil
 		}
-		target := filepath.ToSlash(filepath.Join("usr/local/go", rel))
+		name := filepath.ToSlash(filepath.Join(target, rel))
 		info, err := d.Info()
 		if err != nil {
 			return err
 		}
 		switch {
 		case d.IsDir():
-			writeHeader(tw, &tar.Header{Typeflag: tar.TypeDir, Name: target + "/", Mode: 0o755})
+			writeHeader(tw, &tar.Header{Typeflag: tar.TypeDir, Name: name + "/", Mode: 0o755})
 		case info.Mode()&fs.ModeSymlink != 0:
 			link, err := os.Readlink(path)
 			if err != nil {
 				return err
 			}
-			writeHeader(tw, &tar.Header{Typeflag: tar.TypeSymlink, Name: target, Linkname: link})
+			writeHeader(tw, &tar.Header{Typeflag: tar.TypeSymlink, Name: name, Linkname: link})
 		case info.Mode().IsRegular():
-			return addFile(tw, target, path, int64(info.Mode().Perm()))
+			return addFile(tw, name, path, int64(info.Mode().Perm()))
 		}
 		return nil
 	})
 	if err != nil {
-		return err
+		return fmt.Errorf("archive %s: %w", src, err)
 	}
-	return tw.Close()
+	return nil
 }
 
 func image(base v1.Image, layers []v1.Layer, config v1.Config) (v1.Image, error) {
@@ -255,4 +298,160 @@ func addFile(tw *tar.Writer, name, src string, mode int64) error {
 		return fmt.Errorf("archive %s: %w", src, err)
 	}
 	return nil
+}
+
+// nodeInstall is a local Node.js and what it needs at run time.
+type nodeInstall struct {
+	version string   // "v20.11.1"
+	binary  string   // the node executable, symlinks resolved
+	libs    []string // its ELF interpreter and shared libraries, at the paths it loads them from
+	npm     string   // npm's package directory
+}
+
+// findNode locates the local Node.js of NodeRef's major version and npm.
+func findNode() (*nodeInstall, error) {
+	path, err := exec.LookPath("node")
+	if err != nil {
+		return nil, errors.New("node not found (install Node.js 20 to build examples/npm-cache)")
+	}
+	out, err := exec.Command(path, "--version").Output()
+	if err != nil {
+		return nil, fmt.Errorf("%s --version: %w", path, err)
+	}
+	n := &nodeInstall{version: strings.TrimSpace(string(out))}
+	if !strings.HasPrefix(n.version, nodeMajor) {
+		return nil, fmt.Errorf("%s is node %s, not %sx", path, n.version, nodeMajor)
+	}
+	if n.binary, err = filepath.EvalSymlinks(path); err != nil {
+		return nil, err
+	}
+	if n.libs, err = runtimeLibs(n.binary); err != nil {
+		return nil, err
+	}
+	npm, err := exec.LookPath("npm")
+	if err != nil {
+		return nil, errors.New("npm not found beside node")
+	}
+	// npm is a symlink to <npm>/bin/npm-cli.js.
+	cli, err := filepath.EvalSymlinks(npm)
+	if err != nil {
+		return nil, err
+	}
+	n.npm = filepath.Dir(filepath.Dir(cli))
+	if _, err := os.Stat(filepath.Join(n.npm, "package.json")); err != nil {
+		return nil, fmt.Errorf("npm's package directory: %w", err)
+	}
+	return n, nil
+}
+
+// runtimeLibs is binary's ELF interpreter and the libraries ldd resolves.
+func runtimeLibs(binary string) ([]string, error) {
+	f, err := elf.Open(binary)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var libs []string
+	for _, p := range f.Progs {
+		if p.Type == elf.PT_INTERP {
+			data, err := io.ReadAll(p.Open())
+			if err != nil {
+				return nil, fmt.Errorf("%s: read its interpreter: %w", binary, err)
+			}
+			libs = append(libs, strings.TrimRight(string(data), "\x00"))
+		}
+	}
+	if len(libs) == 0 {
+		return nil, nil // static: nothing to load
+	}
+	out, err := exec.Command("ldd", binary).Output()
+	if err != nil {
+		return nil, fmt.Errorf("ldd %s: %w", binary, err)
+	}
+	listed, err := parseLdd(string(out))
+	if err != nil {
+		return nil, fmt.Errorf("ldd %s: %w", binary, err)
+	}
+	for _, l := range listed {
+		if !slices.Contains(libs, l) {
+			libs = append(libs, l)
+		}
+	}
+	slices.Sort(libs)
+	return libs, nil
+}
+
+// parseLdd returns the absolute paths in ldd's output: "name => path (addr)"
+// and "path (addr)" lines. Virtual objects (linux-vdso) have no path.
+func parseLdd(out string) ([]string, error) {
+	var paths []string
+	for _, line := range strings.Split(out, "\n") {
+		line = strings.TrimSpace(line)
+		if _, after, ok := strings.Cut(line, "=>"); ok {
+			line = strings.TrimSpace(after)
+			if strings.HasPrefix(line, "not found") {
+				return nil, fmt.Errorf("a library is not found: %s", out)
+			}
+		}
+		if path, _, _ := strings.Cut(line, " "); strings.HasPrefix(path, "/") {
+			paths = append(paths, path)
+		}
+	}
+	return paths, nil
+}
+
+// nodeImage is busybox plus node and npm where the official image has them
+// (/usr/local/bin, /usr/local/lib/node_modules), and the libraries node
+// loads at the paths it loads them from.
+func nodeImage(busybox string, n *nodeInstall) (v1.Image, func(), error) {
+	return overBusybox(busybox, func(tw *tar.Writer) error { return writeNode(tw, n) }, v1.Config{
+		Env: []string{
+			"PATH=" + defaultPath,
+			"NODE_VERSION=" + strings.TrimPrefix(n.version, "v"),
+			// npm would ask the registry whether it is the newest npm; builds are offline.
+			"NPM_CONFIG_UPDATE_NOTIFIER=false",
+		},
+		Cmd: []string{"node"},
+	})
+}
+
+func writeNode(tw *tar.Writer, n *nodeInstall) error {
+	files := map[string]string{"usr/local/bin/node": n.binary} // name in the image → source
+	for _, lib := range n.libs {
+		files[strings.TrimPrefix(lib, "/")] = lib
+	}
+	dirs := []string{"usr/local/lib/node_modules"}
+	for name := range files {
+		dirs = append(dirs, filepath.Dir(name))
+	}
+	for _, dir := range parentDirs(dirs) {
+		writeHeader(tw, &tar.Header{Typeflag: tar.TypeDir, Name: dir + "/", Mode: 0o755})
+	}
+	for _, name := range slices.Sorted(maps.Keys(files)) {
+		// A library path is often a symlink (libc.so.6 → libc-2.36.so): store
+		// the file it points to under the name the loader asks for.
+		if err := addFile(tw, name, files[name], 0o755); err != nil {
+			return err
+		}
+	}
+	if err := addTree(tw, n.npm, "usr/local/lib/node_modules/npm", nil); err != nil {
+		return err
+	}
+	for _, cmd := range []string{"npm", "npx"} {
+		writeHeader(tw, &tar.Header{Typeflag: tar.TypeSymlink, Name: "usr/local/bin/" + cmd,
+			Linkname: "../lib/node_modules/npm/bin/" + cmd + "-cli.js"})
+	}
+	return nil
+}
+
+// parentDirs is every dir in dirs with all its parents, sorted, so each comes
+// before what it holds.
+func parentDirs(dirs []string) []string {
+	set := map[string]bool{}
+	for _, d := range dirs {
+		for ; d != "." && d != "/" && d != ""; d = filepath.Dir(d) {
+			set[filepath.ToSlash(d)] = true
+		}
+	}
+	return slices.Sorted(maps.Keys(set))
 }

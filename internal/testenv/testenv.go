@@ -137,25 +137,64 @@ func repoRoot() (string, error) {
 	}
 }
 
+// DaemonOption configures a daemon NewDaemon starts.
+type DaemonOption func(*devenv.DaemonOptions)
+
+// MaxParallelism caps the build steps the daemon runs at once.
+func MaxParallelism(n int) DaemonOption {
+	return func(o *devenv.DaemonOptions) { o.MaxParallelism = n }
+}
+
+// Platforms makes the daemon's worker declare platforms (e.g. "linux/arm64")
+// before the host's.
+func Platforms(platforms ...string) DaemonOption {
+	return func(o *devenv.DaemonOptions) { o.Platforms = platforms }
+}
+
 // NewDaemon starts a buildkitd with an empty root, as a fresh CI runner has,
-// using the shared registry; it is stopped and removed when t ends.
-func NewDaemon(t testing.TB) *devenv.Daemon {
+// using the shared registry. Each has its own root and socket, so a test can
+// run several. When t ends it is stopped and its root removed; a mount left
+// under the root fails the test.
+func NewDaemon(t testing.TB, opts ...DaemonOption) *devenv.Daemon {
 	t.Helper()
 	env := Get(t)
-	root, err := os.MkdirTemp(env.Dir, "fresh-buildkit-")
+	dir, err := os.MkdirTemp(env.Dir, "fresh-buildkit-")
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Registered first, so it runs last: after the daemon is stopped, and
+	// also when it never started.
+	t.Cleanup(func() { removeRoot(t, dir) })
+	o := devenv.DaemonOptions{}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	o.Root, o.BinDir, o.Registry = filepath.Join(dir, "root"), shared.binDir, env.Registry
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	d, err := devenv.StartDaemon(ctx, devenv.DaemonOptions{Root: filepath.Join(root, "root"), BinDir: shared.binDir, Registry: env.Registry})
+	d, err := devenv.StartDaemon(ctx, o)
 	if err != nil {
 		t.Fatalf("fresh buildkitd: %v", err)
 	}
 	t.Cleanup(func() {
-		d.Stop()
-		// Best effort: a mount buildkitd left behind must not fail the test.
-		_ = os.RemoveAll(root)
+		if err := d.Stop(); err != nil {
+			t.Errorf("fresh buildkitd: %v", err)
+		}
 	})
 	return d
+}
+
+// removeRoot removes a fresh daemon's directory, failing t if anything is
+// still mounted under it: the next `make clean` would fail on it.
+func removeRoot(t testing.TB, dir string) {
+	mounts, err := devenv.MountsUnder(dir)
+	if err != nil {
+		t.Errorf("list mounts under %s: %v", dir, err)
+	} else if len(mounts) > 0 {
+		t.Errorf("still mounted under %s: %v", dir, mounts)
+		return // removing would fail on, or descend into, the mounts
+	}
+	if err := os.RemoveAll(dir); err != nil {
+		t.Errorf("remove %s: %v", dir, err)
+	}
 }

@@ -9,13 +9,14 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"sort"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/hashicorp/go-multierror"
 	"github.com/moby/buildkit/client"
+	"github.com/moby/buildkit/client/llb"
 	"github.com/moby/buildkit/session"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 	"github.com/tonistiigi/fsutil"
@@ -47,9 +48,24 @@ type Options struct {
 	Status chan<- *client.SolveStatus
 	// Notef receives notes (a missing cache ref); nil discards them.
 	Notef func(format string, args ...any)
+	// SourceDateEpoch clamps the created times of every exported image's
+	// config and history (BuildKit's source-date-epoch exporter attribute);
+	// with RewriteTimestamp, the files in new layers too. nil leaves them.
+	SourceDateEpoch  *time.Time
+	RewriteTimestamp bool
+	// FinalLabels are set on the images of stages with tags (the published
+	// ones), e.g. the OCI source and revision labels; cache-only stage
+	// images stay the same from commit to commit.
+	FinalLabels map[string]string
 	// Layouts maps stages to directories that receive their image as an OCI
 	// layout, for checks to read.
 	Layouts map[string]string
+	// Docker are docker build's options for every solve (docker.go).
+	Docker Docker
+	// Targets are the options of the targets' stages only, by stage.
+	Targets map[string]TargetOptions
+	// Stages add to the solves of the stages they name.
+	Stages map[string]StageOptions
 }
 
 // Result is what a build did, per stage, in plan order.
@@ -74,8 +90,11 @@ type StageResult struct {
 	CacheExport string `json:"cacheExport,omitempty"`
 	CacheDigest string `json:"cacheDigest,omitempty"`
 	// Tags are the final tags the commit moves to Digest.
-	Tags  []string `json:"tags"`
-	Error string   `json:"error,omitempty"`
+	Tags []string `json:"tags"`
+	// Error is Err's message, for reports.
+	Error string `json:"error,omitempty"`
+	// Err is the stage's *StageError when it failed or was not built.
+	Err error `json:"-"`
 	// Source is the Dockerfile excerpt of the step that failed.
 	Source string `json:"source,omitempty"`
 	Note   string `json:"note,omitempty"`
@@ -89,9 +108,20 @@ type CacheImport struct {
 	Via string `json:"via,omitempty"`
 }
 
-// Run builds every stage of the plan. It returns the result of every stage
-// with the errors of all failed stages, not only the first.
-func Run(ctx context.Context, c *client.Client, plan *planner.Plan, opts Options) (*Result, error) {
+// Solver solves a build, as *client.Client does: Run and LayoutRunner need
+// nothing else of the daemon, so tests can schedule stages on a fake. Solve
+// closes status, when not nil, before it returns.
+type Solver interface {
+	Solve(ctx context.Context, def *llb.Definition, opt client.SolveOpt, status chan *client.SolveStatus) (*client.SolveResponse, error)
+}
+
+var _ Solver = (*client.Client)(nil)
+
+// Run builds every stage of the plan on s. It returns the result of every
+// stage, and a *multierror.Error with a *StageError for each stage that
+// failed or was not built (ErrDependencyFailed, or ctx's error when ctx was
+// canceled first): failed stages first, each group in plan order.
+func Run(ctx context.Context, s Solver, plan *planner.Plan, opts Options) (*Result, error) {
 	status := newFanIn(opts.Status)
 	defer status.wait()
 	if opts.Registry == nil {
@@ -110,15 +140,9 @@ func Run(ctx context.Context, c *client.Client, plan *planner.Plan, opts Options
 		return nil, err
 	}
 	res := &Result{Stages: make([]StageResult, len(plan.Stages))}
-	// A stage starts when the stages it depends on are done: independent
-	// stages run concurrently, and a dependent stage finds its dependencies'
-	// results in the daemon instead of computing them inside its own solve.
-	done := make(map[string]chan struct{}, len(plan.Stages))
-	failed := make(map[string]bool, len(plan.Stages))
+	sched := newScheduler(plan)
 	owners := make(map[string]string, len(plan.Stages))
-	var mu sync.Mutex
 	for _, stage := range plan.Stages {
-		done[stage.Name] = make(chan struct{})
 		if stage.CacheExport != "" {
 			owners[stage.CacheExport] = stage.Name
 		}
@@ -127,60 +151,68 @@ func Run(ctx context.Context, c *client.Client, plan *planner.Plan, opts Options
 	for i, stage := range plan.Stages {
 		if !stage.Standalone {
 			// BuildKit cannot target it: it is built inside its dependents.
-			close(done[stage.Name])
-			res.Stages[i] = StageResult{Name: stage.Name, CacheImports: []CacheImport{}, Tags: []string{}, Note: "unnamed: built inside the stages that need it"}
+			sched.finish(stage.Name, false)
+			res.Stages[i] = notStarted(stage.Name)
+			res.Stages[i].Note = "unnamed: built inside the stages that need it"
 			continue
 		}
-		s := &stageSolve{stage: stage, opts: opts, mounts: mounts, states: states, owners: owners}
+		solve := &stageSolve{stage: stage, opts: opts, mounts: mounts, states: states, owners: owners}
 		ch := status.add()
 		group.Go(func() error {
-			defer close(done[stage.Name])
-			for _, dep := range stage.DependsOn {
-				<-done[dep]
-			}
-			mu.Lock()
-			failedDep := firstFailed(stage.DependsOn, failed)
-			mu.Unlock()
-			if failedDep != "" {
+			r, err := notStarted(stage.Name), sched.wait(ctx, stage.DependsOn)
+			if err == nil {
+				r, err = solve.run(ctx, s, ch)
+			} else {
 				close(ch)
-				res.Stages[i] = StageResult{Name: stage.Name, Error: "not built: stage " + failedDep + " failed", CacheImports: []CacheImport{}, Tags: []string{}}
-				mu.Lock()
-				failed[stage.Name] = true
-				mu.Unlock()
-				return nil // the failed dependency reports the cause
 			}
-			res.Stages[i] = s.run(ctx, c, ch)
-			if res.Stages[i].Error == "" {
-				return nil
+			if err != nil {
+				r.Error = err.Error()
+				r.Err = &StageError{Stage: stage.Name, Source: r.Source, Err: err}
+				err = r.Err
 			}
-			mu.Lock()
-			failed[stage.Name] = true
-			mu.Unlock()
-			return fmt.Errorf("stage %s: %s%s", stage.Name, res.Stages[i].Error, indent(res.Stages[i].Source))
+			res.Stages[i] = r
+			sched.finish(stage.Name, err != nil)
+			return err
 		})
 	}
 	if err := group.Wait(); err != nil {
+		sortErrors(err.Errors, plan)
 		err.ErrorFormat = listErrors
 		return res, err
 	}
 	return res, nil
 }
 
-// indent sets a Dockerfile excerpt under its error message.
-func indent(snippet string) string {
-	if snippet == "" {
-		return ""
-	}
-	return "\n    " + strings.ReplaceAll(strings.TrimRight(snippet, "\n"), "\n", "\n    ")
+// notStarted is the result of a stage that has not been solved.
+func notStarted(name string) StageResult {
+	return StageResult{Name: name, CacheImports: []CacheImport{}, Tags: []string{}}
 }
 
-func firstFailed(names []string, failed map[string]bool) string {
-	for _, n := range names {
-		if failed[n] {
-			return n
-		}
+// sortErrors orders Run's errors: failed stages first, then those not
+// built, each in plan order.
+func sortErrors(errs []error, plan *planner.Plan) {
+	order := make(map[string]int, len(plan.Stages))
+	for i, s := range plan.Stages {
+		order[s.Name] = i
 	}
-	return ""
+	key := func(err error) (bool, int) {
+		var se *StageError
+		if !errors.As(err, &se) {
+			return notBuilt(err), len(order)
+		}
+		return notBuilt(err), order[se.Stage]
+	}
+	slices.SortStableFunc(errs, func(a, b error) int {
+		skipA, iA := key(a)
+		skipB, iB := key(b)
+		if skipA != skipB {
+			if skipA {
+				return 1
+			}
+			return -1
+		}
+		return iA - iB
+	})
 }
 
 func localMounts(opts Options) (map[string]fsutil.FS, error) {
@@ -192,7 +224,8 @@ func localMounts(opts Options) (map[string]fsutil.FS, error) {
 	if err != nil {
 		return nil, fmt.Errorf("dockerfile directory: %w", err)
 	}
-	return map[string]fsutil.FS{"context": contextFS, "dockerfile": dockerfileFS}, nil
+	mounts := map[string]fsutil.FS{"context": contextFS, "dockerfile": dockerfileFS}
+	return mounts, addNamedContexts(mounts, opts.Docker.Contexts)
 }
 
 // probeCaches finds which import refs exist, so missing ones are left out
@@ -231,14 +264,6 @@ func notef(opts Options, format string, args ...any) {
 	if opts.Notef != nil {
 		opts.Notef(format, args...)
 	}
-}
-
-func listErrors(errs []error) string {
-	lines := make([]string, len(errs))
-	for i, err := range errs {
-		lines[i] = "  " + err.Error()
-	}
-	return fmt.Sprintf("%d of the stages failed:\n%s", len(errs), strings.Join(lines, "\n"))
 }
 
 // fanIn merges the status channels of concurrent solves into one display.
@@ -281,6 +306,3 @@ func (r *Result) Moves() []push.Move {
 	}
 	return moves
 }
-
-// errNoDigest means the image exporter reported no digest.
-var errNoDigest = errors.New("no image digest in the exporter response")

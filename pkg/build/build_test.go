@@ -2,6 +2,7 @@ package build_test
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -234,6 +235,13 @@ func TestEveryFailedStageIsReported(t *testing.T) {
 	if e := got["final"].Error; !strings.HasPrefix(e, "not built: stage ") {
 		t.Errorf("stage final: error %q, want not built", e)
 	}
+	if !errors.Is(err, build.ErrDependencyFailed) || !errors.Is(got["final"].Err, build.ErrDependencyFailed) {
+		t.Errorf("neither Run's error nor final's matches ErrDependencyFailed: %v", err)
+	}
+	var se *build.StageError
+	if !errors.As(got["a"].Err, &se) || se.Stage != "a" || !strings.Contains(se.Source, ">>> RUN echo a-broken && exit 3") {
+		t.Errorf("stage a: Err %#v, want a *StageError with its Dockerfile excerpt", got["a"].Err)
+	}
 }
 
 // TestPushStagesWithoutTagging: a pushing build uploads by digest only; until
@@ -259,6 +267,49 @@ func TestPushStagesWithoutTagging(t *testing.T) {
 			}
 			if moves := res.Moves(); len(moves) != 4 { // three cache refs and latest
 				t.Errorf("moves %+v, want 4", moves)
+			}
+		})
+	}
+}
+
+// TestSingleStageCountsSteps: BuildKit names the steps of a Dockerfile's
+// only stage "[2/3] …", without its name, even when it has one; padded
+// indexes ("[app  2/11]") count too.
+func TestSingleStageCountsSteps(t *testing.T) {
+	env := testenv.Get(t)
+	ctx := context.Background()
+	c, err := client.New(ctx, env.BuildkitHost)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	many := "FROM busybox:1.36 AS app\n" + strings.Repeat("RUN true\n", 11) + "FROM app AS final\nRUN true\n"
+	tests := []struct {
+		name       string
+		dockerfile string
+		stage      string
+		steps      int
+	}{
+		{"unnamed", "FROM busybox:1.36\nRUN echo one\nRUN echo two\n", "0", 2},
+		{"named", "FROM busybox:1.36 AS app\nRUN echo one\nRUN echo two\n", "app", 2},
+		{"eleven steps", many, "app", 11},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			if err := os.WriteFile(filepath.Join(dir, "Dockerfile"), []byte(tt.dockerfile), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			plan, err := planner.New([]byte(tt.dockerfile), planner.Options{Targets: []planner.Target{{Name: tt.stage}}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := build.Run(ctx, c, plan, build.Options{Context: dir, Dockerfile: filepath.Join(dir, "Dockerfile"), CacheMode: cache.ModeOff})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if s := stages(res)[tt.stage]; s.Steps != tt.steps {
+				t.Errorf("stage %s: %d steps, want %d", tt.stage, s.Steps, tt.steps)
 			}
 		})
 	}

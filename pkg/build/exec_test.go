@@ -11,6 +11,7 @@ import (
 	"github.com/cairn-build/cairn/internal/testenv"
 	"github.com/cairn-build/cairn/pkg/build"
 	"github.com/cairn-build/cairn/pkg/cache"
+	"github.com/cairn-build/cairn/pkg/check"
 	"github.com/cairn-build/cairn/pkg/planner"
 )
 
@@ -38,7 +39,7 @@ func layoutOf(t *testing.T, c *client.Client, dockerfile string) string {
 	return out
 }
 
-func TestExecInBuiltImage(t *testing.T) {
+func TestLayoutRunnerInBuiltImage(t *testing.T) {
 	env := testenv.Get(t)
 	ctx := context.Background()
 	c, err := client.New(ctx, env.BuildkitHost)
@@ -55,25 +56,29 @@ func TestExecInBuiltImage(t *testing.T) {
 		layout string
 		setup  []string
 		argv   []string
-		want   build.Output
+		want   check.Output
 	}{
-		{"env and workdir of the image", withShell, nil, []string{"sh", "-c", "echo $GREETING from $(pwd); cat file"}, build.Output{Stdout: "hello from /srv\ndata\n"}},
-		{"stderr and exit code", withShell, nil, []string{"sh", "-c", "echo oops >&2; exit 3"}, build.Output{Stderr: "oops\n", ExitCode: 3}},
-		{"setup runs first", withShell, []string{"echo set > /srv/setup"}, []string{"cat", "/srv/setup"}, build.Output{Stdout: "set\n"}},
-		{"missing command", withShell, nil, []string{"no-such-command"}, build.Output{ExitCode: 127}},
-		{"image without a shell", noShell, nil, []string{"/busybox", "echo", "bare"}, build.Output{Stdout: "bare\n"}},
+		{"env and workdir of the image", withShell, nil, []string{"sh", "-c", "echo $GREETING from $(pwd); cat file"}, check.Output{Stdout: "hello from /srv\ndata\n"}},
+		{"stderr and exit code", withShell, nil, []string{"sh", "-c", "echo oops >&2; exit 3"}, check.Output{Stderr: "oops\n", ExitCode: 3}},
+		{"setup runs first", withShell, []string{"echo set > /srv/setup"}, []string{"cat", "/srv/setup"}, check.Output{Stdout: "set\n"}},
+		{"missing command", withShell, nil, []string{"no-such-command"}, check.Output{ExitCode: 127}},
+		{"image without a shell", noShell, nil, []string{"/busybox", "echo", "bare"}, check.Output{Stdout: "bare\n"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := build.Exec(ctx, c, tt.layout, tt.setup, tt.argv, nil)
+			runner, err := build.NewLayoutRunner(c, tt.layout, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := runner.Run(ctx, tt.setup, tt.argv)
 			if err != nil {
 				t.Fatal(err)
 			}
 			if tt.want.Stderr == "" && tt.want.ExitCode == 127 {
 				got.Stderr = "" // the shell's wording of "not found" is its own
 			}
-			if *got != tt.want {
-				t.Errorf("got %+v, want %+v", *got, tt.want)
+			if got != tt.want {
+				t.Errorf("got %+v, want %+v", got, tt.want)
 			}
 		})
 	}

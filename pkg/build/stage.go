@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -15,6 +16,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/moby/buildkit/client"
 	"github.com/moby/buildkit/solver/errdefs"
+	"github.com/moby/buildkit/solver/pb"
 	"github.com/opencontainers/go-digest"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 	"github.com/tonistiigi/fsutil"
@@ -36,7 +38,9 @@ type stageSolve struct {
 	cacheDir string
 }
 
-func (s *stageSolve) run(ctx context.Context, c *client.Client, status chan *client.SolveStatus) StageResult {
+// run solves the stage. The result is filled in as far as the solve got;
+// the error is why it failed.
+func (s *stageSolve) run(ctx context.Context, solver Solver, status chan *client.SolveStatus) (StageResult, error) {
 	res := StageResult{Name: s.stage.Name, Tags: []string{}}
 	imports, wanted := s.cacheImports()
 	res.CacheImports = wanted
@@ -50,16 +54,14 @@ func (s *stageSolve) run(ctx context.Context, c *client.Client, status chan *cli
 	names := s.imageNames(exportCache)
 	repos, err := repositories(names)
 	if err != nil {
-		res.Error = err.Error()
 		close(status)
-		return res
+		return res, err
 	}
 	if exportCache && s.opts.CacheMode == cache.ModeMax {
 		dir, err := os.MkdirTemp("", "cairn-cache-")
 		if err != nil {
-			res.Error = err.Error()
 			close(status)
-			return res
+			return res, err
 		}
 		defer os.RemoveAll(dir)
 		s.cacheDir = dir
@@ -75,7 +77,7 @@ func (s *stageSolve) run(ctx context.Context, c *client.Client, status chan *cli
 			defer forwarding.Done()
 			forward(inner, status, steps)
 		}()
-		resp, err := c.Solve(ctx, nil, s.solveOpt(imports, exportCache, names, repos), inner)
+		resp, err := solver.Solve(ctx, nil, s.solveOpt(imports, exportCache, names, repos), inner)
 		forwarding.Wait() // Solve has closed inner; let the counts settle
 		return resp, err
 	}
@@ -92,23 +94,55 @@ func (s *stageSolve) run(ctx context.Context, c *client.Client, status chan *cli
 	res.Duration = time.Since(start).Round(time.Millisecond)
 	res.Steps, res.Cached = steps.counts()
 	if err != nil {
-		res.Error = err.Error()
 		res.Source = sourceSnippet(err)
-		return res
+		return res, err
 	}
 	res.Digest = resp.ExporterResponse["containerimage.digest"]
 	res.ConfigDigest = resp.ExporterResponse["containerimage.config.digest"]
 	res.Descriptor = exportedDescriptor(resp.ExporterResponse)
 	if res.Digest == "" {
-		res.Error = errNoDigest.Error()
+		return res, errNoDigest
 	}
 	if exportCache {
-		res.CacheDigest, err = s.stageCache(ctx, res.Digest, resp.ExporterResponse)
-		if err != nil {
-			res.Error = err.Error()
+		if res.CacheDigest, err = s.stageCache(ctx, res.Digest, resp.ExporterResponse); err != nil {
+			return res, err
 		}
 	}
-	return res
+	return res, s.layoutSolve(ctx, solver, imports)
+}
+
+// layoutExports write the stage's image as an OCI layout for its checks.
+func (s *stageSolve) layoutExports() []client.ExportEntry {
+	dir := s.opts.Layouts[s.stage.Name]
+	if dir == "" {
+		return nil
+	}
+	return []client.ExportEntry{{Type: client.ExporterOCI, OutputDir: dir, Attrs: s.reproducible(map[string]string{"tar": "false"})}}
+}
+
+// layoutSolve writes the checks' layout and the -o outputs of a published
+// stage in a second, cached solve. In one solve with the pushing image exporter, BuildKit
+// merges both exporters' responses into one map: the digest of one of the
+// two images is lost, and on a rebuild from an imported cache the two
+// manifests differ (the layout's index, which the client writes from that
+// response, then names a manifest it does not hold).
+func (s *stageSolve) layoutSolve(ctx context.Context, solver Solver, imports []string) error {
+	exports := s.localExports(nil)
+	if !s.opts.Push || len(exports) == 0 {
+		return nil
+	}
+	opt := s.solveOpt(imports, false, nil, nil)
+	opt.Exports = exports
+	delete(opt.FrontendAttrs, "no-cache") // the first solve rebuilt it: take that
+	if s.opts.CacheMode == cache.ModeInline && s.stage.CacheExport != "" {
+		// The published image's config carries its inline cache: so do
+		// these, and they hold the very image the commit publishes.
+		opt.CacheExports = cache.Exports(cache.ModeInline, "")
+	}
+	if _, err := solver.Solve(ctx, nil, opt, nil); err != nil {
+		return fmt.Errorf("export the image for its checks and outputs: %w", err)
+	}
+	return nil
 }
 
 // exportedDescriptor decodes the image exporter's descriptor (base64
@@ -136,8 +170,14 @@ func (s *stageSolve) stageCache(ctx context.Context, imageDigest string, resp ma
 	if err := json.Unmarshal([]byte(resp["cache.manifest"]), &desc); err != nil {
 		return "", fmt.Errorf("no cache manifest in the solve response: %w", err)
 	}
-	err := push.StageLayout(ctx, s.opts.Registry, s.cacheDir, desc.Digest.String(), s.stage.CacheExport)
-	return desc.Digest.String(), err
+	digest := desc.Digest.String()
+	if ann := s.opts.Stages[s.stage.Name].CacheAnnotations; len(ann) > 0 {
+		var err error
+		if digest, err = annotateLayout(s.cacheDir, digest, ann); err != nil {
+			return "", err
+		}
+	}
+	return push.StageCache(ctx, s.opts.Registry, s.cacheDir, digest, s.stage.CacheExport)
 }
 
 // cacheImports lists every cache ref the plan gives the stage, and returns
@@ -219,16 +259,31 @@ func (s *stageSolve) solveOpt(imports []string, exportCache bool, names, repos [
 	if len(s.opts.Platforms) > 0 {
 		attrs["platform"] = strings.Join(s.opts.Platforms, ",")
 	}
+	if len(s.stage.Tags) > 0 {
+		for k, v := range s.opts.FinalLabels {
+			attrs["label:"+k] = v
+		}
+	}
+	s.dockerAttrs(attrs)
+	image := s.annotate(s.imageExport(names, repos))
+	if s.opts.Stages[s.stage.Name].Pull {
+		attrs["image-resolve-mode"] = pb.AttrImageResolveModeForcePull
+	}
 	opt := client.SolveOpt{
 		Frontend:      "dockerfile.v0",
 		FrontendAttrs: attrs,
 		LocalMounts:   s.mounts,
 		CacheImports:  cache.Imports(s.opts.Registry, imports),
 		Session:       s.opts.Session,
-		Exports:       []client.ExportEntry{s.imageExport(names, repos)},
+		Exports:       []client.ExportEntry{image},
 	}
-	if dir := s.opts.Layouts[s.stage.Name]; dir != "" {
-		opt.Exports = append(opt.Exports, client.ExportEntry{Type: client.ExporterOCI, OutputDir: dir, Attrs: map[string]string{"tar": "false"}})
+	opt.AllowedEntitlements = s.opts.Docker.entitlements()
+	if !s.opts.Push {
+		// Without a push the checks' layout and the -o outputs come from
+		// this solve (see layoutSolve for why not when pushing); the layout
+		// goes last, so the digest BuildKit answers, and writes into the
+		// layout's index, is its own.
+		opt.Exports = s.localExports(&image)
 	}
 	if exportCache {
 		opt.CacheExports = cache.Exports(s.opts.CacheMode, s.cacheDir)
@@ -257,7 +312,22 @@ func (s *stageSolve) imageExport(names, repos []string) client.ExportEntry {
 			}
 		}
 	}
-	return client.ExportEntry{Type: client.ExporterImage, Attrs: attrs}
+	return client.ExportEntry{Type: client.ExporterImage, Attrs: s.reproducible(attrs)}
+}
+
+// reproducible adds the source date epoch to an exporter's attrs. It goes
+// to the exporters, not to the frontend as the SOURCE_DATE_EPOCH build arg:
+// BuildKit's Dockerfile frontend stamps every WORKDIR with that arg, so a
+// per-commit epoch would change the cache keys of every later step on every
+// commit. The exporter clamps the config's and history's times to it alone.
+func (s *stageSolve) reproducible(attrs map[string]string) map[string]string {
+	if s.opts.SourceDateEpoch != nil {
+		attrs["source-date-epoch"] = strconv.FormatInt(s.opts.SourceDateEpoch.Unix(), 10)
+		if s.opts.RewriteTimestamp {
+			attrs["rewrite-timestamp"] = "true"
+		}
+	}
+	return attrs
 }
 
 // repositories are the repositories of the tags refs, for BuildKit, which
@@ -282,8 +352,12 @@ func repositories(refs []string) ([]string, error) {
 }
 
 // stepCounter counts the Dockerfile steps of one stage in its solve status,
-// and how many came from the cache. BuildKit names them "[builder 2/4] RUN …",
-// unnamed stages "[stage-1 2/4] …"; steps of other stages are theirs to count.
+// and how many came from the cache. BuildKit v0.33.1 (dockerfile2llb's
+// prefixCommand) names them "[builder 2/4] RUN …", unnamed stages
+// "[stage-1 2/4] …", and the steps of a Dockerfile with a single stage,
+// named or not, "[2/4] …". The index is padded to the width of the total
+// ("[builder  2/12]"), and a multi-platform build puts the platform first
+// ("[linux/amd64 builder 2/4]"). Steps of other stages are theirs to count.
 // FROM is not a step: on an empty daemon BuildKit reports resolving the base
 // as done, not cached, even when every layer comes from the remote cache.
 type stepCounter struct {
@@ -293,15 +367,18 @@ type stepCounter struct {
 }
 
 func newStepCounter(stage planner.StagePlan) *stepCounter {
-	prefix := regexp.QuoteMeta(stage.Name) + ` `
-	switch {
-	case unnamed(stage) && stage.Index == 0 && stage.Standalone:
-		prefix = "" // the only stage: BuildKit names its steps "[2/4] …"
-	case unnamed(stage):
-		prefix = fmt.Sprintf("stage-%d ", stage.Index)
+	name := regexp.QuoteMeta(stage.Name) + ` `
+	if unnamed(stage) {
+		name = fmt.Sprintf("stage-%d ", stage.Index)
 	}
+	if stage.Index == 0 {
+		// Only the first stage can be a Dockerfile's single stage; in a
+		// Dockerfile with more, no step goes without its stage's name.
+		name = `(?:` + name + `)?`
+	}
+	platform := `(?:[^ \]/]+/[^ \]]+ )?` // platforms have a "/", stage names never
 	return &stepCounter{
-		prefix: regexp.MustCompile(`^\[` + prefix + `\d+/\d+\] `),
+		prefix: regexp.MustCompile(`^\[` + platform + name + ` *\d+/\d+\] `),
 		steps:  map[digest.Digest]bool{},
 	}
 }

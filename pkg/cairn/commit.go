@@ -1,38 +1,32 @@
 package cairn
 
 import (
-	"context"
 	"fmt"
-	"os/exec"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/cairn-build/cairn/pkg/push"
 )
 
 // commitOptions are the commit's options for a run that started at started.
-func (o RunOptions) commitOptions(ctx context.Context, p *Project, started time.Time) []push.Option {
+func (o RunOptions) commitOptions(p *Project, started time.Time) []push.Option {
 	return []push.Option{
 		push.WithForce(o.Force),
-		push.WithSourceTime(sourceTime(ctx, p.Config.Context, started)),
+		push.WithSourceTime(p.Source.orderTime(started)),
 		push.WithNotes(o.notef),
 	}
 }
 
-// sourceTime orders the caches of concurrent publishers (see
-// push.WithSourceTime): the committer time of the git commit the build
-// context is checked out at, else when the run started.
-func sourceTime(ctx context.Context, dir string, started time.Time) time.Time {
-	out, err := exec.CommandContext(ctx, "git", "-C", dir, "log", "-1", "--format=%ct").Output()
-	if err != nil {
-		return started // not a git checkout, or no git
+// orderTime is the time that orders the caches of concurrent publishers
+// (see push.WithSourceTime): the commit time of the context's git checkout,
+// else the source date epoch when one is set, else when the run started.
+func (s Source) orderTime(started time.Time) time.Time {
+	switch {
+	case s.Commit != "":
+		return s.CommitTime
+	case s.Epoch != nil:
+		return *s.Epoch
 	}
-	sec, err := strconv.ParseInt(strings.TrimSpace(string(out)), 10, 64)
-	if err != nil {
-		return started
-	}
-	return time.Unix(sec, 0)
+	return started
 }
 
 func (o RunOptions) notef(format string, args ...any) { o.Logger.Info(fmt.Sprintf(format, args...)) }

@@ -2,7 +2,7 @@
 // does, for programs that embed it the way ko's pkg/commands or crane's
 // pkg/crane are embedded.
 //
-//	p, err := cairn.Load(cairn.LoadOptions{Config: "build.yaml"})
+//	p, err := cairn.Load(ctx, cairn.LoadOptions{Config: "build.yaml"})
 //	c, err := cairn.Dial(ctx, cairn.DaemonOptions{Addr: "unix:///run/buildkit/buildkitd.sock"})
 //	report, err := cairn.Run(ctx, c, p, cairn.RunOptions{Push: true})
 //

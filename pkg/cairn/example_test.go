@@ -13,7 +13,7 @@ import (
 // Load plans a build without a daemon or a registry: which stages each
 // target needs, and the tags a publish would move.
 func ExampleLoad() {
-	p, err := cairn.Load(cairn.LoadOptions{
+	p, err := cairn.Load(context.Background(), cairn.LoadOptions{
 		Config:    "../../examples/node-style/build.yaml",
 		Overrides: config.Overrides{Repository: "registry.example.com/team/app"},
 	})
@@ -39,7 +39,7 @@ func ExampleLoad() {
 // move the tags only when everything succeeded.
 func ExampleRun() {
 	ctx := context.Background()
-	p, err := cairn.Load(cairn.LoadOptions{Config: "build.yaml"})
+	p, err := cairn.Load(ctx, cairn.LoadOptions{Config: "build.yaml"})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return

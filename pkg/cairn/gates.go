@@ -112,7 +112,11 @@ func (g *gates) images(ctx context.Context, c *client.Client, attach []session.A
 		if !ok {
 			continue
 		}
-		results, eff, err := build.Check(ctx, c, dir, g.cfg.Checks[r.Target].Spec, attach)
+		runner, err := build.NewLayoutRunner(c, dir, attach)
+		if err != nil {
+			return fmt.Errorf("checks of target %s: %w", r.Target, err)
+		}
+		results, eff, err := check.Run(ctx, runner.Image(), g.cfg.Checks[r.Target].Spec, runner)
 		if err != nil {
 			return fmt.Errorf("checks of target %s: %w", r.Target, err)
 		}

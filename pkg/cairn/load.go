@@ -1,10 +1,15 @@
 package cairn
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
+
+	"github.com/containerd/platforms"
+	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/cairn-build/cairn/pkg/config"
 	"github.com/cairn-build/cairn/pkg/planner"
@@ -13,13 +18,22 @@ import (
 // LoadOptions say where a build is described and what the command line
 // overrides. The zero value reads ./build.yaml when present.
 type LoadOptions struct {
+	// Path is the build context as `docker build PATH` names it: its
+	// build.yaml when it has one (and Config is ""), else PATH/Dockerfile
+	// (unless Overrides.Dockerfile) with PATH as the context. "" is none.
+	Path string
 	// Config is the build.yaml path; "" reads config.DefaultFile when it
 	// exists and builds from the overrides alone when it does not.
 	Config string
 	// Overrides are the command-line values; each set one beats the file's.
 	Overrides config.Overrides
-	// Env looks up {env.NAME} in templates; nil means os.LookupEnv.
+	// Env looks up {env.NAME} in templates and $SOURCE_DATE_EPOCH; nil
+	// means os.LookupEnv.
 	Env func(string) (string, bool)
+	// SourceDateEpoch makes images reproducible: "" is $SOURCE_DATE_EPOCH
+	// when set, else EpochGit (the context's commit time; none outside a
+	// checkout); EpochOff; or Unix seconds.
+	SourceDateEpoch string
 }
 
 // Project is a loaded build: its resolved description, its Dockerfile and
@@ -28,15 +42,22 @@ type Project struct {
 	Config     *config.Build
 	Dockerfile []byte
 	Plan       *planner.Plan
+	Source     Source
+	// BuildPlatform is the platform the plan assumes builds: this
+	// machine's after Load; Run plans again for the daemon's worker.
+	BuildPlatform ocispecs.Platform
 }
 
 // Load reads the build description and the Dockerfile and plans the build.
 // It needs no daemon and no registry. Mistakes in build.yaml or the
 // Dockerfile are errors naming the file, line and field.
-func Load(opts LoadOptions) (*Project, error) {
+func Load(ctx context.Context, opts LoadOptions) (*Project, error) {
 	env := opts.Env
 	if env == nil {
 		env = os.LookupEnv
+	}
+	if err := opts.applyPath(); err != nil {
+		return nil, err
 	}
 	file, err := loadConfig(opts.Config)
 	if err != nil {
@@ -50,12 +71,77 @@ func Load(opts LoadOptions) (*Project, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read Dockerfile: %w", err)
 	}
-	plan, err := planner.New(dockerfile, cfg.PlanOptions())
+	host := platforms.Normalize(platforms.DefaultSpec())
+	plan, err := planner.New(dockerfile, cfg.PlanOptionsFor(host))
 	if err != nil {
 		return nil, err
 	}
-	return &Project{Config: cfg, Dockerfile: dockerfile, Plan: plan}, nil
+	src, err := readSource(ctx, cfg.Context, opts.SourceDateEpoch, env)
+	if err != nil {
+		return nil, err
+	}
+	return &Project{Config: cfg, Dockerfile: dockerfile, Plan: plan, Source: src, BuildPlatform: host}, nil
 }
+
+// TargetPlatforms are the platforms the plan builds for: build.yaml's or
+// --platform's, else the build platform, as in BuildKit.
+func (p *Project) TargetPlatforms() []string {
+	if len(p.Plan.Platforms) > 0 {
+		return p.Plan.Platforms
+	}
+	return []string{platforms.Format(p.BuildPlatform)}
+}
+
+// ForBuildPlatform is the project planned again for a build on bp (the
+// BuildKit worker's platform): BUILDPLATFORM, and TARGETPLATFORM when no
+// platform is set, select the stages. p is not changed.
+func (p *Project) ForBuildPlatform(bp ocispecs.Platform) (*Project, error) {
+	bp = platforms.Normalize(bp)
+	if platforms.Format(bp) == platforms.Format(p.BuildPlatform) {
+		return p, nil
+	}
+	plan, err := planner.New(p.Dockerfile, p.Config.PlanOptionsFor(bp))
+	if err != nil {
+		return nil, err
+	}
+	q := *p
+	q.Plan, q.BuildPlatform = plan, bp
+	return &q, nil
+}
+
+// applyPath turns Path into the config, context and Dockerfile it names.
+func (o *LoadOptions) applyPath() error {
+	if o.Path == "" {
+		return nil
+	}
+	info, err := os.Stat(o.Path)
+	switch {
+	case err != nil:
+		return &UsageError{fmt.Errorf("build context %s: %w", o.Path, err)}
+	case !info.IsDir():
+		return &UsageError{fmt.Errorf("build context %s is not a directory", o.Path)}
+	case o.Overrides.Context != "":
+		return &UsageError{fmt.Errorf("both PATH (%s) and --context (%s) name the build context: give one", o.Path, o.Overrides.Context)}
+	case o.Config != "":
+		o.Overrides.Context = o.Path
+		return nil
+	}
+	o.Config = filepath.Join(o.Path, config.DefaultFile)
+	if _, err := os.Stat(o.Config); err != nil {
+		o.Config, o.Overrides.Context = "", o.Path
+		if o.Overrides.Dockerfile == "" {
+			o.Overrides.Dockerfile = filepath.Join(o.Path, config.DefaultDockerfile)
+		}
+	}
+	return nil
+}
+
+// UsageError is a mistake in how cairn was called (a flag or argument),
+// as opposed to one in the files it reads.
+type UsageError struct{ Err error }
+
+func (e *UsageError) Error() string { return e.Err.Error() }
+func (e *UsageError) Unwrap() error { return e.Err }
 
 func loadConfig(path string) (*config.File, error) {
 	if path != "" {

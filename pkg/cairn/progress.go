@@ -102,16 +102,24 @@ func (s *step) send(st *client.SolveStatus) {
 
 // done logs each tag's move and completes the vertex.
 func (s *step) done(tags []push.TagResult, err error) {
+	lines := make([]string, len(tags))
+	for i, t := range tags {
+		lines[i] = fmt.Sprintf("%s %s: %s -> %s\n", t.Kind, t.Tag, orNew(t.Previous), t.State)
+	}
+	s.end(lines, err)
+}
+
+// end logs lines and completes the vertex, failed with err's headline.
+func (s *step) end(lines []string, err error) {
 	now := time.Now()
 	st := &client.SolveStatus{}
-	for _, t := range tags {
-		line := fmt.Sprintf("%s %s: %s -> %s\n", t.Kind, t.Tag, orNew(t.Previous), t.State)
+	for _, line := range lines {
 		st.Logs = append(st.Logs, &client.VertexLog{Vertex: s.vertex.Digest, Stream: 1, Data: []byte(line), Timestamp: now})
 	}
 	v := s.vertex
 	v.Completed = &now
 	if err != nil {
-		// The error's headline says what the registry holds now.
+		// The headline: for a publish, it says what the registry holds now.
 		v.Error, _, _ = strings.Cut(err.Error(), "\n")
 	}
 	st.Vertexes = []*client.Vertex{&v}

@@ -3,6 +3,7 @@ package cairn
 import (
 	_ "embed"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -24,11 +25,13 @@ const ReportVersion = 1
 // Report is what a run did, and the metadata file's content
 // (`cairn build --metadata-file`); report.schema.json describes it.
 type Report struct {
-	Version    int            `json:"version"`
-	Dockerfile string         `json:"dockerfile"`
-	Stages     []StageReport  `json:"stages"` // in plan order
-	Targets    []TargetReport `json:"targets"`
-	Checks     []*CheckReport `json:"checks,omitempty"`
+	Version    int    `json:"version"`
+	Dockerfile string `json:"dockerfile"`
+	// Platforms are the platforms built for (normalized, e.g. linux/arm64).
+	Platforms []string       `json:"platforms"`
+	Stages    []StageReport  `json:"stages"` // in plan order
+	Targets   []TargetReport `json:"targets"`
+	Checks    []*CheckReport `json:"checks,omitempty"`
 	// Tags are the commit's moves, in commit order; empty without --push.
 	Tags []push.TagResult `json:"tags,omitempty"`
 	// Warnings are BuildKit's Dockerfile warnings, each once.
@@ -62,6 +65,9 @@ type StageReport struct {
 	// Source is the Dockerfile excerpt of the step that failed.
 	Source string `json:"source,omitempty"`
 	Note   string `json:"note,omitempty"`
+	// Base is the stage's external base image, when it has one and
+	// baseImages.refresh is on.
+	Base *BaseReport `json:"base,omitempty"`
 }
 
 func stageReports(stages []build.StageResult) []StageReport {
@@ -79,7 +85,7 @@ func stageReports(stages []build.StageResult) []StageReport {
 
 func stageStatus(s build.StageResult) string {
 	switch {
-	case strings.HasPrefix(s.Error, "not built"):
+	case errors.Is(s.Err, build.ErrDependencyFailed):
 		return StageNotBuilt
 	case s.Error != "":
 		return StageFailed
@@ -202,3 +208,33 @@ func shortDigest(d string) string {
 //
 //go:embed report.schema.json
 var ReportSchema []byte
+
+// Output says where WriteAll puts a report.
+type Output struct {
+	Stdout, Stderr io.Writer
+	// MetadataFile receives the report as JSON; "" writes none.
+	MetadataFile string
+	// Env tells whether the run is a GitHub Actions job (see WriteGitHub);
+	// nil means os.LookupEnv.
+	Env func(string) (string, bool)
+}
+
+// WriteAll does what cairn build does with a report: the warnings again
+// after the progress display (as buildx does, also when it is quiet), the
+// summary and check results (on Stderr when the lint stopped the run: they
+// explain the error), the metadata file, and GitHub's job summary and outputs.
+func (r *Report) WriteAll(o Output) error {
+	if o.Env == nil {
+		o.Env = os.LookupEnv
+	}
+	err := r.WriteWarnings(o.Stderr)
+	out := o.Stdout
+	if len(r.Stages) == 0 {
+		out = o.Stderr
+	}
+	err = errors.Join(err, r.Show(out))
+	if o.MetadataFile != "" && len(r.Stages) > 0 {
+		err = errors.Join(err, r.WriteFile(o.MetadataFile))
+	}
+	return errors.Join(err, r.WriteGitHub(o.Env, o.MetadataFile))
+}

@@ -25,12 +25,16 @@ const d2 = "sha256:2222222222222222222222222222222222222222222222222222222222222
 // fullReport sets every field the schema knows.
 func fullReport() *cairn.Report {
 	return &cairn.Report{
-		Version: cairn.ReportVersion, Dockerfile: "Dockerfile",
+		Version: cairn.ReportVersion, Dockerfile: "Dockerfile", Platforms: []string{"linux/amd64", "linux/arm/v7"},
 		Stages: []cairn.StageReport{{
 			Name: "app", Status: cairn.StageOK, Steps: 2, Cached: 1, Duration: 1.25, Digest: d1,
 			CacheImports: []build.CacheImport{{Ref: "r/app:cache-app", State: cache.Found}, {Ref: "r/app:cache-base", State: cache.Missing, Via: "base"}},
 			CacheExport:  "r/app:cache-app", CacheDigest: d1, Tags: []string{"r/app:v1"}, Note: "n",
-		}, {Name: "other", Status: cairn.StageFailed, CacheImports: []build.CacheImport{}, Tags: []string{}, Error: "boom", Source: "RUN false"}},
+			Base: &cairn.BaseReport{Ref: "docker.io/library/busybox:1.36", Digests: map[string]string{"linux/amd64": d2, "linux/arm/v7": d1}, Previous: map[string]string{"linux/amd64": d1}},
+		}, {
+			Name: "other", Status: cairn.StageFailed, CacheImports: []build.CacheImport{}, Tags: []string{}, Error: "boom", Source: "RUN false",
+			Base: &cairn.BaseReport{Ref: "registry.example.com/base:1", Error: "resolve base: 401"},
+		}},
 		Targets: []cairn.TargetReport{{
 			Name: "app", Digest: d1, Tags: []string{"r/app:v1"}, ImageDigest: d1, ConfigDigest: d2,
 			Descriptor: &ocispecs.Descriptor{MediaType: ocispecs.MediaTypeImageManifest, Digest: d1, Size: 10}, ImageName: "r/app:v1",

@@ -31,6 +31,9 @@ type RunOptions struct {
 	// BuildKit's display (see NewDisplay); nil discards it. Run does not
 	// close it.
 	Status chan<- *client.SolveStatus
+	// RewriteTimestamp also clamps the times of the files in new layers to
+	// the project's source date epoch (slower: layers are rewritten).
+	RewriteTimestamp bool
 	// Logger receives notes (a missing cache ref, a rebuilt broken cache);
 	// nil discards them. NoteLogger prints them as "note: …" lines.
 	Logger *slog.Logger
@@ -51,7 +54,7 @@ var ErrNothingToPublish = errors.New("nothing to publish")
 // the targets' checks and, with opts.Push, commits the tags: each step only
 // when everything before it succeeded. The report is returned also on
 // error (it holds what ran: the lint alone when the lint stopped a
-// publish); it is nil when nothing ran (nothing to publish, or a Dockerfile
+// publish); it is nil when nothing ran (Preflight failed, or a Dockerfile
 // that could not be linted). A publishing run first rolls back any commit
 // to its repositories that a killed publisher left unfinished (Recover).
 func Run(ctx context.Context, c *client.Client, p *Project, opts RunOptions) (*Report, error) {
@@ -60,14 +63,17 @@ func Run(ctx context.Context, c *client.Client, p *Project, opts RunOptions) (*R
 	if err != nil {
 		return nil, err
 	}
+	if err := p.Preflight(ctx, opts); err != nil {
+		return nil, err
+	}
 	if opts.Push {
-		if err := p.Publishable(); err != nil {
-			return nil, err
-		}
 		// Before anything else: a killed publisher's tags go back first.
 		if _, err := Recover(ctx, p, opts); err != nil {
 			return nil, fmt.Errorf("%w\n%w", err, ErrNothingPublished)
 		}
+	}
+	if p, err = forDaemon(ctx, c, p); err != nil {
+		return nil, err
 	}
 	g, err := newGates(p.Config)
 	if err != nil {
@@ -76,7 +82,7 @@ func Run(ctx context.Context, c *client.Client, p *Project, opts RunOptions) (*R
 	defer g.cleanup()
 	tap := tapWarnings(opts.Status)
 	opts.Status = tap.in
-	report := &Report{Version: ReportVersion, Dockerfile: p.Config.Dockerfile, Stages: []StageReport{}, Targets: []TargetReport{}, Checks: g.reports}
+	report := &Report{Version: ReportVersion, Dockerfile: p.Config.Dockerfile, Platforms: p.TargetPlatforms(), Stages: []StageReport{}, Targets: []TargetReport{}, Checks: g.reports}
 	defer func() { report.Warnings = tap.close() }()
 	if err := g.lint(ctx, p.Dockerfile); err != nil {
 		return nil, err
@@ -84,12 +90,23 @@ func Run(ctx context.Context, c *client.Client, p *Project, opts RunOptions) (*R
 	if err := g.verdict(); err != nil && opts.Push {
 		return report, fmt.Errorf("%w\nnothing built or published", err)
 	}
+	bases := refreshBases(ctx, p, opts)
 	bo := opts.buildOptions(p)
 	bo.Layouts = g.layouts
+	bo.Stages = stageOptions(p.Plan, bases, p.TargetPlatforms())
+	out, err := newLocal(p, &bo)
+	if err != nil {
+		return report, err
+	}
+	defer out.cleanup()
 	res, err := build.Run(ctx, c, p.Plan, bo)
 	if res != nil {
 		report.Stages = stageReports(res.Stages)
 		report.Targets = targetReports(p, res)
+		addBases(report.Stages, bases)
+	}
+	if err == nil {
+		err = out.finish(ctx, res, opts.Status, opts.Logger)
 	}
 	if err == nil {
 		if err = g.images(ctx, c, bo.Session); err == nil {
@@ -106,6 +123,20 @@ func Run(ctx context.Context, c *client.Client, p *Project, opts RunOptions) (*R
 	return report, err
 }
 
+// forDaemon plans the project again for the platform of the daemon's first
+// worker, the platform BuildKit builds on (and for, when none is set): a
+// plan made for another machine's platform may select other stages.
+func forDaemon(ctx context.Context, c *client.Client, p *Project) (*Project, error) {
+	workers, err := c.ListWorkers(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("list the daemon's workers: %w", err)
+	}
+	if len(workers) == 0 || len(workers[0].Platforms) == 0 {
+		return nil, errors.New("the BuildKit daemon has no worker to build on")
+	}
+	return p.ForBuildPlatform(workers[0].Platforms[0])
+}
+
 // publish moves the tags, caches first, final tags last, shown as one
 // vertex in the progress display.
 func publish(ctx context.Context, p *Project, res *build.Result, opts RunOptions, started time.Time) ([]push.TagResult, error) {
@@ -114,7 +145,7 @@ func publish(ctx context.Context, p *Project, res *build.Result, opts RunOptions
 		return nil, fmt.Errorf("%w: %w", ErrNothingPublished, err)
 	}
 	step := startStep(opts.Status, "[publish] move tags: caches first, final tags last")
-	tags, err := push.Commit(ctx, opts.Registry, moves, opts.commitOptions(ctx, p, started)...)
+	tags, err := push.Commit(ctx, opts.Registry, moves, opts.commitOptions(p, started)...)
 	step.done(tags, err)
 	return tags, err
 }
@@ -155,6 +186,10 @@ func (o RunOptions) buildOptions(p *Project) build.Options {
 		Registry:   o.Registry,
 		Session:    o.Session,
 		Status:     o.Status,
-		Notef:      func(f string, a ...any) { o.Logger.Info(fmt.Sprintf(f, a...)) },
+
+		SourceDateEpoch:  p.Source.Epoch,
+		RewriteTimestamp: o.RewriteTimestamp,
+		FinalLabels:      p.Source.finalLabels(),
+		Notef:            func(f string, a ...any) { o.Logger.Info(fmt.Sprintf(f, a...)) },
 	}
 }

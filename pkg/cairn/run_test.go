@@ -10,6 +10,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+
 	"github.com/cairn-build/cairn/internal/testenv"
 	"github.com/cairn-build/cairn/pkg/cairn"
 	"github.com/cairn-build/cairn/pkg/config"
@@ -31,6 +35,11 @@ RUN test "$FAIL" = 0 && echo app > /app
 // the test registry.
 func project(t *testing.T, repo string, args map[string]string) *cairn.Project {
 	t.Helper()
+	return load(t, writeProject(t), repo, args)
+}
+
+func writeProject(t *testing.T) string {
+	t.Helper()
 	dir := t.TempDir()
 	files := map[string]string{"Dockerfile": dockerfile, "build.yaml": "version: 1\ntargets:\n  app:\n    tags: [v1]\n"}
 	for name, content := range files {
@@ -38,7 +47,12 @@ func project(t *testing.T, repo string, args map[string]string) *cairn.Project {
 			t.Fatal(err)
 		}
 	}
-	p, err := cairn.Load(cairn.LoadOptions{
+	return dir
+}
+
+func load(t *testing.T, dir, repo string, args map[string]string) *cairn.Project {
+	t.Helper()
+	p, err := cairn.Load(context.Background(), cairn.LoadOptions{
 		Config:    filepath.Join(dir, "build.yaml"),
 		Overrides: config.Overrides{Repository: repo, Args: args},
 	})
@@ -50,9 +64,15 @@ func project(t *testing.T, repo string, args map[string]string) *cairn.Project {
 
 func run(t *testing.T, p *cairn.Project, opts cairn.RunOptions) (*cairn.Report, error) {
 	t.Helper()
+	return runOn(t, testenv.NewDaemon(t).Addr, p, opts)
+}
+
+// runOn runs the pipeline on the daemon at addr.
+func runOn(t *testing.T, addr string, p *cairn.Project, opts cairn.RunOptions) (*cairn.Report, error) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	c, err := cairn.Dial(ctx, cairn.DaemonOptions{Addr: testenv.NewDaemon(t).Addr})
+	c, err := cairn.Dial(ctx, cairn.DaemonOptions{Addr: addr})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -110,4 +130,55 @@ func TestRunPublishesThroughTheLibrary(t *testing.T) {
 	if after := testenv.Tags(t, repo); !maps.Equal(after, tags) {
 		t.Errorf("a failed build moved tags:\n before %v\n after  %v", tags, after)
 	}
+}
+
+// TestLabelsAndSourceDateEpoch: in a git checkout, published images carry
+// the OCI source, revision and created labels, and their config's created
+// time is the commit's; a cache-only stage image gets no labels, so it stays
+// the same from commit to commit.
+func TestLabelsAndSourceDateEpoch(t *testing.T) {
+	repo, dir := testenv.Repo(t), writeProject(t)
+	commitTime := time.Date(2026, 5, 6, 7, 8, 9, 0, time.UTC)
+	testenv.GitCommit(t, dir, commitTime)
+	p := load(t, dir, repo, nil)
+	if p.Source.Epoch == nil || !p.Source.Epoch.Equal(commitTime) {
+		t.Fatalf("epoch %v, want the commit time %v", p.Source.Epoch, commitTime)
+	}
+	if _, err := run(t, p, cairn.RunOptions{Push: true}); err != nil {
+		t.Fatal(err)
+	}
+	final := imageConfig(t, repo+":v1")
+	if !final.Created.Time.Equal(commitTime) {
+		t.Errorf("final image created %v, want %v", final.Created.Time, commitTime)
+	}
+	want := map[string]string{
+		"org.opencontainers.image.source":   "https://git.example.com/team/app.git",
+		"org.opencontainers.image.revision": p.Source.Commit,
+		"org.opencontainers.image.created":  "2026-05-06T07:08:09Z",
+	}
+	for k, v := range want {
+		if got := final.Config.Labels[k]; got != v {
+			t.Errorf("label %s = %q, want %q", k, got, v)
+		}
+	}
+	if cacheOnly := imageConfig(t, repo+":cache-base"); len(cacheOnly.Config.Labels) != 0 {
+		t.Errorf("cache-only stage image has labels %v", cacheOnly.Config.Labels)
+	}
+}
+
+func imageConfig(t *testing.T, ref string) *v1.ConfigFile {
+	t.Helper()
+	r, err := name.ParseReference(ref, name.Insecure)
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := remote.Image(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cf, err := img.ConfigFile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cf
 }

@@ -8,11 +8,12 @@ import (
 	"log"
 	"os"
 
-	"github.com/cairn-build/cairn/pkg/check"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
+
+	"github.com/cairn-build/cairn/pkg/check"
 )
 
 // layer is a layer holding files of the given sizes.

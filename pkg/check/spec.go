@@ -5,8 +5,8 @@ package check
 type Spec struct {
 	Files    []FileCheck    `yaml:"files"`
 	Metadata *MetadataCheck `yaml:"metadata"`
-	// Commands are run by the caller inside BuildKit; this package only
-	// holds them and judges what they did (EvaluateCommand).
+	// Commands run through the caller's Runner (see Run); this package
+	// judges what they did (EvaluateCommand).
 	Commands   []CommandCheck   `yaml:"commands"`
 	Efficiency *EfficiencyCheck `yaml:"efficiency"`
 }

@@ -11,32 +11,28 @@ import (
 	"strconv"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/cairn-build/cairn/internal/located"
 )
 
 // structureTestSchema is the only container-structure-test schema read.
 const structureTestSchema = "2.0.0"
 
-// StructureTestError is a problem in a container-structure-test file.
-type StructureTestError struct {
-	File  string
-	Line  int    // 0 when unknown
-	Field string // like "metadataTest.envVars[0]"; "" when none
-	Msg   string
-	Err   error // the underlying error, if any
+// StructureTestError is a problem in a container-structure-test file, at
+// a line (0 when unknown) and a field like "metadataTest.envVars[0]"
+// ("" when none). It is cairn's one located error type, so errors.As into
+// a *located.Error finds it too.
+type StructureTestError = located.Error
+
+// yamlCause is a YAML error as the message shows it (without yaml.v3's
+// "yaml: line N:" prefix), still unwrapping to yaml.v3's error.
+type yamlCause struct {
+	msg string
+	err error
 }
 
-func (e *StructureTestError) Error() string {
-	loc := e.File
-	if e.Line > 0 {
-		loc = fmt.Sprintf("%s:%d", e.File, e.Line)
-	}
-	if e.Field != "" {
-		return fmt.Sprintf("%s: %s: %s", loc, e.Field, e.Msg)
-	}
-	return loc + ": " + e.Msg
-}
-
-func (e *StructureTestError) Unwrap() error { return e.Err }
+func (c *yamlCause) Error() string { return c.msg }
+func (c *yamlCause) Unwrap() error { return c.err }
 
 // LoadStructureTest reads a container-structure-test file (schemaVersion
 // 2.0.0: fileExistenceTests, fileContentTests, metadataTest, commandTests)
@@ -84,7 +80,7 @@ func ParseStructureTest(path string, data []byte) (Spec, error) {
 		return Spec{}, err
 	}
 	if err := spec.Validate(); err != nil {
-		return Spec{}, &StructureTestError{File: path, Msg: "invalid checks: " + err.Error(), Err: err}
+		return Spec{}, &StructureTestError{File: path, Msg: "invalid checks", Err: err}
 	}
 	return spec, nil
 }
@@ -111,10 +107,10 @@ func yamlError(path string, err error) error {
 	if errors.As(err, &te) && len(te.Errors) > 0 {
 		msg = te.Errors[0]
 	}
-	e := &StructureTestError{File: path, Msg: "invalid YAML: " + msg, Err: err}
+	e := &StructureTestError{File: path, Msg: "invalid YAML", Err: &yamlCause{msg: msg, err: err}}
 	if m := regexp.MustCompile(`^(?:yaml: )?line (\d+): (.*)$`).FindStringSubmatch(msg); m != nil {
 		e.Line, _ = strconv.Atoi(m[1]) // the regexp matched digits
-		e.Msg = "invalid YAML: " + m[2]
+		e.Err = &yamlCause{msg: m[2], err: err}
 	}
 	return e
 }

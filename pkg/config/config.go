@@ -12,6 +12,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/cairn-build/cairn/internal/located"
 	"github.com/cairn-build/cairn/pkg/check"
 )
 
@@ -40,7 +41,10 @@ type File struct {
 	Cache      Cache             `yaml:"cache"`
 	Targets    Targets           `yaml:"targets"`
 	// InsecureRegistries are reached over plain HTTP (loopback ones always are).
-	InsecureRegistries []string `yaml:"insecureRegistries"`
+	InsecureRegistries []string   `yaml:"insecureRegistries"`
+	BaseImages         BaseImages `yaml:"baseImages"`
+	// Docker are docker build's options: labels, network, secrets, … (docker.go).
+	Docker `yaml:",inline"`
 
 	path  string
 	lines map[string]int // field path → line, for errors found after parsing
@@ -51,6 +55,8 @@ type Cache struct {
 	Mode     string   `yaml:"mode"`
 	Ref      string   `yaml:"ref"`
 	Fallback []string `yaml:"fallback"`
+	// Mounts carries RUN --mount=type=cache directories between runners.
+	Mounts CacheMounts `yaml:"mounts"`
 }
 
 // Target is one stage to build, with its final tags.
@@ -132,21 +138,7 @@ func (f *File) errorAt(field, format string, args ...any) *Error {
 	return &Error{File: f.path, Line: f.lines[field], Field: field, Msg: fmt.Sprintf(format, args...)}
 }
 
-// Error is a problem in a build.yaml, tied to a line and field where known.
-type Error struct {
-	File  string
-	Line  int
-	Field string
-	Msg   string
-}
-
-func (e *Error) Error() string {
-	loc := e.File
-	if e.Line > 0 {
-		loc = fmt.Sprintf("%s:%d", e.File, e.Line)
-	}
-	if e.Field != "" {
-		return fmt.Sprintf("%s: %s: %s", loc, e.Field, e.Msg)
-	}
-	return fmt.Sprintf("%s: %s", loc, e.Msg)
-}
+// Error is a problem in a build.yaml, tied to a line and field where known:
+// "build.yaml:3: cache.mode: msg". It is cairn's one located error type,
+// so errors.As into a *located.Error finds it too.
+type Error = located.Error

@@ -38,6 +38,9 @@ func (d *decoder) decode(node *yaml.Node, path string, v reflect.Value) error {
 	if v.Type() == targetsType {
 		return d.decodeTargets(node, path, v)
 	}
+	if v.Type() == cacheMountsType {
+		return d.decodeCacheMounts(node, path, v)
+	}
 	switch v.Kind() {
 	case reflect.Struct:
 		return d.decodeStruct(node, path, v)
@@ -49,6 +52,7 @@ func (d *decoder) decode(node *yaml.Node, path string, v reflect.Value) error {
 			return err
 		}
 		for i := 0; i < len(node.Content); i += 2 {
+			d.lines[join(path, node.Content[i].Value)] = node.Content[i].Line
 			if node.Content[i+1].Kind != yaml.ScalarNode {
 				return d.wrongKind(node.Content[i+1], join(path, node.Content[i].Value), "a string")
 			}
@@ -90,23 +94,35 @@ func (d *decoder) decodeStruct(node *yaml.Node, path string, v reflect.Value) er
 	if err := d.checkDuplicates(node, path); err != nil {
 		return err
 	}
-	fields := map[string]int{}
-	for i := 0; i < v.NumField(); i++ {
-		if tag := strings.Split(v.Type().Field(i).Tag.Get("yaml"), ",")[0]; tag != "" && tag != "-" {
-			fields[tag] = i
-		}
-	}
+	fields := map[string][]int{}
+	collectFields(v.Type(), nil, fields)
 	for i := 0; i < len(node.Content); i += 2 {
 		key, value := node.Content[i], node.Content[i+1]
 		idx, ok := fields[key.Value]
 		if !ok {
 			return &Error{File: d.file, Line: key.Line, Field: join(path, key.Value), Msg: "unknown field" + suggest(key.Value, fields)}
 		}
-		if err := d.decode(value, join(path, key.Value), v.Field(idx)); err != nil {
+		if err := d.decode(value, join(path, key.Value), v.FieldByIndex(idx)); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// collectFields maps the YAML keys of a struct to its fields; the fields
+// of a struct tagged `yaml:",inline"` are keys of the outer mapping.
+func collectFields(t reflect.Type, prefix []int, fields map[string][]int) {
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		index := append(append([]int(nil), prefix...), i)
+		name, opts, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+		switch {
+		case opts == "inline" && f.Type.Kind() == reflect.Struct:
+			collectFields(f.Type, index, fields)
+		case name != "" && name != "-":
+			fields[name] = index
+		}
+	}
 }
 
 // decodeStructs decodes a list of mappings, each strictly.
@@ -177,7 +193,7 @@ func join(path, key string) string {
 }
 
 // suggest names the nearest known key, for typos like "tagz".
-func suggest(key string, known map[string]int) string {
+func suggest(key string, known map[string][]int) string {
 	names := make([]string, 0, len(known))
 	for name := range known {
 		names = append(names, name)

@@ -8,7 +8,9 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/containerd/platforms"
 	"github.com/google/go-containerregistry/pkg/name"
+	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/cairn-build/cairn/pkg/planner"
 )
@@ -27,10 +29,16 @@ type Overrides struct {
 	Platforms  []string
 	CacheMode  string
 	CacheRef   string
-	Targets    []string // build these targets; tags of targets the file names are kept
-	Tags       []string // replace the tags of every selected target
+	// CacheMounts is --cache-mounts: auto or off.
+	CacheMounts string
+	Targets     []string // build these targets; tags of targets the file names are kept
+	Tags        []string // replace the tags of every selected target
 	// InsecureRegistries are added to the file's.
 	InsecureRegistries []string
+	// Docker are docker build's flags, added to or overriding build.yaml's.
+	Docker DockerFlags
+	// RefreshBases is --refresh-bases; nil keeps build.yaml's baseImages.refresh.
+	RefreshBases *bool
 }
 
 // Build is a build description with overrides applied and every template
@@ -49,7 +57,17 @@ type Build struct {
 	Checks map[string]TargetChecks
 	// Notes say what was left out and why (e.g. no repository, so no cache refs).
 	Notes []string
+	// CacheMounts says which cache mount directories travel, and where.
+	CacheMounts CacheMountPolicy
+	// Solve are docker build's options for the solves (docker.go).
+	Solve Solve
+	// RefreshBases checks the stages' base images against the digests their
+	// caches were built on (see BaseImages).
+	RefreshBases bool
 
+	local local // -o and --iidfile, per target: see Outputs and IIDFile
+
+	platforms      []ocispecs.Platform // Platforms, parsed and normalized
 	cacheRef       template
 	cacheFallbacks []template
 	cacheVars      map[string]string
@@ -71,14 +89,23 @@ func (f *File) Resolve(o Overrides, env func(string) (string, bool)) (*Build, er
 		Platforms:  f.Platforms,
 		CacheMode:  pick(o.CacheMode, pick(f.Cache.Mode, CacheInline)),
 		env:        env,
+
+		RefreshBases: f.refreshBases(o),
 	}
 	if b.Args == nil {
 		b.Args = map[string]string{}
 	}
 	maps.Copy(b.Args, o.Args)
 	if len(o.Platforms) > 0 {
-		b.Platforms = o.Platforms
+		b.Platforms = splitList(o.Platforms) // --platform linux/amd64,linux/arm64
 	}
+	for _, p := range b.Platforms {
+		if _, err := platforms.Parse(p); err != nil {
+			return nil, fmt.Errorf("--platform: %w", err)
+		}
+	}
+	b.platforms = parsePlatforms(b.Platforms)
+	o.Targets = splitList(o.Targets)
 	b.InsecureRegistries = append(slices.Clone(f.InsecureRegistries), o.InsecureRegistries...)
 	for _, host := range o.InsecureRegistries {
 		if err := validateHost(host); err != nil {
@@ -96,7 +123,18 @@ func (f *File) Resolve(o Overrides, env func(string) (string, bool)) (*Build, er
 	if err := b.resolveCache(f, o); err != nil {
 		return nil, err
 	}
+	if err := b.resolveCacheMounts(f, o); err != nil {
+		return nil, err
+	}
 	if err := b.resolveTargets(f, o); err != nil {
+		return nil, err
+	}
+	solve, err := f.resolveDocker(o.Docker, base)
+	if err != nil {
+		return nil, err
+	}
+	b.Solve = solve
+	if err := b.resolveLocal(o.Docker); err != nil {
 		return nil, err
 	}
 	return b, nil
@@ -168,15 +206,46 @@ func (b *Build) cacheRefFrom(t template, stage string) string {
 	return ref
 }
 
-// PlanOptions are the planner's options for this build.
+// PlanOptions are the planner's options for this build, for the target
+// platforms of build.yaml's platforms: or --platform (none: the planner's
+// default, linux/amd64). Callers that know the platform that builds use
+// PlanOptionsFor.
 func (b *Build) PlanOptions() planner.Options {
+	return b.PlanOptionsFor(ocispecs.Platform{})
+}
+
+// PlanOptionsFor are PlanOptions for a build on buildPlatform: the
+// platform of the BuildKit worker for cairn build, the host's for cairn
+// plan. It sets BUILDPLATFORM, and is the target platform when build.yaml
+// and --platform name none, as it is in BuildKit.
+func (b *Build) PlanOptionsFor(buildPlatform ocispecs.Platform) planner.Options {
 	return planner.Options{
 		Filename:       b.Dockerfile,
 		BuildArgs:      b.Args,
+		Platforms:      slices.Clone(b.platforms),
+		BuildPlatform:  buildPlatform,
 		Targets:        b.Targets,
 		CacheRef:       b.CacheRef,
 		CacheFallbacks: b.CacheFallbacks,
+
+		CacheMountRef:       b.CacheMounts.Ref,
+		CacheMountFallbacks: b.CacheMounts.Fallbacks,
+		CacheMountSkip:      b.CacheMounts.Skip,
 	}
+}
+
+// parsePlatforms parses validated platform specifiers the way BuildKit
+// reads --platform: parsed, then normalized.
+func parsePlatforms(specs []string) []ocispecs.Platform {
+	var out []ocispecs.Platform
+	for _, s := range specs {
+		p, err := platforms.Parse(s)
+		if err != nil {
+			continue // unreachable: Parse and Resolve validated every one
+		}
+		out = append(out, platforms.Normalize(p))
+	}
+	return out
 }
 
 func (b *Build) resolveTargets(f *File, o Overrides) error {

@@ -53,6 +53,9 @@ func (f *File) validate() error {
 			return f.errorAt("cache.fallback", "[%d]: %v", i, err)
 		}
 	}
+	if err := f.validateCacheMounts(); err != nil {
+		return err
+	}
 	for _, t := range f.Targets {
 		for _, tag := range t.Tags {
 			if _, err := parseTemplate(tag, tagVars...); err != nil {

@@ -13,7 +13,7 @@ import (
 // rule (ADD of local files), so this one has a cairn id.
 func checkAddURL(df *dockerfile, _ *Options) []Finding {
 	var out []Finding
-	for _, st := range df.stages {
+	for _, st := range df.Stages {
 		for _, c := range st.Commands {
 			add, ok := c.(*instructions.AddCommand)
 			if !ok || add.Checksum != "" {

@@ -3,7 +3,6 @@ package lint
 import (
 	"context"
 	"encoding/json"
-	"github.com/cairn-build/cairn/internal/dfparse"
 	"maps"
 
 	"github.com/moby/buildkit/client/llb"
@@ -14,6 +13,8 @@ import (
 	"github.com/moby/buildkit/solver/pb"
 	digest "github.com/opencontainers/go-digest"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
+
+	"github.com/cairn-build/cairn/internal/dfparse"
 )
 
 // lintPlatform is the platform BuildKit's checks run for. Any fixed value
@@ -21,20 +22,6 @@ import (
 // with whatever platform was asked for, so no platform check can fire.
 func lintPlatform() ocispecs.Platform {
 	return ocispecs.Platform{OS: "linux", Architecture: "amd64"}
-}
-
-// platformArgs are BuildKit's automatic ARGs for lintPlatform.
-func platformArgs(target string) [][2]string {
-	p := lintPlatform()
-	if target == "" {
-		target = "default"
-	}
-	return [][2]string{
-		{"BUILDPLATFORM", p.OS + "/" + p.Architecture}, {"BUILDOS", p.OS}, {"BUILDOSVERSION", ""},
-		{"BUILDARCH", p.Architecture}, {"BUILDVARIANT", ""},
-		{"TARGETPLATFORM", p.OS + "/" + p.Architecture}, {"TARGETOS", p.OS}, {"TARGETOSVERSION", ""},
-		{"TARGETARCH", p.Architecture}, {"TARGETVARIANT", ""}, {"TARGETSTAGE", target},
-	}
 }
 
 // offlineResolver answers every image lookup with an empty image config
@@ -57,13 +44,13 @@ func (offlineResolver) ResolveImageConfig(_ context.Context, ref string, opt sou
 func buildkitFindings(ctx context.Context, dt []byte, df *dockerfile, opts Options, r sourceresolver.ImageMetaResolver) ([]Finding, error) {
 	target := ""
 	if opts.Target != "" {
-		target = df.stages[df.final].Name
+		target = df.Stages[df.final].Name
 	}
 	res, err := runBuildKit(ctx, dt, opts, target, r)
 	if err != nil {
 		return nil, err
 	}
-	name := df.stages[df.final].Name
+	name := df.Stages[df.final].Name
 	if res.Error == nil || target != "" || name == "" {
 		return fromResults(res, Error), nil
 	}

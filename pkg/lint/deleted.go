@@ -17,7 +17,7 @@ import (
 // (or matched by a glob, or contained in a directory) by a later rm.
 func checkDeletedLater(df *dockerfile, _ *Options) []Finding {
 	var out []Finding
-	for _, st := range df.stages {
+	for i, st := range df.Stages {
 		fs := &stageFiles{created: map[string]int{}}
 		for _, c := range st.Commands {
 			line := dfparse.RangeLine(c.Location())
@@ -29,7 +29,8 @@ func checkDeletedLater(df *dockerfile, _ *Options) []Finding {
 			case *instructions.AddCommand:
 				fs.copied(c.SourcesAndDest, line, true)
 			case *instructions.RunCommand:
-				r := parseRun(c, nil)
+				// The shell does not matter here: only the commands do.
+				r := parseRun(dfparse.NewRun(i, c, nil))
 				out = append(out, fs.deleted(r)...)
 				fs.ran(r)
 			}

@@ -4,8 +4,6 @@ import (
 	"net/url"
 	"slices"
 	"strings"
-
-	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 )
 
 // checkDownloads flags a RUN that downloads with curl or wget and does
@@ -13,20 +11,14 @@ import (
 // compromised or changed upstream goes straight into the image.
 func checkDownloads(df *dockerfile, _ *Options) []Finding {
 	var out []Finding
-	for _, st := range df.stages {
-		for _, c := range st.Commands {
-			run, ok := c.(*instructions.RunCommand)
-			if !ok {
-				continue
-			}
-			r := parseRun(run, nil)
-			i := slices.IndexFunc(r.cmds, isDownload)
-			if i < 0 || slices.ContainsFunc(r.cmds, verifies) {
-				continue
-			}
-			name, _ := cmdName(r.cmds[i].args)
-			out = append(out, finding(ruleUnverified, r.line, "%s downloads without a checksum or signature check in the same RUN: verify it, e.g. echo \"<sha256>  file\" | sha256sum -c -", name))
+	for run := range df.Runs(df.bases) {
+		r := parseRun(run)
+		i := slices.IndexFunc(r.cmds, isDownload)
+		if i < 0 || slices.ContainsFunc(r.cmds, verifies) {
+			continue
 		}
+		name, _ := cmdName(r.cmds[i].args)
+		out = append(out, finding(ruleUnverified, r.line, "%s downloads without a checksum or signature check in the same RUN: verify it, e.g. echo \"<sha256>  file\" | sha256sum -c -", name))
 	}
 	return out
 }

@@ -1,38 +1,16 @@
 package lint
 
 import (
-	"strconv"
-	"strings"
-
 	"github.com/cairn-build/cairn/internal/dfparse"
+	"github.com/cairn-build/cairn/internal/located"
 )
 
-// ParseError reports a Dockerfile Lint cannot parse. It is not named Error
-// because the Error severity already has that name.
-type ParseError struct {
-	File string
-	Line int // 0 when not tied to a line
-	Msg  string
-	Err  error // underlying BuildKit error, may be nil
-}
-
-// Error formats as "Dockerfile:12: msg: underlying", or "Dockerfile: msg"
-// when Line is 0.
-func (e *ParseError) Error() string {
-	var b strings.Builder
-	b.WriteString(e.File)
-	if e.Line > 0 {
-		b.WriteString(":" + strconv.Itoa(e.Line))
-	}
-	b.WriteString(": " + e.Msg)
-	if e.Err != nil {
-		b.WriteString(": " + e.Err.Error())
-	}
-	return b.String()
-}
-
-// Unwrap returns the underlying error.
-func (e *ParseError) Unwrap() error { return e.Err }
+// ParseError reports a Dockerfile Lint cannot parse. It formats as
+// "Dockerfile:12: msg: underlying", or "Dockerfile: msg" when Line is 0,
+// and is cairn's one located error type, so errors.As into a
+// *located.Error finds it too. It is not named Error because the Error
+// severity already has that name.
+type ParseError = located.Error
 
 // parseErr wraps a BuildKit error, taking the line BuildKit attached.
 func parseErr(file, msg string, err error) *ParseError {

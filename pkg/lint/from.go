@@ -4,10 +4,9 @@ import (
 	"strings"
 
 	"github.com/distribution/reference"
-)
 
-// scratch is the empty base image; it has nothing to tag or pin.
-const scratch = "scratch"
+	"github.com/cairn-build/cairn/internal/dfparse"
+)
 
 // checkFrom flags base images that are untagged (DL3006), on latest
 // (DL3007) or, with digest pinning on, not pinned (CAIRN001). Stages,
@@ -15,12 +14,12 @@ const scratch = "scratch"
 // BuildKit reports the invalid ones itself.
 func checkFrom(df *dockerfile, opts *Options) []Finding {
 	var out []Finding
-	for i := range df.stages {
+	for i := range df.Stages {
 		ref, ok := baseImage(df, i)
 		if !ok {
 			continue
 		}
-		line, name := df.stageLine(i), df.bases[i]
+		line, name := df.StageLine(i), df.bases[i].Name
 		_, digested := ref.(reference.Digested)
 		tagged, hasTag := ref.(reference.Tagged)
 		switch {
@@ -40,8 +39,8 @@ func checkFrom(df *dockerfile, opts *Options) []Finding {
 // baseImage parses stage i's base as an image reference; ok is false for
 // stages, scratch and names that do not parse.
 func baseImage(df *dockerfile, i int) (reference.Named, bool) {
-	name := df.bases[i]
-	if df.baseStage[i] >= 0 || name == "" || strings.EqualFold(name, scratch) {
+	name := df.bases[i].Name
+	if df.bases[i].Stage >= 0 || name == "" || strings.EqualFold(name, dfparse.Scratch) {
 		return nil, false
 	}
 	ref, err := reference.ParseNormalizedNamed(name)

@@ -25,10 +25,10 @@ func (df *dockerfile) inlineIgnores() inlineIgnores {
 			out = append(out, ignoreSpan{start: loc[0].Start.Line, end: loc[len(loc)-1].End.Line, rules: rules})
 		}
 	}
-	for _, a := range df.meta {
+	for _, a := range df.Meta {
 		add(a.Comments(), a.Location())
 	}
-	for _, st := range df.stages {
+	for _, st := range df.Stages {
 		add(st.Comments, st.Location)
 		for _, c := range st.Commands {
 			if cc, ok := c.(interface{ Comments() []string }); ok {

@@ -3,8 +3,6 @@ package lint
 import (
 	"path"
 	"strings"
-
-	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 )
 
 // checkPipefail flags a shell RUN with a pipe whose shell does not have
@@ -12,23 +10,10 @@ import (
 // curl fails. SHELL is inherited from the stage a stage is built FROM.
 func checkPipefail(df *dockerfile, _ *Options) []Finding {
 	var out []Finding
-	shells := make([][]string, len(df.stages)) // SHELL at the end of each stage
-	for i, st := range df.stages {
-		var sh []string
-		if b := df.baseStage[i]; b >= 0 {
-			sh = shells[b]
+	for run := range df.Runs(df.bases) {
+		if r := parseRun(run); needsPipefail(r) {
+			out = append(out, finding(rulePipefail, r.line, "RUN with a pipe: set -o pipefail first (or SHELL [\"/bin/bash\", \"-o\", \"pipefail\", \"-c\"]) so a failing command fails the build"))
 		}
-		for _, c := range st.Commands {
-			switch c := c.(type) {
-			case *instructions.ShellCommand:
-				sh = c.Shell
-			case *instructions.RunCommand:
-				if r := parseRun(c, sh); needsPipefail(r) {
-					out = append(out, finding(rulePipefail, r.line, "RUN with a pipe: set -o pipefail first (or SHELL [\"/bin/bash\", \"-o\", \"pipefail\", \"-c\"]) so a failing command fails the build"))
-				}
-			}
-		}
-		shells[i] = sh
 	}
 	return out
 }

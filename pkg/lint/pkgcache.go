@@ -3,8 +3,6 @@ package lint
 import (
 	"slices"
 	"strings"
-
-	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 )
 
 // pkgRule is a package manager whose caches an install leaves in the
@@ -61,17 +59,11 @@ func rmUnder(dir string) func(string, []string) bool {
 // deleting it would defeat the mount.
 func checkPackageCaches(df *dockerfile, _ *Options) []Finding {
 	var out []Finding
-	for _, st := range df.stages {
-		for _, c := range st.Commands {
-			run, ok := c.(*instructions.RunCommand)
-			if !ok {
-				continue
-			}
-			r := parseRun(run, nil)
-			for _, p := range pkgRules() {
-				if r.any(p.install) && !r.any(p.clean) && !cachedAt(cacheTargets(run), p.caches) {
-					out = append(out, finding(p.rule, r.line, "%s", p.message))
-				}
+	for run := range df.Runs(df.bases) {
+		r := parseRun(run)
+		for _, p := range pkgRules() {
+			if r.any(p.install) && !r.any(p.clean) && !cachedAt(cacheTargets(run), p.caches) {
+				out = append(out, finding(p.rule, r.line, "%s", p.message))
 			}
 		}
 	}

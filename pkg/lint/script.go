@@ -19,13 +19,14 @@ type runScript struct {
 	shell []string
 }
 
-// parseRun splits a RUN into simple commands. sh is the SHELL in effect
-// (nil for BuildKit's default /bin/sh -c). Heredoc bodies count as
-// commands when a shell runs them: "RUN <<EOF" (unless a shebang names
-// another interpreter) or "RUN bash <<EOF"; other heredocs are data.
-func parseRun(run *instructions.RunCommand, sh []string) runScript {
-	r := runScript{line: dfparse.RangeLine(run.Location())}
-	if !run.PrependShell {
+// parseRun splits a RUN into simple commands, shell form running in the
+// SHELL in effect (BuildKit's default /bin/sh -c when none). Heredoc bodies
+// count as commands when a shell runs them: "RUN <<EOF" (unless a shebang
+// names another interpreter) or "RUN bash <<EOF"; other heredocs are data.
+func parseRun(dr dfparse.Run) runScript {
+	run := dr.Cmd
+	r := runScript{line: dr.Line}
+	if dr.Exec {
 		if i := shellCFlag(run.CmdLine); i > 0 && i+1 < len(run.CmdLine) {
 			r.shell, r.cmds = run.CmdLine[:i+1], splitShell(run.CmdLine[i+1])
 		} else {
@@ -33,7 +34,7 @@ func parseRun(run *instructions.RunCommand, sh []string) runScript {
 		}
 		return r
 	}
-	r.shell = sh
+	r.shell = dr.Shell
 	if r.shell == nil {
 		r.shell = []string{"/bin/sh", "-c"}
 	}
@@ -157,14 +158,9 @@ func optValues(args []string, short byte, long string) []string {
 }
 
 // cacheTargets lists the targets of a RUN's cache mounts.
-func cacheTargets(run *instructions.RunCommand) []string {
-	// Mounts are only parsed when the command is expanded; an identity
-	// expander parses them without touching variables.
-	if dfparse.Safely(func() error { return run.Expand(func(w string) (string, error) { return w, nil }) }) != nil {
-		return nil
-	}
+func cacheTargets(run dfparse.Run) []string {
 	var out []string
-	for _, m := range instructions.GetMounts(run) {
+	for _, m := range run.Mounts {
 		if m.Type == instructions.MountTypeCache && m.Target != "" {
 			out = append(out, path.Clean(m.Target))
 		}

@@ -18,12 +18,12 @@ func checkSecrets(df *dockerfile, _ *Options) []Finding {
 			out = append(out, finding(ruleSecretName, dfparse.RangeLine(loc), "%s %s looks like a secret: its value is kept in the image; use RUN --mount=type=secret", kind, name))
 		}
 	}
-	for _, a := range df.meta {
+	for _, a := range df.Meta {
 		for _, kv := range a.Args {
 			flag("ARG", kv.Key, a.Location())
 		}
 	}
-	for _, st := range df.stages {
+	for _, st := range df.Stages {
 		for _, c := range st.Commands {
 			switch c := c.(type) {
 			case *instructions.ArgCommand:

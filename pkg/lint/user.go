@@ -15,7 +15,7 @@ import (
 func checkUser(df *dockerfile, _ *Options) []Finding {
 	final := df.final
 	for _, i := range df.chain(final) {
-		if u := lastUser(df.stages[i]); u != nil {
+		if u := lastUser(df.Stages[i]); u != nil {
 			if isRoot(u.User) {
 				return []Finding{finding(ruleRootUser, dfparse.RangeLine(u.Location()), "the final image runs as %s: switch to a non-root USER last", u.User)}
 			}
@@ -25,7 +25,7 @@ func checkUser(df *dockerfile, _ *Options) []Finding {
 	if nonrootBase(df, final) {
 		return nil
 	}
-	return []Finding{finding(ruleNoUser, df.stageLine(final), "the final image sets no USER, so it runs as root: add a non-root USER")}
+	return []Finding{finding(ruleNoUser, df.StageLine(final), "the final image sets no USER, so it runs as root: add a non-root USER")}
 }
 
 // lastUser is the stage's last USER instruction, or nil.

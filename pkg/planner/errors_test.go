@@ -2,9 +2,10 @@ package planner
 
 import (
 	"errors"
-	"github.com/cairn-build/cairn/internal/dfparse"
 	"io/fs"
 	"testing"
+
+	"github.com/cairn-build/cairn/internal/dfparse"
 )
 
 func TestErrorFormat(t *testing.T) {

@@ -1,5 +1,7 @@
 package planner
 
+import "github.com/cairn-build/cairn/internal/dfparse"
+
 // targetGraph is what one target needs.
 type targetGraph struct {
 	stages []int         // reachable stages in Dockerfile order, the target last
@@ -16,7 +18,7 @@ func (p *planner) graph(r *resolution, target int) (*targetGraph, error) {
 		return nil, err
 	}
 	g := &targetGraph{deps: make(map[int][]int, len(edges))}
-	for i := range p.df.stages {
+	for i := range p.df.Stages {
 		rs, ok := edges[i]
 		if !ok {
 			continue
@@ -51,7 +53,7 @@ func (p *planner) reach(r *resolution, target int) (map[int][]ref, error) {
 		}
 		rs := append(trig, p.refs[i]...)
 		edges[i] = rs
-		if b := r.bases[i].stage; b >= 0 {
+		if b := r.bases[i].Stage; b >= 0 {
 			stack = append(stack, b)
 		}
 		for _, x := range rs {
@@ -65,10 +67,10 @@ func (p *planner) reach(r *resolution, target int) (map[int][]ref, error) {
 
 // directDeps returns stage i's stage dependencies in Dockerfile order, or
 // BuildKit's error for a source defined after stage i.
-func (p *planner) directDeps(i int, b base, rs []ref) ([]int, error) {
+func (p *planner) directDeps(i int, b dfparse.Base, rs []ref) ([]int, error) {
 	seen := make(map[int]bool, len(rs)+1)
-	if b.stage >= 0 {
-		seen[b.stage] = true
+	if b.Stage >= 0 {
+		seen[b.Stage] = true
 	}
 	for _, x := range rs {
 		switch {
@@ -80,9 +82,9 @@ func (p *planner) directDeps(i int, b base, rs []ref) ([]int, error) {
 			// Only a cache mount would use a later stage named "scratch".
 			continue
 		case x.stage > i && x.mount:
-			return nil, errorf(p.df.file, x.line, "cannot mount from stage %q, stage needs to be defined before current command", x.from)
+			return nil, errorf(p.df.File, x.line, "cannot mount from stage %q, stage needs to be defined before current command", x.from)
 		case x.stage > i:
-			return nil, errorf(p.df.file, x.line, "cannot copy from stage %q, it needs to be defined before current stage %q", x.from, p.df.names[i])
+			return nil, errorf(p.df.File, x.line, "cannot copy from stage %q, it needs to be defined before current stage %q", x.from, p.df.Names[i])
 		}
 		seen[x.stage] = true
 	}

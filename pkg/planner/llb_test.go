@@ -11,13 +11,15 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/cairn-build/cairn/pkg/planner"
+	"github.com/containerd/platforms"
 	"github.com/moby/buildkit/client/llb/sourceresolver"
 	"github.com/moby/buildkit/frontend/dockerfile/dockerfile2llb"
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
 	"github.com/moby/buildkit/frontend/dockerui"
 	digest "github.com/opencontainers/go-digest"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
+
+	"github.com/cairn-build/cairn/pkg/planner"
 )
 
 // fakeResolver answers every image lookup with a one-layer linux/amd64
@@ -33,18 +35,27 @@ func (fakeResolver) ResolveImageConfig(_ context.Context, ref string, _ sourcere
 }
 
 // convert runs BuildKit's own Dockerfile conversion for target ("" for the
-// default) and returns the stages whose vertices the LLB contains.
+// default) on and for linux/amd64, and returns the stages whose vertices
+// the LLB contains.
 func convert(t *testing.T, dt []byte, target string, args map[string]string) (map[string]bool, error) {
 	t.Helper()
-	ctx := context.Background()
 	amd64 := ocispecs.Platform{OS: "linux", Architecture: "amd64"}
+	return convertFor(t, dt, target, args, amd64, amd64)
+}
+
+// convertFor is convert for the target platform tp built on bp, passed as
+// BuildKit's dockerui passes them: --platform as ConvertOpt.TargetPlatform,
+// the worker's platform as the first of Config.BuildPlatforms.
+func convertFor(t *testing.T, dt []byte, target string, args map[string]string, tp, bp ocispecs.Platform) (map[string]bool, error) {
+	t.Helper()
+	ctx := context.Background()
 	res, err := dockerfile2llb.Dockerfile2LLB(ctx, dt, dockerfile2llb.ConvertOpt{
 		Config: dockerui.Config{
 			Target:         target,
 			BuildArgs:      maps.Clone(args),
-			BuildPlatforms: []ocispecs.Platform{amd64},
+			BuildPlatforms: []ocispecs.Platform{bp},
 		},
-		TargetPlatform: &amd64,
+		TargetPlatform: &tp,
 		MetaResolver:   fakeResolver{},
 	})
 	if err != nil {
@@ -119,34 +130,105 @@ func TestMatchesBuildKit(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		targets, err := dockerfile2llb.ListTargets(context.Background(), dt)
-		if err != nil {
-			t.Fatalf("%s: %v", c.file, err)
-		}
-		for i, st := range targets.Targets {
-			bkTarget, name := st.Name, st.Name
-			if name == "" {
-				if !st.Default {
-					continue // BuildKit can only build an unnamed stage as the default
-				}
-				name = strconv.Itoa(i)
+		eachTarget(t, dt, filepath.Base(c.file), func(t *testing.T, bkTarget, name string) {
+			want, bkErr := convert(t, dt, bkTarget, c.args)
+			p, err := planner.New(dt, planner.Options{BuildArgs: c.args, Targets: []planner.Target{{Name: name}}})
+			compareStages(t, want, bkErr, p, err)
+		})
+	}
+}
+
+// eachTarget runs f as a subtest for every stage BuildKit can build: its
+// name for BuildKit ("" for the default) and for the planner.
+func eachTarget(t *testing.T, dt []byte, prefix string, f func(t *testing.T, bkTarget, name string)) {
+	targets, err := dockerfile2llb.ListTargets(context.Background(), dt)
+	if err != nil {
+		t.Fatalf("%s: %v", prefix, err)
+	}
+	for i, st := range targets.Targets {
+		bkTarget, name := st.Name, st.Name
+		if name == "" {
+			if !st.Default {
+				continue // BuildKit can only build an unnamed stage as the default
 			}
-			t.Run(filepath.Base(c.file)+"/"+name, func(t *testing.T) {
-				want, bkErr := convert(t, dt, bkTarget, c.args)
-				p, err := planner.New(dt, planner.Options{BuildArgs: c.args, Targets: []planner.Target{{Name: name}}})
-				if bkErr != nil || err != nil {
-					if bkErr == nil || err == nil {
-						t.Fatalf("disagree: BuildKit error %v, planner error %v", bkErr, err)
-					}
-					return // both reject it
-				}
-				got := p.Targets[0].Stages
-				if !slices.Equal(slices.Sorted(maps.Keys(want)), slices.Sorted(slices.Values(got))) {
-					t.Errorf("stages: planner %q, BuildKit %q", got, slices.Sorted(maps.Keys(want)))
-				}
+			name = strconv.Itoa(i)
+		}
+		t.Run(prefix+"/"+name, func(t *testing.T) { f(t, bkTarget, name) })
+	}
+}
+
+// compareStages fails unless BuildKit and the planner both reject the
+// Dockerfile or agree on the stages the target needs.
+func compareStages(t *testing.T, want map[string]bool, bkErr error, p *planner.Plan, err error) {
+	t.Helper()
+	if bkErr != nil || err != nil {
+		if bkErr == nil || err == nil {
+			t.Fatalf("disagree: BuildKit error %v, planner error %v", bkErr, err)
+		}
+		return // both reject it
+	}
+	got := p.Targets[0].Stages
+	if !slices.Equal(slices.Sorted(maps.Keys(want)), slices.Sorted(slices.Values(got))) {
+		t.Errorf("stages: planner %q, BuildKit %q", got, slices.Sorted(maps.Keys(want)))
+	}
+}
+
+// platformPairs are the (target, build) platforms TestPlatformsMatchBuildKit
+// plans for, as a user writes them: the planner must normalize them the way
+// BuildKit's dockerui does before dockerfile2llb sees them.
+func platformPairs() [][2]string {
+	return [][2]string{
+		{"linux/amd64", "linux/amd64"},
+		{"linux/arm64", "linux/arm64"},
+		{"linux/arm/v7", "linux/arm/v7"},
+		{"linux/arm64", "linux/amd64"},    // cross: emulated or cross-compiled
+		{"linux/arm", "linux/amd64"},      // arm means arm/v7
+		{"linux/amd64", "linux/arm64/v8"}, // arm64/v8 means arm64
+		{"linux/arm/v6", "linux/arm64"},   // a variant BuildKit keeps
+		{"linux/riscv64", "linux/arm/v7"}, // no stage for it: an image
+		{"windows/amd64", "linux/amd64"},  // TARGETOS selects
+		{"linux/s390x", "linux/ppc64le"},  // no stage for either
+	}
+}
+
+// TestPlatformsMatchBuildKit checks, for every target of the Dockerfiles
+// that pick stages by platform ARGs, on every platform pair, that the
+// planner needs exactly the stages BuildKit's converter reaches.
+func TestPlatformsMatchBuildKit(t *testing.T) {
+	files, err := filepath.Glob("testdata/platforms/*.Dockerfile")
+	if err != nil || len(files) < 4 {
+		t.Fatalf("want at least 4 platform Dockerfiles, got %d: %v", len(files), err)
+	}
+	files = append(files, "testdata/go-service.Dockerfile", "testdata/platform.Dockerfile")
+	for _, pair := range platformPairs() {
+		tp, bp := mustPlatform(t, pair[0]), mustPlatform(t, pair[1])
+		for _, file := range files {
+			dt, err := os.ReadFile(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// One level per pair: a "/" in a subtest name nests it.
+			prefix := strings.ReplaceAll(pair[0]+"_on_"+pair[1], "/", "-") + "/" + filepath.Base(file)
+			eachTarget(t, dt, prefix, func(t *testing.T, bkTarget, name string) {
+				want, bkErr := convertFor(t, dt, bkTarget, nil, platforms.Normalize(tp), platforms.Normalize(bp))
+				p, err := planner.New(dt, planner.Options{
+					Platforms:     []ocispecs.Platform{tp},
+					BuildPlatform: bp,
+					Targets:       []planner.Target{{Name: name}},
+				})
+				compareStages(t, want, bkErr, p, err)
 			})
 		}
 	}
+}
+
+func mustPlatform(t *testing.T, s string) ocispecs.Platform {
+	t.Helper()
+	p, err := platforms.Parse(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
 }
 
 // TestBuildKitRejectsToo checks that BuildKit also rejects every Dockerfile

@@ -2,11 +2,12 @@ package planner
 
 import (
 	"errors"
-	"github.com/cairn-build/cairn/internal/dfparse"
 	"strings"
 
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
+
+	"github.com/cairn-build/cairn/internal/dfparse"
 )
 
 // triggers returns the sources added to stage i by the ONBUILD instructions
@@ -15,25 +16,25 @@ import (
 // ONBUILD COPY --from=x makes x a dependency of the child stage. Errors are
 // reported at the child's FROM line, as BuildKit does. nodes is the size of
 // BuildKit's state list, for index references.
-func (df *dockerfile) triggers(i int, b base, nodes int) ([]ref, error) {
-	if b.stage < 0 {
+func (df *dockerfile) triggers(i int, b dfparse.Base, nodes int) ([]ref, error) {
+	if b.Stage < 0 {
 		return nil, nil
 	}
-	line := df.stageLine(i)
+	line := df.StageLine(i)
 	sc := &refScanner{df: df, nodes: nodes}
 	var refs []ref
-	for _, cmd := range df.stages[b.stage].Commands {
+	for _, cmd := range df.Stages[b.Stage].Commands {
 		ob, ok := cmd.(*instructions.OnbuildCommand)
 		if !ok {
 			continue
 		}
 		trigger, err := parseTrigger(ob.Expression)
 		if err != nil {
-			return nil, &Error{File: df.file, Line: line, Msg: "ONBUILD trigger", Err: err}
+			return nil, &Error{File: df.File, Line: line, Msg: "ONBUILD trigger", Err: err}
 		}
 		rs, err := sc.command(trigger, line)
 		if err != nil {
-			return nil, &Error{File: df.file, Line: line, Msg: "ONBUILD trigger", Err: err}
+			return nil, &Error{File: df.File, Line: line, Msg: "ONBUILD trigger", Err: err}
 		}
 		for _, r := range rs {
 			// A trigger may name the stage it runs in: BuildKit marks the

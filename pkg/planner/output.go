@@ -20,8 +20,9 @@ func (p *Plan) WriteJSON(w io.Writer) error {
 	return nil
 }
 
-// WriteText writes a table of the stages, then one line per target with the
-// stages it needs in build order.
+// WriteText writes a table of the stages, a table of their cache mounts
+// when there are any, then one line per target with the stages it needs in
+// build order.
 func (p *Plan) WriteText(w io.Writer) error {
 	tw := tabwriter.NewWriter(w, 0, 8, 2, ' ', 0)
 	fmt.Fprintln(tw, "STAGE\tLEVEL\tDEPENDS ON\tBASE\tCACHE EXPORT\tCACHE IMPORTS\tTAGS")
@@ -31,6 +32,9 @@ func (p *Plan) WriteText(w io.Writer) error {
 	}
 	if err := tw.Flush(); err != nil {
 		return fmt.Errorf("write plan table: %w", err)
+	}
+	if err := p.writeCacheMounts(w); err != nil {
+		return err
 	}
 	var b strings.Builder
 	for _, t := range p.Targets {

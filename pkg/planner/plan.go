@@ -1,19 +1,33 @@
 package planner
 
+import (
+	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
+
+	"github.com/cairn-build/cairn/internal/dfparse"
+)
+
 // planner plans the targets of one parsed Dockerfile.
 type planner struct {
 	df    *dockerfile
 	opts  Options
-	refs  [][]ref // COPY --from and RUN --mount sources per stage
-	nodes int     // size of BuildKit's state list, for index references
+	pf    dfparse.Platforms // the one platform planned for
+	refs  [][]ref           // COPY --from and RUN --mount sources per stage
+	nodes int               // size of BuildKit's state list, for index references
 	// resolutions are cached by TARGETSTAGE value; shared is set when no
 	// expansion reads TARGETSTAGE, so one resolution serves every target.
 	resolutions map[string]*resolution
 	shared      *resolution
 }
 
+// newPlanner plans for the first of opts.Platforms (see Options for the
+// defaults).
 func newPlanner(df *dockerfile, opts Options) *planner {
-	return &planner{df: df, opts: opts, resolutions: map[string]*resolution{}}
+	var target ocispecs.Platform
+	if len(opts.Platforms) > 0 {
+		target = opts.Platforms[0]
+	}
+	pf := dfparse.ResolvePlatforms(target, opts.BuildPlatform, defaultPlatform())
+	return &planner{df: df, opts: opts, pf: pf, resolutions: map[string]*resolution{}}
 }
 
 // plan runs the checks in the order dockerfile2llb does, so that a broken
@@ -39,7 +53,7 @@ func (p *planner) plan() (*Plan, error) {
 	if err := p.df.checkRefImages(p.refs); err != nil {
 		return nil, err
 	}
-	a := newAssembly(p.df, p.opts)
+	a := newAssembly(p.df, p.opts, p.pf)
 	for _, req := range reqs {
 		if err := p.planTarget(a, req, first); err != nil {
 			return nil, err
@@ -74,7 +88,7 @@ func (p *planner) resolution(stage string) (*resolution, error) {
 	if r, ok := p.resolutions[stage]; ok {
 		return r, nil
 	}
-	r, err := p.df.resolveBases(stage, p.opts.BuildArgs)
+	r, err := p.df.resolveBases(p.pf, stage, p.opts.BuildArgs)
 	if err != nil {
 		return nil, err
 	}

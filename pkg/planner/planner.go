@@ -1,5 +1,7 @@
 package planner
 
+import ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
+
 // Options configure Plan.
 type Options struct {
 	// Filename is used in error messages; default "Dockerfile".
@@ -7,6 +9,21 @@ type Options struct {
 	// BuildArgs are --build-arg values. They override global ARG defaults and
 	// the automatic platform ARGs, and are used to expand FROM.
 	BuildArgs map[string]string
+	// Platforms are the target platforms (build.yaml platforms:,
+	// --platform). They set TARGETPLATFORM, TARGETOS, TARGETARCH,
+	// TARGETVARIANT and TARGETOSVERSION, after normalizing as BuildKit
+	// does (linux/arm is linux/arm/v7, linux/arm64/v8 is linux/arm64).
+	// With several, New plans each and returns one plan only if their
+	// stage graphs agree. Empty means BuildPlatform, as BuildKit builds for
+	// the worker's platform when given none.
+	Platforms []ocispecs.Platform
+	// BuildPlatform is the platform of the BuildKit worker that builds. It
+	// sets BUILDPLATFORM, BUILDOS, BUILDARCH, BUILDVARIANT and
+	// BUILDOSVERSION. Zero means the target platform, as in dockerfile2llb.
+	// When both are unset the planner plans for linux/amd64: it never
+	// looks at the machine it runs on. cairn's build passes the daemon's
+	// platform here, cairn plan the host's.
+	BuildPlatform ocispecs.Platform
 	// Targets are the requested targets; empty means the default target
 	// (the last stage).
 	Targets []Target
@@ -16,6 +33,14 @@ type Options struct {
 	// CacheFallbacks lists extra refs a stage imports but never writes.
 	// nil means none.
 	CacheFallbacks func(stage string) []string
+	// CacheMountRef names the registry snapshot that carries a cache
+	// mount's directory, by its BuildKit cache ID ("" = not carried); nil
+	// means none. CacheMountFallbacks are refs restored from when that one
+	// is missing. CacheMountSkip says why the policy does not carry an ID
+	// ("" = carry it); nil carries every ID.
+	CacheMountRef       func(id string) string
+	CacheMountFallbacks func(id string) []string
+	CacheMountSkip      func(id string) string
 }
 
 // Target is a stage the user asked for, with the tags it is published under.
@@ -27,8 +52,13 @@ type Target struct {
 
 // Plan is the stages each target needs, in an order BuildKit can build them.
 type Plan struct {
-	Targets []TargetPlan `json:"targets"`
-	Stages  []StagePlan  `json:"stages"` // every stage any target needs, in Dockerfile order
+	// Platforms are the target platforms the plan holds for, normalized and
+	// formatted as platforms.FormatAll does; empty when Options set neither
+	// Platforms nor BuildPlatform. Stage bases and their --platform are
+	// those of the first.
+	Platforms []string     `json:"platforms,omitempty"`
+	Targets   []TargetPlan `json:"targets"`
+	Stages    []StagePlan  `json:"stages"` // every stage any target needs, in Dockerfile order
 }
 
 // TargetPlan is one requested target and the stages it needs.
@@ -67,9 +97,16 @@ type StagePlan struct {
 	// cannot target it, so it is built only inside the stages that need it
 	// and has no cache ref of its own.
 	Standalone bool `json:"standalone"`
+	// CacheMounts are the stage's RUN --mount=type=cache, in Dockerfile
+	// order (the base stage's ONBUILD triggers first); never null.
+	CacheMounts []CacheMount `json:"cacheMounts"`
 }
 
-// New parses a Dockerfile and plans the requested targets.
+// New parses a Dockerfile and plans the requested targets for every
+// target platform. cairn builds one stage graph for all of them, so when
+// two platforms need different stages or dependencies (FROM
+// base-${TARGETARCH}), New fails naming both and the first stage that
+// differs.
 //
 // Errors are *Error values carrying the Dockerfile line when there is one.
 func New(dockerfile []byte, opts Options) (*Plan, error) {
@@ -80,7 +117,7 @@ func New(dockerfile []byte, opts Options) (*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	return newPlanner(df, opts).plan()
+	return planPlatforms(df, opts)
 }
 
 // Stage returns the named stage plan.

@@ -3,11 +3,12 @@ package planner
 import (
 	"errors"
 	"fmt"
-	"github.com/cairn-build/cairn/internal/dfparse"
 	"strconv"
 
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 	"github.com/moby/buildkit/frontend/dockerfile/shell"
+
+	"github.com/cairn-build/cairn/internal/dfparse"
 )
 
 // ref is one COPY --from or RUN --mount source of a stage.
@@ -34,14 +35,14 @@ type refScanner struct {
 // collectRefs returns the sources of every stage's commands, and the size
 // of BuildKit's state list afterwards.
 func (df *dockerfile) collectRefs() ([][]ref, int, error) {
-	sc := &refScanner{df: df, nodes: len(df.stages)}
-	refs := make([][]ref, len(df.stages))
-	for i, st := range df.stages {
+	sc := &refScanner{df: df, nodes: len(df.Stages)}
+	refs := make([][]ref, len(df.Stages))
+	for i, st := range df.Stages {
 		for _, cmd := range st.Commands {
 			line := dfparse.RangeLine(cmd.Location())
 			rs, err := sc.command(cmd, line)
 			if err != nil {
-				return nil, 0, wrapErr(df.file, line, "", err)
+				return nil, 0, wrapErr(df.File, line, "", err)
 			}
 			refs[i] = append(refs[i], rs...)
 		}
@@ -80,7 +81,7 @@ func (sc *refScanner) copyFrom(from string, line int) (ref, error) {
 	r := ref{stage: -1, from: from, line: line}
 	index, err := strconv.Atoi(from)
 	if err != nil {
-		if i, ok := sc.df.findStage(from); ok {
+		if i, ok := sc.df.Stage(from); ok {
 			r.stage = i
 			return r, nil
 		}
@@ -91,7 +92,7 @@ func (sc *refScanner) copyFrom(from string, line int) (ref, error) {
 	if index < 0 || index >= sc.nodes {
 		return ref{}, fmt.Errorf("invalid stage index %d", index)
 	}
-	if index < len(sc.df.stages) {
+	if index < len(sc.df.Stages) {
 		r.stage = index
 	}
 	return r, nil
@@ -110,9 +111,9 @@ func (sc *refScanner) mounts(c *instructions.RunCommand, line int) ([]ref, error
 		r := ref{stage: -1, from: m.From, line: line, mount: true, implicit: m.From == ""}
 		from := m.From
 		if r.implicit {
-			from = scratch
+			from = dfparse.Scratch
 		}
-		if i, ok := sc.df.findStage(from); ok {
+		if i, ok := sc.df.Stage(from); ok {
 			r.stage = i
 		} else {
 			sc.nodes++

@@ -18,12 +18,12 @@ type request struct {
 func (p *planner) requests() []request {
 	ts := p.opts.Targets
 	if len(ts) == 0 {
-		ts = []Target{{Name: p.df.names[len(p.df.stages)-1]}}
+		ts = []Target{{Name: p.df.Names[len(p.df.Stages)-1]}}
 	}
 	reqs := make([]request, len(ts))
 	for i, t := range ts {
 		if t.Name == "" {
-			t.Name = p.df.names[len(p.df.stages)-1] // the default target, with the tags given for it
+			t.Name = p.df.Names[len(p.df.Stages)-1] // the default target, with the tags given for it
 		}
 		reqs[i] = request{Target: t, stage: p.df.targetStageArg(t.Name)}
 	}
@@ -35,10 +35,10 @@ func (p *planner) requests() []request {
 // target a stage by index; an index stands for the stage's name here.
 func (df *dockerfile) targetStageArg(target string) string {
 	i, err := strconv.Atoi(target)
-	if err != nil || strconv.Itoa(i) != target || i < 0 || i >= len(df.stages) {
+	if err != nil || strconv.Itoa(i) != target || i < 0 || i >= len(df.Stages) {
 		return target
 	}
-	if name := df.stages[i].Name; name != "" {
+	if name := df.Stages[i].Name; name != "" {
 		return name
 	}
 	return "default"
@@ -47,7 +47,7 @@ func (df *dockerfile) targetStageArg(target string) string {
 // resolveTargets finds each requested target's stage.
 func (p *planner) resolveTargets(reqs []request) error {
 	for i := range reqs {
-		idx, ok := p.df.lookupTarget(reqs[i].Name)
+		idx, ok := p.df.Target(reqs[i].Name)
 		if !ok {
 			return p.df.unknownTarget(reqs[i].Name)
 		}
@@ -59,8 +59,8 @@ func (p *planner) resolveTargets(reqs []request) error {
 // unknownTarget suggests the nearest stage name the way BuildKit does, or
 // lists every target when none is near.
 func (df *dockerfile) unknownTarget(name string) error {
-	if match, ok := suggest.Search(strings.ToLower(name), df.names, true); ok {
-		return errorf(df.file, 0, "unknown target %q (did you mean %q?)", name, match)
+	if match, ok := suggest.Search(strings.ToLower(name), df.Names, true); ok {
+		return errorf(df.File, 0, "unknown target %q (did you mean %q?)", name, match)
 	}
-	return errorf(df.file, 0, "unknown target %q (available: %s)", name, strings.Join(df.names, ", "))
+	return errorf(df.File, 0, "unknown target %q (available: %s)", name, strings.Join(df.Names, ", "))
 }

@@ -4,6 +4,8 @@ import (
 	"fmt"
 
 	"github.com/distribution/reference"
+
+	"github.com/cairn-build/cairn/internal/dfparse"
 )
 
 // checkCycles mirrors dockerfile2llb's validateCircularDependency over the
@@ -16,7 +18,7 @@ func (df *dockerfile) checkCycles(refs [][]ref) error {
 		onPath
 		done
 	)
-	state := make([]int, len(df.stages))
+	state := make([]int, len(df.Stages))
 	var visit func(i int) (line int, found bool)
 	visit = func(i int) (int, bool) {
 		state[i] = onPath
@@ -38,12 +40,12 @@ func (df *dockerfile) checkCycles(refs [][]ref) error {
 		state[i] = done
 		return 0, false
 	}
-	for i := range df.stages {
+	for i := range df.Stages {
 		if state[i] != unseen {
 			continue
 		}
 		if line, found := visit(i); found {
-			return errorf(df.file, line, "circular dependency detected on stage %q", df.names[i])
+			return errorf(df.File, line, "circular dependency detected on stage %q", df.Names[i])
 		}
 	}
 	return nil
@@ -52,11 +54,11 @@ func (df *dockerfile) checkCycles(refs [][]ref) error {
 // checkImage mirrors the reference check BuildKit makes before resolving any
 // image it would pull, reachable or not.
 func (df *dockerfile) checkImage(name string, line int) error {
-	if name == "" || name == scratch {
+	if name == "" || name == dfparse.Scratch {
 		return nil
 	}
 	if _, err := reference.ParseNormalizedNamed(name); err != nil {
-		return wrapErr(df.file, line, fmt.Sprintf("failed to parse stage name %q", name), err)
+		return wrapErr(df.File, line, fmt.Sprintf("failed to parse stage name %q", name), err)
 	}
 	return nil
 }
@@ -64,10 +66,10 @@ func (df *dockerfile) checkImage(name string, line int) error {
 // checkBaseImages checks every FROM that names an image.
 func (df *dockerfile) checkBaseImages(r *resolution) error {
 	for i, b := range r.bases {
-		if b.stage >= 0 {
+		if b.Stage >= 0 {
 			continue
 		}
-		if err := df.checkImage(b.name, df.stageLine(i)); err != nil {
+		if err := df.checkImage(b.Name, df.StageLine(i)); err != nil {
 			return err
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 
+	"github.com/cairn-build/cairn/pkg/cache"
 	"github.com/cairn-build/cairn/pkg/registry"
 )
 
@@ -33,4 +34,29 @@ func StageLayout(ctx context.Context, reg *registry.Access, dir, digest, ref str
 		return fmt.Errorf("stage %s: %w", target, err)
 	}
 	return nil
+}
+
+// StageCache stages the mode=max cache image of the OCI layout in dir, as
+// StageLayout does, unless the cache under ref is the same one exported
+// again (cache.SameCache): then nothing is uploaded and the digest returned
+// is the one ref has, so the commit leaves the tag unchanged.
+func StageCache(ctx context.Context, reg *registry.Access, dir, digest, ref string) (string, error) {
+	h, err := v1.NewHash(digest)
+	if err != nil {
+		return "", err
+	}
+	local, err := layout.Path(dir).Image(h)
+	if err != nil {
+		return "", fmt.Errorf("read %s from %s: %w", digest, dir, err)
+	}
+	if parsed, err := reg.Reference(ref); err == nil {
+		// A cache that is not there (or not readable) is simply replaced.
+		if current, err := remote.Image(parsed, reg.Remote(ctx)...); err == nil {
+			if same, err := cache.SameCache(local, current); err == nil && same {
+				d, err := current.Digest()
+				return d.String(), err
+			}
+		}
+	}
+	return digest, StageLayout(ctx, reg, dir, digest, ref)
 }

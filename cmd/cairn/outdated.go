@@ -1,0 +1,58 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/cairn-build/cairn/pkg/cairn"
+)
+
+func outdatedCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "outdated",
+		ArgsUsage: "[PATH]",
+		Usage:     "list the stages whose base image moved since their cache was built (exit 3 if any did)",
+		Description: "Reads, from each stage's cache ref, the base image digests `cairn build --push` recorded,\n" +
+			"and compares them with the digests the bases' tags name now, on every platform the cache\n" +
+			"was built for. Exits 0 when no base moved, 3 when one did (a rebuild would pick it up),\n" +
+			"1 when a cache or a base could not be read. Needs no daemon: for scheduled rebuild jobs.",
+		Flags: append(planFlags(), &cli.StringFlag{Name: "format", Value: "text", Usage: "text or json"}),
+		Action: func(c *cli.Context) error {
+			format := c.String("format")
+			if format != "text" && format != "json" {
+				return &cairn.UsageError{Err: fmt.Errorf("--format %q: want text or json", format)}
+			}
+			p, err := load(c)
+			if err != nil {
+				return err
+			}
+			changes, err := cairn.Outdated(c.Context, p, cairn.OutdatedOptions{Logger: cairn.NoteLogger(c.App.ErrWriter)})
+			write := changes.WriteText
+			if format == "json" {
+				write = changes.WriteJSON
+			}
+			if werr := write(c.App.Writer); err == nil {
+				err = werr
+			}
+			if err == nil && len(changes) > 0 {
+				return basesMoved{changes}
+			}
+			return err
+		},
+	}
+}
+
+// basesMoved is outdated's answer when a base moved: exit code exitOutdated.
+type basesMoved struct{ changes cairn.BaseChanges }
+
+func (e basesMoved) Error() string {
+	var stages []string
+	for _, ch := range e.changes {
+		if len(stages) == 0 || stages[len(stages)-1] != ch.Stage {
+			stages = append(stages, ch.Stage)
+		}
+	}
+	return "base images moved for stages " + strings.Join(stages, ", ") + ": a rebuild picks them up"
+}

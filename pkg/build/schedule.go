@@ -1,0 +1,58 @@
+package build
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	"github.com/cairn-build/cairn/pkg/planner"
+)
+
+// scheduler starts a stage when the stages it depends on are done:
+// independent stages run concurrently, and a dependent stage finds its
+// dependencies' results in the daemon instead of computing them inside its
+// own solve.
+type scheduler struct {
+	done   map[string]chan struct{} // closed when the stage is done
+	mu     sync.Mutex
+	failed map[string]bool
+}
+
+func newScheduler(plan *planner.Plan) *scheduler {
+	sc := &scheduler{done: make(map[string]chan struct{}, len(plan.Stages)), failed: map[string]bool{}}
+	for _, stage := range plan.Stages {
+		sc.done[stage.Name] = make(chan struct{})
+	}
+	return sc
+}
+
+// wait returns when every dependency is done: nil when all succeeded, else
+// why the stage cannot start (ErrDependencyFailed, or ctx's error).
+func (sc *scheduler) wait(ctx context.Context, deps []string) error {
+	for _, dep := range deps {
+		select {
+		case <-sc.done[dep]:
+		case <-ctx.Done():
+			return fmt.Errorf("%w: %w", errNotStarted, ctx.Err())
+		}
+	}
+	sc.mu.Lock()
+	defer sc.mu.Unlock()
+	for _, dep := range deps {
+		if sc.failed[dep] {
+			return fmt.Errorf("%w: stage %s failed", ErrDependencyFailed, dep)
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("%w: %w", errNotStarted, err)
+	}
+	return nil
+}
+
+// finish marks the stage done, which releases the stages waiting for it.
+func (sc *scheduler) finish(stage string, failed bool) {
+	sc.mu.Lock()
+	sc.failed[stage] = failed
+	sc.mu.Unlock()
+	close(sc.done[stage])
+}

@@ -1,0 +1,198 @@
+package cairn
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/moby/buildkit/client"
+	"github.com/moby/buildkit/session"
+	"github.com/moby/buildkit/session/secrets/secretsprovider"
+	"github.com/moby/buildkit/session/sshforward/sshprovider"
+
+	"github.com/cairn-build/cairn/pkg/build"
+	"github.com/cairn-build/cairn/pkg/planner"
+)
+
+// ErrNoDockerEngine is matched (errors.Is) by the error of a --load run
+// on a machine where no Docker engine answers.
+var ErrNoDockerEngine = errors.New("no Docker engine reachable")
+
+// Preflight checks, before anything is built, what would make the run
+// fail later: a publish with nothing to publish, secrets and SSH agents
+// that cannot be read, a --no-cache-filter naming no planned stage, and
+// --load without a Docker engine. Run calls it first; the CLI calls it
+// before dialing the daemon, which is then not the problem.
+func (p *Project) Preflight(ctx context.Context, opts RunOptions) error {
+	if opts.Push {
+		if err := p.Publishable(); err != nil {
+			return err
+		}
+	}
+	if _, err := p.attachables(); err != nil {
+		return err
+	}
+	for _, name := range p.Config.Solve.NoCacheFilter {
+		if !slices.ContainsFunc(p.Plan.Stages, func(s planner.StagePlan) bool { return strings.EqualFold(s.Name, name) }) {
+			return fmt.Errorf("--no-cache-filter: %q is none of the stages the targets need (%s)", name, stageNames(p))
+		}
+	}
+	if p.Config.Solve.Load {
+		return dockerEngine(ctx)
+	}
+	return nil
+}
+
+// attachables are the session's secrets and SSH agents. Secrets are read
+// only when a step asks for them, and never logged.
+func (p *Project) attachables() ([]session.Attachable, error) {
+	s := p.Config.Solve
+	var attach []session.Attachable
+	if len(s.Secrets) > 0 {
+		sources := make([]secretsprovider.Source, len(s.Secrets))
+		for i, sec := range s.Secrets {
+			if _, set := os.LookupEnv(sec.Env); sec.Env != "" && !set {
+				// BuildKit would give the step an empty secret.
+				return nil, fmt.Errorf("secret %s: environment variable %s is not set", sec.ID, sec.Env)
+			}
+			sources[i] = secretsprovider.Source{ID: sec.ID, FilePath: sec.Src, Env: sec.Env}
+		}
+		store, err := secretsprovider.NewStore(sources)
+		if err != nil {
+			return nil, fmt.Errorf("secrets: %w", err)
+		}
+		attach = append(attach, secretsprovider.NewSecretProvider(store))
+	}
+	if len(s.SSH) > 0 {
+		agents := make([]sshprovider.AgentConfig, len(s.SSH))
+		for i, a := range s.SSH {
+			agents[i] = sshprovider.AgentConfig{ID: a.ID, Paths: a.Paths}
+		}
+		provider, err := sshprovider.NewSSHAgentProvider(agents)
+		if err != nil {
+			return nil, fmt.Errorf("ssh: %w", err)
+		}
+		attach = append(attach, provider)
+	}
+	return attach, nil
+}
+
+// dockerEngine is nil when the docker CLI reaches an engine.
+func dockerEngine(ctx context.Context) error {
+	if _, err := exec.LookPath("docker"); err != nil {
+		return fmt.Errorf("--load: %w: no docker CLI in PATH", ErrNoDockerEngine)
+	}
+	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, "docker", "version", "--format", "{{.Server.Version}}").CombinedOutput()
+	if err != nil {
+		msg := strings.TrimSpace(string(out))
+		if msg == "" {
+			msg = err.Error()
+		}
+		return fmt.Errorf("--load: %w: %s (-o type=docker,dest=FILE writes the archive without one)", ErrNoDockerEngine, msg)
+	}
+	return nil
+}
+
+// local is what a run leaves on this machine besides the report: the -o
+// outputs (BuildKit writes them while solving), --load and --iidfile.
+type local struct {
+	p       *Project
+	loadDir string // the docker archives --load loads, one per target
+}
+
+// newLocal gives the build docker build's options, the targets' labels,
+// annotations and outputs, and the secrets and SSH agents.
+func newLocal(p *Project, bo *build.Options) (*local, error) {
+	s := p.Config.Solve
+	bo.Docker = build.Docker{
+		NoCache: s.NoCache, NoCacheFilter: s.NoCacheFilter, Pull: s.Pull,
+		Network: s.Network, AddHosts: s.AddHosts, ShmSize: s.ShmSize, Ulimits: s.Ulimits,
+		Contexts: s.Contexts,
+	}
+	attach, err := p.attachables()
+	if err != nil {
+		return nil, err
+	}
+	bo.Session = slices.Concat(bo.Session, attach)
+	l := &local{p: p}
+	if s.Load {
+		if l.loadDir, err = os.MkdirTemp("", "cairn-load-"); err != nil {
+			return nil, err
+		}
+	}
+	bo.Targets = make(map[string]build.TargetOptions, len(p.Plan.Targets))
+	for _, t := range p.Plan.Targets {
+		opts := build.TargetOptions{Labels: s.Labels, Annotations: s.Annotations}
+		for _, o := range p.Config.Outputs(t.Name) {
+			opts.Outputs = append(opts.Outputs, build.LocalOutput(o))
+		}
+		if l.loadDir != "" {
+			opts.Outputs = append(opts.Outputs, build.LocalOutput{Type: client.ExporterDocker, Dest: l.archive(t.Name)})
+		}
+		bo.Targets[t.Name] = opts
+	}
+	return l, nil
+}
+
+func (l *local) archive(target string) string { return filepath.Join(l.loadDir, target+".tar") }
+
+func (l *local) cleanup() {
+	if l.loadDir != "" {
+		os.RemoveAll(l.loadDir)
+	}
+}
+
+// finish writes each target's image ID to its --iidfile, then loads the
+// targets into the Docker engine, each shown as a step of the build.
+func (l *local) finish(ctx context.Context, res *build.Result, status chan<- *client.SolveStatus, logger *slog.Logger) error {
+	byStage := make(map[string]build.StageResult, len(res.Stages))
+	for _, s := range res.Stages {
+		byStage[s.Name] = s
+	}
+	for _, t := range l.p.Plan.Targets {
+		path := l.p.Config.IIDFile(t.Name)
+		if path == "" {
+			continue
+		}
+		// docker's image ID is the config digest; a multi-platform image
+		// has none, and docker then writes the index digest.
+		id := byStage[t.Name].ConfigDigest
+		if id == "" {
+			id = byStage[t.Name].Digest
+		}
+		if err := os.WriteFile(path, []byte(id), 0o644); err != nil {
+			return fmt.Errorf("--iidfile: %w", err)
+		}
+	}
+	if l.loadDir == "" {
+		return nil
+	}
+	for _, t := range l.p.Plan.Targets {
+		step := startStep(status, "[load] docker load: target "+t.Name)
+		out, err := exec.CommandContext(ctx, "docker", "load", "--input", l.archive(t.Name)).CombinedOutput()
+		lines := strings.SplitAfter(strings.TrimSpace(string(out)), "\n")
+		step.end(lines, err)
+		if err != nil {
+			return fmt.Errorf("--load: target %s: docker load: %w: %s", t.Name, err, strings.TrimSpace(string(out)))
+		}
+		logger.Info(fmt.Sprintf("target %s: %s", t.Name, strings.TrimSpace(string(out))))
+	}
+	return nil
+}
+
+func stageNames(p *Project) string {
+	names := make([]string, len(p.Plan.Stages))
+	for i, s := range p.Plan.Stages {
+		names[i] = s.Name
+	}
+	return strings.Join(names, ", ")
+}

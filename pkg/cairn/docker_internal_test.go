@@ -1,0 +1,50 @@
+package cairn
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"reflect"
+	"testing"
+
+	"github.com/cairn-build/cairn/pkg/build"
+	"github.com/cairn-build/cairn/pkg/config"
+)
+
+func TestLocalOptionsPerTarget(t *testing.T) {
+	dir := t.TempDir()
+	dockerfile := filepath.Join(dir, "Dockerfile")
+	if err := os.WriteFile(dockerfile, []byte("FROM busybox:1.36 AS base\nFROM base AS app\nFROM base AS worker\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p, err := Load(context.Background(), LoadOptions{Overrides: config.Overrides{
+		Dockerfile: dockerfile, Context: dir, Targets: []string{"app", "worker"},
+		Docker: config.DockerFlags{
+			Labels: []string{"team=infra"}, Network: "none", NoCache: true,
+			Outputs: []string{"type=oci,dest=out/{target}.tar"}, Load: true,
+		},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var bo build.Options
+	l, err := newLocal(p, &bo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.cleanup()
+	if bo.Docker.Network != "none" || !bo.Docker.NoCache {
+		t.Errorf("docker options %+v", bo.Docker)
+	}
+	if _, ok := bo.Targets["base"]; ok || len(bo.Targets) != 2 {
+		t.Fatalf("target options for %v, want app and worker only", reflect.ValueOf(bo.Targets).MapKeys())
+	}
+	app := bo.Targets["app"]
+	want := []build.LocalOutput{
+		{Type: "oci", Dest: "out/app.tar", Attrs: map[string]string{}},
+		{Type: "docker", Dest: filepath.Join(l.loadDir, "app.tar")},
+	}
+	if app.Labels["team"] != "infra" || !reflect.DeepEqual(app.Outputs, want) {
+		t.Errorf("app options %+v, want the label, its oci output and the --load archive", app)
+	}
+}

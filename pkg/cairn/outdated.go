@@ -1,0 +1,138 @@
+package cairn
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"maps"
+	"slices"
+	"text/tabwriter"
+
+	"github.com/cairn-build/cairn/pkg/registry"
+)
+
+// OutdatedOptions configure Outdated. The zero value uses the project's
+// registry access and discards notes.
+type OutdatedOptions struct {
+	// Registry is how cairn reaches registries; nil is Registry(p).
+	Registry *registry.Access
+	// Logger receives notes: stages whose cache records no base (not built
+	// yet, or by an older cairn) and bases whose FROM changed since.
+	Logger *slog.Logger
+}
+
+// BaseChange is a stage whose base image moved, on one platform, since the
+// stage's cache was built.
+type BaseChange struct {
+	Stage string `json:"stage"`
+	// Base is the base image as BuildKit names it.
+	Base     string `json:"base"`
+	Platform string `json:"platform"`
+	// Old is the manifest digest the stage's cache was built on, New the
+	// one the base's tag names now.
+	Old string `json:"old"`
+	New string `json:"new"`
+	// CacheRef is where the old digest is recorded.
+	CacheRef string `json:"cacheRef"`
+}
+
+// BaseChanges are Outdated's answer, in plan order, then by platform.
+type BaseChanges []BaseChange
+
+// ErrNoCacheRefs is matched by Outdated's error for a project whose stages
+// have no cache refs: nothing records the digests they were built on.
+var ErrNoCacheRefs = errors.New("no stage has a cache ref to read its base image digests from (set repository: or --repository, and a cache mode other than off)")
+
+// Outdated compares, for every stage built FROM an image, the base digests
+// recorded on its cache ref (by `cairn build --push`) with the digests the
+// base's tag names now, on each platform the cache was built for, and
+// returns those that moved: the stages a rebuild would build afresh. It
+// needs no daemon. A cache that cannot be read or a base that cannot be
+// resolved is an error; the changes found are returned with it.
+func Outdated(ctx context.Context, p *Project, opts OutdatedOptions) (BaseChanges, error) {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Registry == nil {
+		var err error
+		if opts.Registry, err = Registry(p); err != nil {
+			return nil, err
+		}
+	}
+	if !hasCacheRefs(p) {
+		return BaseChanges{}, ErrNoCacheRefs
+	}
+	var bases []*stageBase
+	for _, b := range externalBases(p.Plan) {
+		if b.stage.CacheExport != "" {
+			bases = append(bases, b)
+		}
+	}
+	// The platforms the cache was built for: a plan made on this machine
+	// may assume another platform than the daemon that built.
+	checkBases(ctx, opts.Registry, bases, func(b *stageBase) []string {
+		if b.recorded == nil || b.recorded.ref != b.ref {
+			return nil
+		}
+		return slices.Sorted(maps.Keys(b.recorded.digests))
+	})
+	changes := BaseChanges{}
+	var errs []error
+	for _, b := range bases {
+		switch {
+		case b.recordErr != nil:
+			errs = append(errs, fmt.Errorf("stage %s: %w", b.stage.Name, b.recordErr))
+		case b.err != nil:
+			errs = append(errs, fmt.Errorf("stage %s: %w", b.stage.Name, b.err))
+		case b.recorded == nil:
+			opts.Logger.Info(fmt.Sprintf("stage %s: cache %s records no base digest (not pushed yet, or by an older cairn): not checked", b.stage.Name, b.stage.CacheExport))
+		case b.recorded.ref != b.ref:
+			opts.Logger.Info(fmt.Sprintf("stage %s: built FROM %s, the Dockerfile now says %s: not checked", b.stage.Name, b.recorded.ref, b.ref))
+		}
+		old := b.moved()
+		for _, pf := range slices.Sorted(maps.Keys(old)) {
+			changes = append(changes, BaseChange{Stage: b.stage.Name, Base: b.ref, Platform: pf, Old: old[pf], New: b.current[pf], CacheRef: b.stage.CacheExport})
+		}
+	}
+	return changes, errors.Join(errs...)
+}
+
+func hasCacheRefs(p *Project) bool {
+	for _, s := range p.Plan.Stages {
+		if s.Standalone && s.CacheExport != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// WriteText prints one line per change, or a line saying there is none.
+func (c BaseChanges) WriteText(w io.Writer) error {
+	if len(c) == 0 {
+		_, err := fmt.Fprintln(w, "no base image moved since the stage caches were built")
+		return err
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "STAGE\tBASE\tPLATFORM\tBUILT ON\tNOW")
+	for _, ch := range c {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", ch.Stage, ch.Base, ch.Platform, shortDigest(ch.Old), shortDigest(ch.New))
+	}
+	return tw.Flush()
+}
+
+// WriteJSON prints the changes as an indented JSON array (empty, not null,
+// when there is none).
+func (c BaseChanges) WriteJSON(w io.Writer) error {
+	if c == nil {
+		c = BaseChanges{}
+	}
+	data, err := json.MarshalIndent(c, "", "  ")
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(append(data, '\n'))
+	return err
+}

@@ -1,0 +1,92 @@
+package cairn
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/cairn-build/cairn/internal/gitinfo"
+)
+
+// Source is what cairn knows of the sources a project builds: the git
+// checkout of its context, and the timestamp images are made
+// reproducible with.
+type Source struct {
+	// Epoch is the SOURCE_DATE_EPOCH: image config and history times are
+	// clamped to it, so the same sources give the same digests. nil is off.
+	Epoch *time.Time
+	// Commit, CommitTime and Origin describe the context's git checkout;
+	// Commit is "" outside one.
+	Commit     string
+	CommitTime time.Time
+	Origin     string
+	Branch     string
+}
+
+// Epoch modes for LoadOptions.SourceDateEpoch.
+const (
+	EpochGit = "git" // the commit time of the context's checkout
+	EpochOff = "off"
+)
+
+// readSource reads the context's checkout and resolves the epoch: mode is
+// "" (then $SOURCE_DATE_EPOCH when set, else git), "git", "off" or Unix
+// seconds.
+func readSource(ctx context.Context, dir, mode string, env func(string) (string, bool)) (Source, error) {
+	var src Source
+	info, err := gitinfo.Read(ctx, dir)
+	switch {
+	case err == nil:
+		src.Commit, src.CommitTime, src.Origin, src.Branch = info.Commit, info.CommitTime, info.Origin, info.Branch
+	case !errors.Is(err, gitinfo.ErrNotCheckout):
+		return src, err
+	}
+	if mode == "" {
+		mode = EpochGit
+		if v, ok := env("SOURCE_DATE_EPOCH"); ok && v != "" {
+			mode = v
+		}
+	}
+	switch mode {
+	case EpochOff:
+	case EpochGit:
+		if src.Commit != "" {
+			t := src.CommitTime
+			src.Epoch = &t
+		}
+	default:
+		secs, err := strconv.ParseInt(mode, 10, 64)
+		if err != nil || secs < 0 {
+			return src, fmt.Errorf("source date epoch %q: want Unix seconds, %q or %q", mode, EpochGit, EpochOff)
+		}
+		t := time.Unix(secs, 0).UTC()
+		src.Epoch = &t
+	}
+	return src, nil
+}
+
+// OCI image annotation keys cairn sets as labels on published images.
+const (
+	labelSource   = "org.opencontainers.image.source"
+	labelRevision = "org.opencontainers.image.revision"
+	labelCreated  = "org.opencontainers.image.created"
+)
+
+// finalLabels are the OCI labels of published images: where the sources
+// are, which commit, and when (the epoch). Empty outside a git checkout.
+func (s Source) finalLabels() map[string]string {
+	labels := map[string]string{}
+	if s.Commit == "" {
+		return labels
+	}
+	labels[labelRevision] = s.Commit
+	if s.Origin != "" {
+		labels[labelSource] = s.Origin
+	}
+	if s.Epoch != nil {
+		labels[labelCreated] = s.Epoch.UTC().Format(time.RFC3339)
+	}
+	return labels
+}
