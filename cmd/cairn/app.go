@@ -39,7 +39,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case errors.As(err, new(*cairn.UsageError)):
 		fmt.Fprintln(stderr, "cairn:", err)
 		return exitUsage
-	case errors.As(err, new(basesMoved)):
+	case errors.As(err, new(*cairn.BasesMovedError)):
 		fmt.Fprintln(stderr, "cairn:", err)
 		return exitOutdated
 	default:

@@ -1,12 +1,9 @@
 package main
 
 import (
-	"os"
-
 	"github.com/urfave/cli/v2"
 
 	"github.com/cairn-build/cairn/pkg/cairn"
-	"github.com/cairn-build/cairn/pkg/config"
 )
 
 // planFlags are the flags of every command that plans: each overrides build.yaml.
@@ -29,39 +26,15 @@ func planFlags() []cli.Flag {
 // load reads build.yaml (when there is one), applies the flags, and plans.
 // A PATH argument is the build context, as in `docker build PATH`.
 func load(c *cli.Context) (*cairn.Project, error) {
-	args, err := cairn.ParseBuildArgs(c.StringSlice("build-arg"), os.LookupEnv)
-	if err != nil {
-		return nil, &cairn.UsageError{Err: err}
-	}
 	path, err := contextArg(c)
 	if err != nil {
 		return nil, err
 	}
-	var refresh *bool
-	if c.IsSet("refresh-bases") {
-		v := c.Bool("refresh-bases")
-		refresh = &v
+	opts, err := cairn.LoadOptionsFromFlags(c, path)
+	if err != nil {
+		return nil, err
 	}
-	return cairn.Load(c.Context, cairn.LoadOptions{
-		Path:            path,
-		Config:          c.String("config"),
-		SourceDateEpoch: c.String("source-date-epoch"),
-		Overrides: config.Overrides{
-			Dockerfile: c.String("file"),
-			Context:    c.String("context"),
-			Repository: c.String("repository"),
-			Args:       args,
-			Platforms:  c.StringSlice("platform"),
-			CacheMode:  c.String("cache-mode"),
-			CacheRef:   c.String("cache-ref"),
-			Targets:    c.StringSlice("target"),
-			Tags:       c.StringSlice("tag"),
-
-			InsecureRegistries: c.StringSlice("insecure-registry"),
-			Docker:             config.ReadDockerFlags(c),
-			RefreshBases:       refresh,
-		},
-	})
+	return cairn.Load(c.Context, opts)
 }
 
 // outputFlags say how a build shows its progress and where its record goes.

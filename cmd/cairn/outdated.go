@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/urfave/cli/v2"
 
@@ -36,23 +35,10 @@ func outdatedCommand() *cli.Command {
 			if werr := write(c.App.Writer); err == nil {
 				err = werr
 			}
-			if err == nil && len(changes) > 0 {
-				return basesMoved{changes}
+			if err == nil {
+				err = changes.Err()
 			}
 			return err
 		},
 	}
-}
-
-// basesMoved is outdated's answer when a base moved: exit code exitOutdated.
-type basesMoved struct{ changes cairn.BaseChanges }
-
-func (e basesMoved) Error() string {
-	var stages []string
-	for _, ch := range e.changes {
-		if len(stages) == 0 || stages[len(stages)-1] != ch.Stage {
-			stages = append(stages, ch.Stage)
-		}
-	}
-	return "base images moved for stages " + strings.Join(stages, ", ") + ": a rebuild picks them up"
 }

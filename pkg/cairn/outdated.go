@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"maps"
 	"slices"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/cairn-build/cairn/pkg/registry"
@@ -135,4 +136,26 @@ func (c BaseChanges) WriteJSON(w io.Writer) error {
 	}
 	_, err = w.Write(append(data, '\n'))
 	return err
+}
+
+// BasesMovedError is the answer of `cairn outdated` when a base moved: the
+// stages are out of date, and a rebuild picks the new bases up.
+type BasesMovedError struct{ Changes BaseChanges }
+
+func (e *BasesMovedError) Error() string {
+	var stages []string
+	for _, ch := range e.Changes {
+		if len(stages) == 0 || stages[len(stages)-1] != ch.Stage {
+			stages = append(stages, ch.Stage)
+		}
+	}
+	return "base images moved for stages " + strings.Join(stages, ", ") + ": a rebuild picks them up"
+}
+
+// Err is a *BasesMovedError when any base moved, else nil.
+func (c BaseChanges) Err() error {
+	if len(c) == 0 {
+		return nil
+	}
+	return &BasesMovedError{Changes: c}
 }
