@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"time"
 
 	"github.com/moby/buildkit/client"
 	"github.com/moby/buildkit/session"
@@ -62,6 +63,9 @@ func Run(ctx context.Context, c *client.Client, p *Project, opts RunOptions) (*R
 	}
 	if p, err = forDaemon(ctx, c, p); err != nil {
 		return nil, err
+	}
+	if opts.Push {
+		p.noteTier(opts.Logger)
 	}
 	g, err := newGates(p.Config)
 	if err != nil {
@@ -128,7 +132,11 @@ func forDaemon(ctx context.Context, c *client.Client, p *Project) (*Project, err
 // publish moves the tags, caches first, final tags last, shown as one
 // vertex in the progress display.
 func publish(ctx context.Context, p *Project, res *build.Result, opts RunOptions) ([]push.TagResult, error) {
-	moves, err := p.moves(res)
+	stamp, err := p.stageTierStamp(ctx, opts.Registry, time.Now())
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrNothingPublished, err)
+	}
+	moves, err := p.moves(res, stamp)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrNothingPublished, err)
 	}
