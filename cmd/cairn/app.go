@@ -58,6 +58,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 			buildCommand(),
 			checkCommand(),
 			outdatedCommand(),
+			pruneCommand(),
 		},
 		Writer:    stdout,
 		ErrWriter: stderr,

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/cairn-build/cairn/internal/testenv"
 	"github.com/cairn-build/cairn/pkg/cache"
@@ -102,5 +103,18 @@ func TestPullRequestReadsMainTier(t *testing.T) {
 	}
 	if after := testenv.Tags(t, repo); !maps.Equal(after, tags) {
 		t.Errorf("pull request build changed the registry:\n before %v\n after  %v", tags, after)
+	}
+
+	// Weeks later, prune finds main's tier alone, and keeps it: protected.
+	later := func() time.Time { return time.Now().Add(30 * 24 * time.Hour) }
+	pruned, err := cairn.Prune(context.Background(), pr, cairn.PruneOptions{OlderThan: 14 * 24 * time.Hour, Now: later})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(pruned.Tiers) != 1 || pruned.Tiers[0].Tier != "main" || pruned.Tiers[0].Action != cairn.TierKept || pruned.Tiers[0].Written.IsZero() || pruned.Bytes != 0 {
+		t.Errorf("prune: %+v, want main's tier alone, stamped and kept", pruned)
+	}
+	if after := testenv.Tags(t, repo); !maps.Equal(after, tags) {
+		t.Errorf("prune changed the registry:\n before %v\n after  %v", tags, after)
 	}
 }
