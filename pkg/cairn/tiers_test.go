@@ -58,9 +58,11 @@ func TestPullRequestReadsMainTier(t *testing.T) {
 	if !main.Config.Tier.Writes || main.Config.Tier.Tag != "main" {
 		t.Fatalf("main build: tier %+v, want main's, written", main.Config.Tier)
 	}
-	if _, err := run(t, main, cairn.RunOptions{Push: true}); err != nil {
+	mainReport, err := run(t, main, cairn.RunOptions{Push: true})
+	if err != nil {
 		t.Fatalf("main build: %v", err)
 	}
+	testenv.ValidateReport(t, metadata(t, mainReport)) // the stamp's move too
 	tags := testenv.Tags(t, repo)
 	for _, want := range []string{"cache-main-base", "cache-main-app", "cache-main-_tier"} {
 		if tags[want] == "" {
