@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -95,18 +96,22 @@ type CacheTier struct {
 // matches it, and every tier a look-alike branch could reach: "release/*"
 // protects "release-1" too, whichever branch wrote it.
 func (t CacheTier) Protects(tier string) (string, bool) {
-	for _, p := range t.Protected {
-		if !strings.Contains(p, "*") {
-			if BranchTag(p) == tier {
-				return p, true
-			}
-			continue
-		}
-		if globMatch(sanitizeTag(strings.TrimPrefix(p, "refs/heads/"), true), tier) {
-			return p, true
-		}
+	if ps := t.protectors(tier); len(ps) > 0 {
+		return ps[0], true
 	}
 	return "", false
+}
+
+// protectors are the cache.protected entries that protect a tier.
+func (t CacheTier) protectors(tier string) []string {
+	var out []string
+	for _, p := range t.Protected {
+		exact := !strings.Contains(p, "*") && BranchTag(p) == tier
+		if exact || strings.Contains(p, "*") && globMatch(sanitizeTag(strings.TrimPrefix(p, "refs/heads/"), true), tier) {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // ownsProtected reports whether the build is of a branch that entry p
@@ -213,14 +218,13 @@ func (t CacheTier) writes(ref template) (bool, string) {
 	case tiered && t.Tag == "":
 		return false, "the build's branch is unknown (pass --branch): it has no tier to write"
 	case tiered:
-		if p, ok := t.Protects(t.Tag); ok && !t.ownsProtected(p) {
-			return false, fmt.Sprintf("tier %s is protected (cache.protected %q): only builds of %s write it, never a pull request build", t.Tag, p, p)
+		ps := t.protectors(t.Tag)
+		if len(ps) > 0 && !slices.ContainsFunc(ps, t.ownsProtected) {
+			return false, fmt.Sprintf("tier %s is protected (cache.protected %q): only builds of %s write it, never a pull request build", t.Tag, ps[0], strings.Join(ps, ", "))
 		}
 	case len(t.Protected) > 0:
-		for _, p := range t.Protected {
-			if t.ownsProtected(p) {
-				return true, ""
-			}
+		if slices.ContainsFunc(t.Protected, t.ownsProtected) {
+			return true, ""
 		}
 		return false, fmt.Sprintf("%q has no {branch}: every branch shares its refs, and cache.protected lets only builds of %s write them",
 			ref.raw, strings.Join(t.Protected, ", "))

@@ -149,6 +149,8 @@ func TestCacheTiers(t *testing.T) {
 			reason: `tier release-1 is protected (cache.protected "release/*")`, ref: "reg.example.com/app:cache-release-1-deps", fallbacks: []string{"reg.example.com/app:cache-main-deps"}, mount: "reg.example.com/app:cache-mount-release-1-go"},
 		{name: "a protected glob's own branch writes", yaml: tiered, o: Overrides{Branch: "release/1"}, writes: true,
 			ref: "reg.example.com/app:cache-release-1-deps", fallbacks: []string{"reg.example.com/app:cache-main-deps"}, mount: "reg.example.com/app:cache-mount-release-1-go"},
+		{name: "any protected branch that reaches a tier writes it", yaml: strings.Replace(tiered, "[main, ", "[release-1, ", 1), o: Overrides{Branch: "release/1"}, writes: true,
+			ref: "reg.example.com/app:cache-release-1-deps", fallbacks: []string{"reg.example.com/app:cache-main-deps"}, mount: "reg.example.com/app:cache-mount-release-1-go"},
 		{name: "--branch beats the CI", yaml: tiered, env: ghPush, o: Overrides{Branch: "topic"}, writes: true,
 			ref: "reg.example.com/app:cache-topic-deps", fallbacks: []string{"reg.example.com/app:cache-main-deps"}, mount: "reg.example.com/app:cache-mount-topic-go"},
 		{name: "the checkout's branch when no CI names one", yaml: tiered, o: Overrides{CheckoutBranch: "wip/a"}, writes: true,
