@@ -59,6 +59,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 			checkCommand(),
 			outdatedCommand(),
 			recoverCommand(),
+			pruneCommand(),
 		},
 		Writer:    stdout,
 		ErrWriter: stderr,

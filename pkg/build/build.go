@@ -143,8 +143,8 @@ func Run(ctx context.Context, s Solver, plan *planner.Plan, opts Options) (*Resu
 	sched := newScheduler(plan)
 	owners := make(map[string]string, len(plan.Stages))
 	for _, stage := range plan.Stages {
-		if stage.CacheExport != "" {
-			owners[stage.CacheExport] = stage.Name
+		if stage.CacheRef != "" { // its own ref, also when the build only reads it
+			owners[stage.CacheRef] = stage.Name
 		}
 	}
 	var group multierror.Group

@@ -75,6 +75,9 @@ func Run(ctx context.Context, c *client.Client, p *Project, opts RunOptions) (*R
 	if p, err = forDaemon(ctx, c, p); err != nil {
 		return nil, err
 	}
+	if opts.Push {
+		p.noteTier(opts.Logger)
+	}
 	g, err := newGates(p.Config)
 	if err != nil {
 		return nil, err
@@ -140,7 +143,11 @@ func forDaemon(ctx context.Context, c *client.Client, p *Project) (*Project, err
 // publish moves the tags, caches first, final tags last, shown as one
 // vertex in the progress display.
 func publish(ctx context.Context, p *Project, res *build.Result, opts RunOptions, started time.Time) ([]push.TagResult, error) {
-	moves, err := p.moves(res)
+	stamp, err := p.stageTierStamp(ctx, opts.Registry, time.Now())
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrNothingPublished, err)
+	}
+	moves, err := p.moves(res, stamp)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrNothingPublished, err)
 	}
