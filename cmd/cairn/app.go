@@ -58,6 +58,8 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 			buildCommand(),
 			checkCommand(),
 			outdatedCommand(),
+			recoverCommand(),
+			pruneCommand(),
 		},
 		Writer:    stdout,
 		ErrWriter: stderr,

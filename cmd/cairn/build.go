@@ -23,12 +23,13 @@ func buildCommand() *cli.Command {
 		Flags: append(buildFlags(),
 			&cli.BoolFlag{Name: "push", Usage: "publish: stage by digest while building, then move cache and final tags, all or nothing"},
 			&cli.BoolFlag{Name: "dry-run", Usage: "print the tags --push would move, from their current digest, without building"},
+			&cli.BoolFlag{Name: "force", Usage: "with --push: overwrite final tags another publisher moved while this one built"},
 		),
 		Action: func(c *cli.Context) error {
 			if c.Bool("dry-run") {
 				return dryRun(c)
 			}
-			return execute(c, cairn.RunOptions{Push: c.Bool("push"), RewriteTimestamp: c.Bool("rewrite-timestamp")})
+			return execute(c, cairn.RunOptions{Push: c.Bool("push"), Force: c.Bool("force"), RewriteTimestamp: c.Bool("rewrite-timestamp")})
 		},
 	}
 }

@@ -17,7 +17,9 @@ func planFlags() []cli.Flag {
 		&cli.StringFlag{Name: "repository", Usage: "repository tags and caches derive from, e.g. registry.example.com/team/app"},
 		&cli.StringSliceFlag{Name: "tag", Aliases: []string{"t"}, Usage: "final tag of every selected target (repeatable), as in docker build: `REF` (registry/app:v1) or a bare tag under --repository"},
 		&cli.StringFlag{Name: "cache-mode", Usage: "inline, max or off"},
-		&cli.StringFlag{Name: "cache-ref", Usage: "cache ref template, e.g. {repository}:cache-{stage}"},
+		&cli.StringFlag{Name: "cache-ref", Usage: "cache ref template, e.g. {repository}:cache-{branch}-{stage}"},
+		&cli.StringFlag{Name: "cache-write", Usage: "which builds write the cache: auto (all but pull requests), branch (also pull requests) or none"},
+		&cli.StringFlag{Name: "branch", Usage: "the build's branch, for {branch} and cache.protected (default: the CI's branch variable, else the checkout's)"},
 		&cli.StringSliceFlag{Name: "platform", Usage: "target platform (repeatable), e.g. linux/amd64"},
 		&cli.StringSliceFlag{Name: "insecure-registry", Usage: "registry `HOST[:PORT]` reached over plain HTTP (repeatable; loopback ones always are)"},
 	}

@@ -164,8 +164,8 @@ func run(ctx context.Context, plan *planner.Plan, opts Options, place placer) (*
 	sched := newScheduler(plan)
 	owners := make(map[string]string, len(plan.Stages))
 	for _, stage := range plan.Stages {
-		if stage.CacheExport != "" {
-			owners[stage.CacheExport] = stage.Name
+		if stage.CacheRef != "" { // its own ref, also when the build only reads it
+			owners[stage.CacheRef] = stage.Name
 		}
 	}
 	var group multierror.Group

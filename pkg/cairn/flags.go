@@ -15,7 +15,7 @@ type Flags interface {
 
 // LoadOptionsFromFlags are the LoadOptions that the flags of `cairn plan`,
 // `build` and `check` give (--config, -f, --context, --build-arg,
-// --repository, -t, --target, --platform, --cache-*, --insecure-registry,
+// --repository, -t, --target, --platform, --cache-*, --branch, --insecure-registry,
 // docker build's flags, --source-date-epoch, --refresh-bases), path being
 // the PATH argument ("" for none). Reading them here keeps the CLI to
 // declaring flags, as ko's options do.
@@ -41,6 +41,8 @@ func LoadOptionsFromFlags(f Flags, path string) (LoadOptions, error) {
 			Platforms:          f.StringSlice("platform"),
 			CacheMode:          f.String("cache-mode"),
 			CacheRef:           f.String("cache-ref"),
+			CacheWrite:         f.String("cache-write"),
+			Branch:             f.String("branch"),
 			Targets:            f.StringSlice("target"),
 			Tags:               f.StringSlice("tag"),
 			InsecureRegistries: f.StringSlice("insecure-registry"),

@@ -65,7 +65,15 @@ func Load(ctx context.Context, opts LoadOptions) (*Project, error) {
 	if err != nil {
 		return nil, err
 	}
-	cfg, err := file.Resolve(opts.Overrides, env)
+	// The checkout is read first: its branch names the cache tier when
+	// neither --branch nor the CI does.
+	src, err := readSource(ctx, file.ContextDir(opts.Overrides), opts.SourceDateEpoch, env)
+	if err != nil {
+		return nil, err
+	}
+	o := opts.Overrides
+	o.CheckoutBranch = src.Branch
+	cfg, err := file.Resolve(o, env)
 	if err != nil {
 		return nil, err
 	}
@@ -75,10 +83,6 @@ func Load(ctx context.Context, opts LoadOptions) (*Project, error) {
 	}
 	host := platforms.Normalize(platforms.DefaultSpec())
 	plan, err := planner.New(dockerfile, cfg.PlanOptionsFor(host))
-	if err != nil {
-		return nil, err
-	}
-	src, err := readSource(ctx, cfg.Context, opts.SourceDateEpoch, env)
 	if err != nil {
 		return nil, err
 	}

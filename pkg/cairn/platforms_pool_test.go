@@ -90,7 +90,7 @@ func TestPoolBuildsEachPlatformNatively(t *testing.T) {
 					images[s.Platform] = s.Digest
 				}
 			}
-			tags := testenv.Tags(t, repo)
+			tags := published(t, repo)
 			if want := []string{"cache-app", "cache-base", "latest"}; !slices.Equal(slices.Sorted(maps.Keys(tags)), want) {
 				t.Fatalf("tags %v, want %v", tags, want)
 			}
@@ -124,7 +124,7 @@ func TestPoolBuildsEachPlatformNatively(t *testing.T) {
 				return
 			}
 
-			before := testenv.Tags(t, repo)
+			before := published(t, repo)
 			if err := os.Remove(filepath.Join(dir, "arm64.txt")); err != nil {
 				t.Fatal(err)
 			}
@@ -135,7 +135,7 @@ func TestPoolBuildsEachPlatformNatively(t *testing.T) {
 			if !errors.Is(err, cairn.ErrNothingPublished) {
 				t.Errorf("arm64 failed: error %v, want one matching ErrNothingPublished", err)
 			}
-			if after := testenv.Tags(t, repo); !maps.Equal(after, before) {
+			if after := published(t, repo); !maps.Equal(after, before) {
 				t.Errorf("a failure on one platform moved tags:\n before %v\n after  %v", before, after)
 			}
 		})

@@ -19,9 +19,10 @@ type Tag struct {
 }
 
 // Tags are every tag `cairn build --push` moves for the project: each
-// standalone stage's cache ref (unless the cache is off), then the targets'
-// final tags. It is the one place that decides what a publish touches; the
-// commit and the dry run both read it.
+// standalone stage's cache ref (unless the cache is off or the build only
+// reads it), the tier stamp when the cache ref names {branch} (Stage ""),
+// then the targets' final tags. It is the one place that decides what a
+// publish touches; the commit and the dry run both read it.
 func (p *Project) Tags() []Tag {
 	var tags []Tag
 	if p.Config.CacheMode != cache.ModeOff {
@@ -29,6 +30,9 @@ func (p *Project) Tags() []Tag {
 			if s.Standalone && s.CacheExport != "" {
 				tags = append(tags, Tag{Ref: s.CacheExport, Kind: push.KindCache, Stage: s.Name})
 			}
+		}
+		if stamp := p.Config.TierStamp(); stamp != "" && len(tags) > 0 {
+			tags = append(tags, Tag{Ref: stamp, Kind: push.KindCache})
 		}
 	}
 	for _, s := range p.Plan.Stages {
@@ -39,10 +43,12 @@ func (p *Project) Tags() []Tag {
 	return tags
 }
 
-// Publishable is nil when a publish would move at least one tag, and an
-// error matching ErrNothingToPublish that says what is missing otherwise.
+// Publishable is nil when a publish would move at least one tag, or
+// reads a cache it may not write (a pull request build without tags
+// builds and moves nothing), and an error matching ErrNothingToPublish
+// that says what is missing otherwise.
 func (p *Project) Publishable() error {
-	if len(p.Tags()) > 0 {
+	if len(p.Tags()) > 0 || p.readOnly() {
 		return nil
 	}
 	return fmt.Errorf("--push: %w: no repository for cache refs and no tags on any target "+
@@ -50,17 +56,21 @@ func (p *Project) Publishable() error {
 }
 
 // moves points each of the project's tags at what its stage staged: the
-// cache manifest for a cache ref, the image for a final tag.
-func (p *Project) moves(res *build.Result) ([]push.Move, error) {
+// cache manifest for a cache ref, the image for a final tag, and the tier
+// stamp at stamp.
+func (p *Project) moves(res *build.Result, stamp string) ([]push.Move, error) {
 	var moves []push.Move
 	for _, t := range p.Tags() {
 		s, _ := res.Final(t.Stage)
 		digest := s.Digest
-		if t.Kind == push.KindCache {
+		switch {
+		case t.Stage == "":
+			digest = stamp
+		case t.Kind == push.KindCache:
 			digest = s.CacheDigest
 		}
 		if digest == "" {
-			return nil, fmt.Errorf("%s: stage %s staged nothing for it", t.Ref, t.Stage)
+			return nil, fmt.Errorf("%s: stage %q staged nothing for it", t.Ref, t.Stage)
 		}
 		moves = append(moves, push.Move{Tag: t.Ref, Digest: digest, Kind: t.Kind})
 	}

@@ -59,6 +59,12 @@ type Cache struct {
 	Fallback []string `yaml:"fallback"`
 	// Mounts carries RUN --mount=type=cache directories between runners.
 	Mounts CacheMounts `yaml:"mounts"`
+	// Write is which builds write the cache: auto (all but pull requests),
+	// branch or none.
+	Write string `yaml:"write"`
+	// Protected are branches whose tier only their own builds write
+	// ("main", "release/*").
+	Protected []string `yaml:"protected"`
 }
 
 // Target is one stage to build, with its final tags.

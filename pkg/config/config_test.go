@@ -149,7 +149,7 @@ func TestErrors(t *testing.T) {
 		{"duplicate target", "version: 1\ntargets:\n  a: {}\n  a: {}\n", nil, "build.yaml:4: targets.a: defined twice (first on line 3)"},
 		{"bad yaml", "version: 1\n  x: [\n", nil, "build.yaml:2: invalid YAML: mapping values are not allowed in this context"},
 		{"bad cache mode", "version: 1\ncache:\n  mode: maximal\n", nil, `build.yaml:3: cache.mode: unknown cache mode "maximal": want inline, max or off`},
-		{"unknown template variable", "version: 1\ncache:\n  ref: \"{repo}:{stage}\"\n", nil, `build.yaml:3: cache.ref: unknown variable {repo} in "{repo}:{stage}" (known here: {repository}, {stage}, {env.NAME})`},
+		{"unknown template variable", "version: 1\ncache:\n  ref: \"{repo}:{stage}\"\n", nil, `build.yaml:3: cache.ref: unknown variable {repo} in "{repo}:{stage}" (known here: {repository}, {stage}, {branch}, {env.NAME})`},
 		{"cache ref without stage", "version: 1\ncache:\n  ref: \"a/b:cache\"\n", nil, `build.yaml:3: cache.ref: "a/b:cache" must contain {stage}: every stage needs its own cache ref`},
 		{"stage in a tag", "version: 1\nrepository: a/b\ntargets:\n  app:\n    tags: [\"{stage}\"]\n", nil, `build.yaml:5: targets.app.tags: unknown variable {stage} in "{stage}" (known here: {repository}, {target}, {env.NAME})`},
 		{"unset env in a tag", "version: 1\nrepository: a/b\ntargets:\n  app:\n    tags: [\"{env.VERSION}\"]\n", nil, `build.yaml:5: targets.app.tags: {env.VERSION} in "{env.VERSION}": environment variable VERSION is not set`},
