@@ -7,6 +7,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/cairn-build/cairn/pkg/cairn"
+	"github.com/cairn-build/cairn/pkg/cairn/options"
 )
 
 func pruneCommand() *cli.Command {
@@ -18,7 +19,7 @@ func pruneCommand() *cli.Command {
 			"cache mount snapshots through cache.ref and cache.mounts.ref (which must name {branch}),\n" +
 			"and deletes the tiers whose stamp is older than --older-than. Protected tiers\n" +
 			"(cache.protected), final tags and tags no cache template makes are never deleted.",
-		Flags: append(planFlags(),
+		Flags: append(options.Plan(),
 			&cli.StringFlag{Name: "older-than", Required: true, Usage: "delete tiers last written longer ago than `AGE`: 14d, 2w, 36h"},
 			&cli.BoolFlag{Name: "dry-run", Usage: "list the tags that would be deleted and the bytes freed, deleting nothing"},
 		),
@@ -27,7 +28,7 @@ func pruneCommand() *cli.Command {
 			if err != nil {
 				return &cairn.UsageError{Err: fmt.Errorf("--older-than: %w", err)}
 			}
-			p, err := load(c)
+			p, err := options.Load(c)
 			if err != nil {
 				return err
 			}

@@ -6,6 +6,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/cairn-build/cairn/pkg/cairn"
+	"github.com/cairn-build/cairn/pkg/cairn/options"
 )
 
 func recoverCommand() *cli.Command {
@@ -15,9 +16,9 @@ func recoverCommand() *cli.Command {
 		Usage:     "roll back the tags of a commit that a killed cairn left unfinished",
 		Description: "Rolls back each commit whose publisher died during it (see README, \"Publishing\"); a commit\n" +
 			"still in progress is left alone. `cairn build --push` does this first.",
-		Flags: planFlags(),
+		Flags: options.Plan(),
 		Action: func(c *cli.Context) error {
-			p, err := load(c)
+			p, err := options.Load(c)
 			if err != nil {
 				return err
 			}
