@@ -55,12 +55,13 @@ test: tools lint ## lint, then every test, end-to-end ones against a real buildk
 	go test -count=1 -timeout 30m $(GO_DIRS)
 
 .PHONY: bench
-bench: dev-up build ## benchmarks: the planner, then cairn against the per-stage script on examples (minutes)
+bench: dev-up build ## benchmarks: the planner, cairn against the per-stage script on examples, 3 daemons against 1 (minutes)
 	go test -run '^$$' -bench . -benchmem $(GO_DIRS)
 	go run ./hack/bench -example examples/node-style -edit src/routes.js
 	go run ./hack/bench -example examples/go-service -edit greet.go
 	go run ./hack/bench -example examples/go-cache -edit internal/api/api.go
 	go run ./hack/bench -example examples/npm-cache -edit packages/store/index.js
+	go run ./hack/bench -pool 3 -example examples/wide
 
 .PHONY: dev-up
 dev-up: tools ## start (or reuse) the registry and buildkitd; prints the addresses to use

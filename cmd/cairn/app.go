@@ -13,6 +13,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/cairn-build/cairn/pkg/cairn"
+	"github.com/cairn-build/cairn/pkg/cairn/options"
 )
 
 // Exit codes, mapped in one place.
@@ -29,7 +30,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	app := newApp(stdout, stderr)
-	err := app.RunContext(ctx, interspersed(app, args))
+	err := app.RunContext(ctx, options.Interspersed(app, args))
 	switch {
 	case err == nil:
 		return exitOK
@@ -58,6 +59,8 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 			buildCommand(),
 			checkCommand(),
 			outdatedCommand(),
+			recoverCommand(),
+			pruneCommand(),
 		},
 		Writer:    stdout,
 		ErrWriter: stderr,

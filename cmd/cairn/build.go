@@ -3,11 +3,11 @@ package main
 import (
 	"errors"
 	"fmt"
-	"slices"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/cairn-build/cairn/pkg/cairn"
+	"github.com/cairn-build/cairn/pkg/cairn/options"
 )
 
 func buildCommand() *cli.Command {
@@ -20,15 +20,16 @@ func buildCommand() *cli.Command {
 			"Without --push nothing is written to any registry. With --push, images and caches are\n" +
 			"uploaded by digest while building, and tags move only when every stage succeeded:\n" +
 			"cache tags first, final tags last; if a tag cannot be moved, the moved ones are put back.",
-		Flags: append(buildFlags(),
+		Flags: append(options.Build(),
 			&cli.BoolFlag{Name: "push", Usage: "publish: stage by digest while building, then move cache and final tags, all or nothing"},
 			&cli.BoolFlag{Name: "dry-run", Usage: "print the tags --push would move, from their current digest, without building"},
+			&cli.BoolFlag{Name: "force", Usage: "with --push: overwrite final tags another publisher moved while this one built"},
 		),
 		Action: func(c *cli.Context) error {
 			if c.Bool("dry-run") {
 				return dryRun(c)
 			}
-			return execute(c, cairn.RunOptions{Push: c.Bool("push"), RewriteTimestamp: c.Bool("rewrite-timestamp")})
+			return execute(c, cairn.RunOptions{Push: c.Bool("push"), Force: c.Bool("force"), RewriteTimestamp: c.Bool("rewrite-timestamp")})
 		},
 	}
 }
@@ -42,21 +43,16 @@ func checkCommand() *cli.Command {
 			"file, metadata, command and efficiency checks on its image (commands run inside\n" +
 			"BuildKit: no Docker engine needed). Exits non-zero when an error-level check fails;\n" +
 			"`cairn build --push` runs the same checks and publishes nothing unless they pass.",
-		Flags: buildFlags(),
+		Flags: options.Build(),
 		Action: func(c *cli.Context) error {
 			return execute(c, cairn.RunOptions{RewriteTimestamp: c.Bool("rewrite-timestamp")})
 		},
 	}
 }
 
-// buildFlags are the flags of the commands that build.
-func buildFlags() []cli.Flag {
-	return slices.Concat(planFlags(), dockerFlags(), outputFlags(), daemonFlags(), []cli.Flag{refreshFlag()})
-}
-
 // execute loads the project, runs the pipeline and prints its report.
 func execute(c *cli.Context, opts cairn.RunOptions) error {
-	p, err := load(c)
+	p, err := options.Load(c)
 	if err != nil {
 		return err
 	}
@@ -67,14 +63,14 @@ func execute(c *cli.Context, opts cairn.RunOptions) error {
 	if err != nil {
 		return &cairn.UsageError{Err: fmt.Errorf("--progress: %w", err)}
 	}
-	bk, err := dial(c)
+	pool, err := options.Dial(c, p)
 	if err != nil {
 		display.Close()
 		return err
 	}
-	defer bk.Close()
+	defer pool.Close()
 	opts.Status, opts.Logger = display.Status(), cairn.NoteLogger(c.App.ErrWriter)
-	report, err := cairn.Run(c.Context, bk, p, opts)
+	report, err := pool.Run(c.Context, p, opts)
 	display.Close()
 	if report == nil {
 		return err
@@ -84,7 +80,7 @@ func execute(c *cli.Context, opts cairn.RunOptions) error {
 
 // dryRun prints every tag --push would move and where it points now.
 func dryRun(c *cli.Context) error {
-	p, err := load(c)
+	p, err := options.Load(c)
 	if err != nil {
 		return err
 	}

@@ -24,6 +24,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/cairn-build/cairn/internal/testenv"
+	"github.com/cairn-build/cairn/pkg/cairn/options"
 )
 
 // pulled reads an image the test registry holds.
@@ -378,7 +379,7 @@ func TestListFlagsKeepCommas(t *testing.T) {
 	app := newApp(io.Discard, io.Discard)
 	var got []string
 	app.Command("build").Action = func(c *cli.Context) error {
-		p, err := load(c)
+		p, err := options.Load(c)
 		if err != nil {
 			return err
 		}

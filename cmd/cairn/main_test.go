@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/cairn-build/cairn/pkg/cairn/options"
 )
 
 // cairn runs the CLI in process, in dir.
@@ -158,8 +160,8 @@ func TestInterspersed(t *testing.T) {
 		{"cairn bild . --push", "cairn bild . --push"},
 	}
 	for _, tt := range tests {
-		if got := strings.Join(interspersed(app, strings.Fields(tt.in)), " "); got != tt.want {
-			t.Errorf("interspersed(%q) = %q, want %q", tt.in, got, tt.want)
+		if got := strings.Join(options.Interspersed(app, strings.Fields(tt.in)), " "); got != tt.want {
+			t.Errorf("Interspersed(%q) = %q, want %q", tt.in, got, tt.want)
 		}
 	}
 }

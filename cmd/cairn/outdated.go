@@ -6,6 +6,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/cairn-build/cairn/pkg/cairn"
+	"github.com/cairn-build/cairn/pkg/cairn/options"
 )
 
 func outdatedCommand() *cli.Command {
@@ -17,13 +18,13 @@ func outdatedCommand() *cli.Command {
 			"and compares them with the digests the bases' tags name now, on every platform the cache\n" +
 			"was built for. Exits 0 when no base moved, 3 when one did (a rebuild would pick it up),\n" +
 			"1 when a cache or a base could not be read. Needs no daemon: for scheduled rebuild jobs.",
-		Flags: append(planFlags(), &cli.StringFlag{Name: "format", Value: "text", Usage: "text or json"}),
+		Flags: append(options.Plan(), &cli.StringFlag{Name: "format", Value: "text", Usage: "text or json"}),
 		Action: func(c *cli.Context) error {
 			format := c.String("format")
 			if format != "text" && format != "json" {
 				return &cairn.UsageError{Err: fmt.Errorf("--format %q: want text or json", format)}
 			}
-			p, err := load(c)
+			p, err := options.Load(c)
 			if err != nil {
 				return err
 			}

@@ -6,6 +6,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/cairn-build/cairn/pkg/cairn"
+	"github.com/cairn-build/cairn/pkg/cairn/options"
 )
 
 func planCommand() *cli.Command {
@@ -16,9 +17,9 @@ func planCommand() *cli.Command {
 		Description: "Parses the Dockerfile with BuildKit's parser and build.yaml, and prints which stages\n" +
 			"each target needs, which can build in parallel (level), which cache refs each stage\n" +
 			"imports and exports, and which tags would move. Needs no daemon and no registry.",
-		Flags: append(planFlags(), &cli.StringFlag{Name: "format", Value: "text", Usage: "text, json or dot"}),
+		Flags: append(options.Plan(), &cli.StringFlag{Name: "format", Value: "text", Usage: "text, json or dot"}),
 		Action: func(c *cli.Context) error {
-			p, err := load(c)
+			p, err := options.Load(c)
 			if err != nil {
 				return err
 			}

@@ -1,7 +1,8 @@
 // Command bench compares `cairn build --push` with the classic per-stage CI
 // script (per-stage.sh) on an example, each run on a BuildKit daemon with
 // empty state, as a fresh CI runner has: cold (empty registry), no change,
-// and a one-file edit. `make bench` runs it against the dev environment.
+// and a one-file edit. With -pool N it compares one daemon with N instead
+// (pool.go). `make bench` runs it against the dev environment.
 package main
 
 import (
@@ -23,6 +24,9 @@ type options struct {
 	edit    string // file (relative to the example) the edit scenario changes
 	binDir  string
 	devDir  string
+	// pool, when set, compares one daemon with that many (see benchPool).
+	pool     int
+	maxRatio float64
 }
 
 func main() {
@@ -31,8 +35,14 @@ func main() {
 	flag.StringVar(&o.edit, "edit", "greet.go", "file the one-file edit changes")
 	flag.StringVar(&o.binDir, "bin", "bin", "directory of cairn, buildctl and buildkitd")
 	flag.StringVar(&o.devDir, "dev", ".cairn-dev", "dev environment directory")
+	flag.IntVar(&o.pool, "pool", 0, "compare one daemon with this many, all with max-parallelism 1 (e.g. 3 on examples/wide)")
+	flag.Float64Var(&o.maxRatio, "max-ratio", 0.45, "with -pool, the most the pool may take of one daemon's time")
 	flag.Parse()
-	if err := run(context.Background(), o); err != nil {
+	bench := run
+	if o.pool > 0 {
+		bench = benchPool
+	}
+	if err := bench(context.Background(), o); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}

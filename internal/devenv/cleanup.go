@@ -61,12 +61,14 @@ func under(path, dir string) bool {
 	return path == dir || strings.HasPrefix(path, dir+"/")
 }
 
-// runcContainer is an entry of `runc list --format json`.
+// runcContainer is a container in runc's state root.
 type runcContainer struct {
-	ID     string `json:"id"`
-	Status string `json:"status"`
-	Bundle string `json:"bundle"`
+	ID     string
+	Bundle string
 }
+
+// runcRoot is runc's default state root for root.
+const runcRoot = "/run/runc"
 
 // containersUnder lists the runc containers whose bundle is under dir.
 //
@@ -74,23 +76,35 @@ type runcContainer struct {
 // runc.Runc with no Root), so its containers are in runc's default state root,
 // /run/runc for root, shared by every daemon on the host. The bundle,
 // <root>/runc-<snapshotter>/executor/<id>, says which daemon a container is
-// from. runc is called as buildkitd calls it, so both see the same state root.
-func containersUnder(ctx context.Context, dir string) ([]runcContainer, error) {
-	out, err := exec.CommandContext(ctx, "runc", "list", "--format", "json").Output()
-	if errors.Is(err, exec.ErrNotFound) {
-		return nil, nil // no runc, so no daemon here ever ran a container
+// from. The state files are read directly rather than through `runc list`,
+// which fails as a whole on one entry another daemon is creating or
+// deleting, or one a killed runc left without a state file.
+func containersUnder(dir string) ([]runcContainer, error) {
+	entries, err := os.ReadDir(runcRoot)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil // no container ever ran here
 	}
 	if err != nil {
-		return nil, fmt.Errorf("runc list: %w%s", err, stderrOf(err))
-	}
-	var all []runcContainer // runc prints null when there are none
-	if err := json.Unmarshal(out, &all); err != nil {
-		return nil, fmt.Errorf("runc list: %w", err)
+		return nil, fmt.Errorf("list runc containers: %w", err)
 	}
 	var mine []runcContainer
-	for _, c := range all {
-		if under(c.Bundle, dir) {
-			mine = append(mine, c)
+	for _, e := range entries {
+		data, err := os.ReadFile(filepath.Join(runcRoot, e.Name(), "state.json"))
+		if err != nil {
+			continue // gone meanwhile, or being created: not one of a stopped daemon's
+		}
+		var state struct {
+			Config struct {
+				Labels []string `json:"labels"`
+			} `json:"config"`
+		}
+		if json.Unmarshal(data, &state) != nil {
+			continue
+		}
+		for _, label := range state.Config.Labels {
+			if bundle, ok := strings.CutPrefix(label, "bundle="); ok && under(bundle, dir) {
+				mine = append(mine, runcContainer{ID: e.Name(), Bundle: bundle})
+			}
 		}
 	}
 	return mine, nil
@@ -98,7 +112,7 @@ func containersUnder(ctx context.Context, dir string) ([]runcContainer, error) {
 
 // stopContainers kills and deletes the runc containers whose bundle is under dir.
 func stopContainers(ctx context.Context, dir string) error {
-	containers, err := containersUnder(ctx, dir)
+	containers, err := containersUnder(dir)
 	if err != nil || len(containers) == 0 {
 		return err
 	}
@@ -108,26 +122,18 @@ func stopContainers(ctx context.Context, dir string) error {
 		// below says what really remains.
 		_ = exec.CommandContext(ctx, "runc", "delete", "--force", c.ID).Run()
 	}
-	left, err := containersUnder(ctx, dir)
+	left, err := containersUnder(dir)
 	if err != nil {
 		return err
 	}
 	if len(left) > 0 {
 		ids := make([]string, len(left))
 		for i, c := range left {
-			ids[i] = c.ID + " (" + c.Status + ")"
+			ids[i] = c.ID
 		}
 		return fmt.Errorf("runc containers under %s remain after runc delete --force: %s", dir, strings.Join(ids, ", "))
 	}
 	return nil
-}
-
-func stderrOf(err error) string {
-	var exitErr *exec.ExitError
-	if errors.As(err, &exitErr) && len(exitErr.Stderr) > 0 {
-		return ": " + strings.TrimSpace(string(exitErr.Stderr))
-	}
-	return ""
 }
 
 // MountsUnder lists the mount points at or below dir, in the order they

@@ -1,10 +1,12 @@
 // Package faultproxy puts a reverse proxy on loopback in front of a registry:
 // it answers chosen requests with an error status instead of forwarding
-// them, and counts the bytes of blob uploads that pass through. Tests point
-// refs at its address to see how cairn behaves when the registry misbehaves.
+// them, holds chosen requests until the test releases them, and counts the
+// bytes of blob uploads that pass through. Tests point refs at its address
+// to see how cairn behaves when the registry misbehaves.
 package faultproxy
 
 import (
+	"bytes"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -21,38 +23,73 @@ type Proxy struct {
 	// Addr is host:port to use in place of the registry's.
 	Addr string
 
+	target   string
+	rp       *httputil.ReverseProxy
 	srv      *httptest.Server
 	mu       sync.Mutex
 	faults   []*fault
+	holds    []*Hold
+	multiTag bool
 	uploaded atomic.Int64
 }
 
 type fault struct {
-	method string
-	path   *regexp.Regexp
+	match
 	status int
 	pass   int // matching requests left to forward before failing
 	times  int // left to fail; <0 fails every time
 }
 
+// match is a method and a pattern for the request's path, or for its path
+// and query ("/manifests/sha256:…?tag=a") when it has one.
+type match struct {
+	method string
+	path   *regexp.Regexp
+}
+
+func (m match) matches(r *http.Request) bool {
+	if m.method != r.Method {
+		return false
+	}
+	return m.path.MatchString(r.URL.Path) || (r.URL.RawQuery != "" && m.path.MatchString(r.URL.Path+"?"+r.URL.RawQuery))
+}
+
 // Start proxies to the registry at target (host:port, plain HTTP).
 func Start(target string) *Proxy {
-	p := &Proxy{}
-	rp := httputil.NewSingleHostReverseProxy(&url.URL{Scheme: "http", Host: target})
+	p := &Proxy{target: target, rp: httputil.NewSingleHostReverseProxy(&url.URL{Scheme: "http", Host: target})}
 	// The registry writes upload Locations from the Host header: keeping the
 	// proxy's there keeps every request of an upload on the proxy.
-	p.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if status, ok := p.take(r); ok {
-			http.Error(w, "injected fault", status)
-			return
-		}
-		if strings.Contains(r.URL.Path, "/blobs/uploads/") && r.Body != nil {
-			r.Body = &countingBody{ReadCloser: r.Body, n: &p.uploaded}
-		}
-		rp.ServeHTTP(w, r)
-	}))
+	p.srv = httptest.NewServer(http.HandlerFunc(p.serve))
 	p.Addr = strings.TrimPrefix(p.srv.URL, "http://")
 	return p
+}
+
+func (p *Proxy) serve(w http.ResponseWriter, r *http.Request) {
+	if h := p.hold(r); h != nil {
+		// Read the body first: only then does the server watch the
+		// connection, and cancel the request's context when it closes.
+		body, err := io.ReadAll(r.Body)
+		if err != nil {
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		h.wait(r)
+		if r.Context().Err() != nil {
+			return // the client went away while held (killed): nothing is forwarded
+		}
+	}
+	if status, ok := p.take(r); ok {
+		http.Error(w, "injected fault", status)
+		return
+	}
+	if strings.Contains(r.URL.Path, "/blobs/uploads/") && r.Body != nil {
+		r.Body = &countingBody{ReadCloser: r.Body, n: &p.uploaded}
+	}
+	if p.isMultiTag(r) {
+		p.multiTagPut(w, r)
+		return
+	}
+	p.rp.ServeHTTP(w, r)
 }
 
 // Fail answers the next times requests with method whose path matches
@@ -66,27 +103,35 @@ func (p *Proxy) Fail(method, pathPattern string, status, times int) {
 func (p *Proxy) FailAfter(method, pathPattern string, pass, status, times int) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.faults = append(p.faults, &fault{method: method, path: regexp.MustCompile(pathPattern), status: status, pass: pass, times: times})
+	p.faults = append(p.faults, &fault{match: match{method, regexp.MustCompile(pathPattern)}, status: status, pass: pass, times: times})
 }
 
-// Heal removes every fault.
+// Heal removes every fault and releases every hold.
 func (p *Proxy) Heal() {
 	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.faults = nil
+	holds := p.holds
+	p.faults, p.holds = nil, nil
+	p.mu.Unlock()
+	for _, h := range holds {
+		h.Release()
+	}
 }
 
 // UploadedBytes is the total size of blob upload bodies forwarded so far.
 func (p *Proxy) UploadedBytes() int64 { return p.uploaded.Load() }
 
-// Close stops the proxy; requests to Addr then fail to connect.
-func (p *Proxy) Close() { p.srv.Close() }
+// Close releases every hold and stops the proxy; requests to Addr then
+// fail to connect.
+func (p *Proxy) Close() {
+	p.Heal()
+	p.srv.Close()
+}
 
 func (p *Proxy) take(r *http.Request) (int, bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for _, f := range p.faults {
-		if f.times != 0 && f.method == r.Method && f.path.MatchString(r.URL.Path) {
+		if f.times != 0 && f.matches(r) {
 			if f.pass > 0 {
 				f.pass--
 				continue

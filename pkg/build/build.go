@@ -66,11 +66,17 @@ type Options struct {
 	Targets map[string]TargetOptions
 	// Stages add to the solves of the stages they name.
 	Stages map[string]StageOptions
+
+	// importPlatform is set by RunPool for a build of one platform.
+	importPlatform string
 }
 
 // Result is what a build did, per stage, in plan order.
 type Result struct {
 	Stages []StageResult `json:"stages"`
+	// Indexes join the per-platform results of stages built for several
+	// platforms each on its own; empty otherwise.
+	Indexes []Index `json:"indexes,omitempty"`
 	// Mounts are the plan's cache mount directories, by ID, in plan order.
 	Mounts []MountResult `json:"mounts"`
 }
@@ -100,13 +106,19 @@ type StageResult struct {
 	// Source is the Dockerfile excerpt of the step that failed.
 	Source string `json:"source,omitempty"`
 	Note   string `json:"note,omitempty"`
+	// Builder names the Pool's daemon that built the stage; "" from Run.
+	Builder string `json:"builder,omitempty"`
+	// Platform is the one platform this result is for when each platform
+	// was built on its own (see Index); "" otherwise.
+	Platform string `json:"platform,omitempty"`
 }
 
 // CacheImport is a cache ref a stage asked for, and whether it was there.
 type CacheImport struct {
 	Ref   string      `json:"ref"`
 	State cache.State `json:"state"`
-	// Via names the dependency whose solve imported the ref.
+	// Via names the dependency whose solve imported the ref, or whose
+	// image, built on another daemon of a Pool, the ref is (by digest).
 	Via string `json:"via,omitempty"`
 }
 
@@ -124,6 +136,11 @@ var _ Solver = (*client.Client)(nil)
 // failed or was not built (ErrDependencyFailed, or ctx's error when ctx was
 // canceled first): failed stages first, each group in plan order.
 func Run(ctx context.Context, s Solver, plan *planner.Plan, opts Options) (*Result, error) {
+	return run(ctx, plan, opts, one{s})
+}
+
+// run builds the plan, each stage on the builder place picks for it.
+func run(ctx context.Context, plan *planner.Plan, opts Options, place placer) (*Result, error) {
 	status := newFanIn(opts.Status)
 	defer status.wait()
 	if opts.Registry == nil {
@@ -141,7 +158,11 @@ func Run(ctx context.Context, s Solver, plan *planner.Plan, opts Options) (*Resu
 	if err != nil {
 		return nil, err
 	}
-	carry, err := newCarrier(ctx, s, plan, opts)
+	picked, err := platformImports(ctx, opts, states)
+	if err != nil {
+		return nil, err
+	}
+	carry, err := newCarrier(ctx, plan, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -149,8 +170,8 @@ func Run(ctx context.Context, s Solver, plan *planner.Plan, opts Options) (*Resu
 	sched := newScheduler(plan)
 	owners := make(map[string]string, len(plan.Stages))
 	for _, stage := range plan.Stages {
-		if stage.CacheExport != "" {
-			owners[stage.CacheExport] = stage.Name
+		if stage.CacheRef != "" { // its own ref, also when the build only reads it
+			owners[stage.CacheRef] = stage.Name
 		}
 	}
 	var group multierror.Group
@@ -162,14 +183,11 @@ func Run(ctx context.Context, s Solver, plan *planner.Plan, opts Options) (*Resu
 			res.Stages[i].Note = "unnamed: built inside the stages that need it"
 			continue
 		}
-		solve := &stageSolve{stage: stage, opts: opts, mounts: mounts, states: states, owners: owners, carry: carry}
-		ch := status.add()
+		solve := &stageSolve{stage: stage, opts: opts, mounts: mounts, states: states, owners: owners, picked: picked, carry: carry}
 		group.Go(func() error {
 			r, err := notStarted(stage.Name), sched.wait(ctx, stage.DependsOn)
 			if err == nil {
-				r, err = solve.run(ctx, s, ch)
-			} else {
-				close(ch)
+				r, err = place.solve(ctx, solve, status)
 			}
 			if err != nil {
 				r.Error = err.Error()

@@ -65,41 +65,59 @@ type MountResult struct {
 	Size        int64         `json:"size,omitempty"`        // its layer's bytes
 	SaveTime    time.Duration `json:"saveTime,omitempty"`
 	Note        string        `json:"note,omitempty"`
+
+	ranOn []Solver // the daemons steps ran with it on
 }
 
 // carrier carries a build's cache mount directories between runners: it
 // restores a mount from its snapshot the first time a step that uses it
-// runs, and records which mounts steps ran with, for SaveMounts.
+// runs on a daemon, and records which mounts steps ran with, for
+// SaveMounts. Each daemon of a pool has directories of its own.
 type carrier struct {
-	solver Solver
-	opts   Options
-	ns     string // BUILDKIT_CACHE_MOUNT_NS: the prefix of every ID
-	mu     sync.Mutex
-	order  []string          // IDs in plan order
-	byID   map[string]*mount // every cache mount ID of the plan
+	opts  Options
+	ns    string // BUILDKIT_CACHE_MOUNT_NS: the prefix of every ID
+	mu    sync.Mutex
+	order []string          // IDs in plan order
+	byID  map[string]*mount // every cache mount ID of the plan
 }
 
 // mount is one cache mount directory of the build.
 type mount struct {
-	res      MountResult // guarded by carrier.mu
-	carried  bool
-	refs     []string      // Snapshot, then its fallbacks
-	started  bool          // its restore began (guarded by carrier.mu)
-	done     bool          // its restore is over (guarded by carrier.mu)
-	restored chan struct{} // closed when its restore is over
+	res     MountResult // guarded by carrier.mu
+	carried bool
+	refs    []string // Snapshot, then its fallbacks
+	// on is its restore on each daemon (guarded by carrier.mu).
+	on map[Solver]*restoring
 }
 
-// unrestored reports whether the mount has a snapshot whose restore is not
-// over: a step must not use it yet. The caller holds carrier.mu.
-func (m *mount) unrestored() bool {
-	return m.carried && m.res.SourceDigest != "" && !m.done
+// restoring is a mount's restore on one daemon.
+type restoring struct {
+	started, done bool
+	finished      chan struct{} // closed when done
+}
+
+// at is the mount's restore on s. The caller holds carrier.mu.
+func (m *mount) at(s Solver) *restoring {
+	r, ok := m.on[s]
+	if !ok {
+		r = &restoring{finished: make(chan struct{})}
+		m.on[s] = r
+	}
+	return r
+}
+
+// unrestored reports whether the mount has a snapshot whose restore on s
+// is not over: a step there must not use it yet. The caller holds
+// carrier.mu.
+func (m *mount) unrestored(s Solver) bool {
+	return m.carried && m.res.SourceDigest != "" && !m.at(s).done
 }
 
 // newCarrier lists the plan's cache mounts and finds each carried one's
 // snapshot in the registry (the ref, else the first fallback there). It is
 // nil when the plan has no cache mount.
-func newCarrier(ctx context.Context, s Solver, plan *planner.Plan, opts Options) (*carrier, error) {
-	c := &carrier{solver: s, opts: opts, ns: opts.Args["BUILDKIT_CACHE_MOUNT_NS"], byID: map[string]*mount{}}
+func newCarrier(ctx context.Context, plan *planner.Plan, opts Options) (*carrier, error) {
+	c := &carrier{opts: opts, ns: opts.Args["BUILDKIT_CACHE_MOUNT_NS"], byID: map[string]*mount{}}
 	for _, stage := range plan.Stages {
 		for _, cm := range stage.CacheMounts {
 			if cm.ID != "" {
@@ -116,7 +134,7 @@ func newCarrier(ctx context.Context, s Solver, plan *planner.Plan, opts Options)
 func (c *carrier) add(stage string, cm planner.CacheMount) {
 	m, ok := c.byID[cm.ID]
 	if !ok {
-		m = &mount{res: MountResult{ID: cm.ID, Target: cm.Target, Restore: Skipped, Note: cm.Reason}, restored: make(chan struct{})}
+		m = &mount{res: MountResult{ID: cm.ID, Target: cm.Target, Restore: Skipped, Note: cm.Reason}, on: map[Solver]*restoring{}}
 		c.byID[cm.ID] = m
 		c.order = append(c.order, cm.ID)
 	}
@@ -177,17 +195,18 @@ func (c *carrier) results() []MountResult {
 	out := make([]MountResult, len(c.order))
 	for i, id := range c.order {
 		out[i] = c.byID[id].res
+		out[i].ranOn = slices.Clone(out[i].ranOn)
 	}
 	return out
 }
 
-// watch looks at a solve's progress for steps running, not from the
-// cache, with carried mounts. It marks those mounts as run with and
-// returns the ones not restored yet (a restore another stage began
+// watch looks at the progress of a solve on s for steps running, not from
+// the cache, with carried mounts. It marks those mounts as run with and
+// returns the ones not restored there yet (a restore another stage began
 // included: the step would see half the files, or, as the restore holds
 // the directory locked, a new empty one), and whether a step using them
 // is running now (it started; a step only seen done has already run).
-func (c *carrier) watch(st *client.SolveStatus) (restore []string, running bool) {
+func (c *carrier) watch(s Solver, st *client.SolveStatus) (restore []string, running bool) {
 	for _, v := range st.Vertexes {
 		if v.Started == nil || v.Cached || v.Error != "" {
 			continue
@@ -197,7 +216,10 @@ func (c *carrier) watch(st *client.SolveStatus) (restore []string, running bool)
 		for _, id := range ids {
 			m := c.byID[id]
 			m.res.Ran = true
-			if m.unrestored() && !slices.Contains(restore, id) {
+			if !slices.Contains(m.res.ranOn, s) {
+				m.res.ranOn = append(m.res.ranOn, s)
+			}
+			if m.unrestored(s) && !slices.Contains(restore, id) {
 				restore = append(restore, id)
 				running = running || v.Completed == nil
 			}

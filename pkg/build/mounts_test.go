@@ -24,8 +24,8 @@ const (
 
 // testCarrier carries goBuild and goMod, with snapshots found in the
 // registry, and knows "//tmp/x", which it does not carry.
-func testCarrier(s Solver, ns string) *carrier {
-	c := &carrier{solver: s, ns: ns, byID: map[string]*mount{}}
+func testCarrier(ns string) *carrier {
+	c := &carrier{ns: ns, byID: map[string]*mount{}}
 	c.add("builder", planner.CacheMount{ID: ns + goBuild, Target: "/root/.cache/go-build", Carried: true, Snapshot: "reg.test/app:cache-mount-go-build"})
 	c.add("test", planner.CacheMount{ID: ns + goBuild, Target: "/root/.cache/go-build", Carried: true, Snapshot: "reg.test/app:cache-mount-go-build"})
 	c.add("builder", planner.CacheMount{ID: ns + goMod, Target: "/go/pkg/mod", Carried: true, Snapshot: "reg.test/app:cache-mount-gomod"})
@@ -63,7 +63,7 @@ func TestUsedBy(t *testing.T) {
 		{"", "[cache mount /root/.cache/go-build] restore from reg.test/app:cache-mount-go-build", nil},
 	}
 	for _, tt := range tests {
-		c := testCarrier(nil, tt.ns)
+		c := testCarrier(tt.ns)
 		var want []string
 		for _, id := range tt.want {
 			want = append(want, tt.ns+id)
@@ -119,6 +119,7 @@ func cacheMountsOf(def *llb.Definition) []*pb.CacheOpt {
 // ready() says its mounts are restored, else it waits to be canceled. cached makes every step come from
 // the cache; quick makes the RUN report only its end.
 type stageTry struct {
+	solver        Solver // the daemon it runs on
 	stage, mounts string
 	cached, quick bool
 	steps         *stepCounter
@@ -153,13 +154,13 @@ func (s *stageTry) try(ctx context.Context, watch func(*client.SolveStatus)) (*c
 	return nil, context.Cause(ctx)
 }
 
-func newStageTry(c *carrier, stage, mounts string) *stageTry {
-	s := &stageTry{stage: stage, mounts: mounts, steps: newStepCounter(planner.StagePlan{Name: stage, Index: 1, Standalone: true})}
+func newStageTry(c *carrier, solver Solver, stage, mounts string) *stageTry {
+	s := &stageTry{solver: solver, stage: stage, mounts: mounts, steps: newStepCounter(planner.StagePlan{Name: stage, Index: 1, Standalone: true})}
 	s.ready = func() bool {
 		c.mu.Lock()
 		defer c.mu.Unlock()
 		for _, id := range c.usedBy(s.run()) {
-			if c.byID[id].unrestored() {
+			if c.byID[id].unrestored(s.solver) {
 				return false
 			}
 		}
@@ -191,11 +192,11 @@ func drain() (chan *client.SolveStatus, func() []string) {
 // not counted as cached.
 func TestRestoreBeforeUse(t *testing.T) {
 	solver := &restoreSolver{}
-	c := testCarrier(solver, "")
+	c := testCarrier("")
 	status, warnings := drain()
 	stages := []*stageTry{
-		newStageTry(c, "builder", "--mount=type=cache,target=/root/.cache/go-build"),
-		newStageTry(c, "test", "--mount=type=cache,target=/root/.cache/go-build"),
+		newStageTry(c, solver, "builder", "--mount=type=cache,target=/root/.cache/go-build"),
+		newStageTry(c, solver, "test", "--mount=type=cache,target=/root/.cache/go-build"),
 	}
 	var wg sync.WaitGroup
 	errs := make([]error, len(stages))
@@ -203,7 +204,7 @@ func TestRestoreBeforeUse(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, errs[i] = c.solve(context.Background(), status, s.steps, false, s.try)
+			_, errs[i] = c.solve(context.Background(), s.solver, status, s.steps, false, s.try)
 		}()
 	}
 	wg.Wait()
@@ -301,15 +302,15 @@ func TestRestoreWhenNeeded(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			solver := &restoreSolver{broken: map[string]bool{goBuild: tt.broken}}
-			c := testCarrier(solver, "")
+			c := testCarrier("")
 			if tt.missing {
 				m := c.byID[goBuild]
 				m.res.Source, m.res.SourceDigest, m.res.Restore = "", "", Missing
 			}
-			s := newStageTry(c, "builder", "--mount=type=cache,target=/root/.cache/go-build")
+			s := newStageTry(c, solver, "builder", "--mount=type=cache,target=/root/.cache/go-build")
 			s.cached, s.quick = tt.cached, tt.quick
 			status, warnings := drain()
-			_, err := c.solve(context.Background(), status, s.steps, tt.noCache, s.try)
+			_, err := c.solve(context.Background(), solver, status, s.steps, tt.noCache, s.try)
 			w := warnings()
 			if err != nil {
 				t.Fatal(err)
@@ -330,12 +331,12 @@ func TestRestoreWhenNeeded(t *testing.T) {
 // stage's failure, even with a mount to restore.
 func TestFailedAttemptIsNotRetried(t *testing.T) {
 	solver := &restoreSolver{}
-	c := testCarrier(solver, "")
+	c := testCarrier("")
 	boom := errors.New("process did not complete successfully: exit code: 1")
 	attempts := 0
 	status, warnings := drain()
 	defer warnings()
-	_, err := c.solve(context.Background(), status, newStepCounter(planner.StagePlan{Name: "b"}), false, func(ctx context.Context, watch func(*client.SolveStatus)) (*client.SolveResponse, error) {
+	_, err := c.solve(context.Background(), solver, status, newStepCounter(planner.StagePlan{Name: "b"}), false, func(ctx context.Context, watch func(*client.SolveStatus)) (*client.SolveResponse, error) {
 		attempts++
 		now := time.Now()
 		watch(&client.SolveStatus{Vertexes: []*client.Vertex{{Name: "[b 2/2] RUN --mount=type=cache,id=gomod go mod download", Started: &now, Completed: &now}}})
@@ -343,5 +344,36 @@ func TestFailedAttemptIsNotRetried(t *testing.T) {
 	})
 	if !errors.Is(err, boom) || attempts != 1 || len(solver.defs) != 0 {
 		t.Errorf("err %v after %d attempts and %d restores; want the solve's error, no retry, no restore", err, attempts, len(solver.defs))
+	}
+}
+
+// TestRestoreOnEachDaemon: stages of a pool on two daemons each restore
+// the mount they share on their own daemon; a mount steps ran with on
+// both is not saved, neither daemon holding all of it.
+func TestRestoreOnEachDaemon(t *testing.T) {
+	a, b := &restoreSolver{}, &restoreSolver{}
+	c := testCarrier("")
+	status, warnings := drain()
+	defer warnings()
+	for _, s := range []*stageTry{
+		newStageTry(c, a, "builder", "--mount=type=cache,target=/root/.cache/go-build"),
+		newStageTry(c, b, "test", "--mount=type=cache,target=/root/.cache/go-build"),
+	} {
+		if _, err := c.solve(context.Background(), s.solver, status, s.steps, false, s.try); err != nil {
+			t.Fatal(err)
+		}
+		if s.attempts != 2 {
+			t.Errorf("stage %s: %d attempts, want 2", s.stage, s.attempts)
+		}
+	}
+	if len(a.defs) != 1 || len(b.defs) != 1 {
+		t.Errorf("restores: %d on one daemon, %d on the other; want one each", len(a.defs), len(b.defs))
+	}
+	res := &Result{Mounts: c.results()}
+	if err := SaveMounts(context.Background(), nil, res, Options{}, 0); err != nil {
+		t.Fatal(err)
+	}
+	if m := res.Mounts[0]; m.Save != "" || !strings.Contains(m.Note, "several builders") || len(a.defs)+len(b.defs) != 2 {
+		t.Errorf("mount %+v saved with %d solves: want it left unsaved", m, len(a.defs)+len(b.defs)-2)
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"strings"
 	"sync"
 	"time"
 
@@ -32,7 +31,7 @@ type attempt func(ctx context.Context, watch func(*client.SolveStatus)) (*client
 // A solve that ignores the cache (--no-cache) restores nothing: BuildKit
 // empties the cache mounts of the steps it reruns (solver/llbsolver,
 // detectPrunedCacheID), so its mounts start empty as asked.
-func (c *carrier) solve(ctx context.Context, status chan<- *client.SolveStatus, steps *stepCounter, noCache bool, try attempt) (*client.SolveResponse, error) {
+func (c *carrier) solve(ctx context.Context, s Solver, status chan<- *client.SolveStatus, steps *stepCounter, noCache bool, try attempt) (*client.SolveResponse, error) {
 	if c == nil {
 		return try(ctx, nil)
 	}
@@ -43,9 +42,9 @@ func (c *carrier) solve(ctx context.Context, status chan<- *client.SolveStatus, 
 			need []string
 		)
 		resp, err := try(actx, func(st *client.SolveStatus) {
-			ids, running := c.watch(st)
+			ids, running := c.watch(s, st)
 			if noCache {
-				c.emptied(ids)
+				c.emptied(s, ids)
 				return
 			}
 			if len(ids) == 0 {
@@ -63,7 +62,7 @@ func (c *carrier) solve(ctx context.Context, status chan<- *client.SolveStatus, 
 		if len(need) == 0 || ctx.Err() != nil || (err != nil && !restarted) {
 			return resp, err
 		}
-		c.restore(ctx, need, status)
+		c.restore(ctx, s, need, status)
 		if err == nil {
 			// The step finished before the cancel did: the mount now holds
 			// its writes and the snapshot, which a save must not lose.
@@ -73,60 +72,66 @@ func (c *carrier) solve(ctx context.Context, status chan<- *client.SolveStatus, 
 	}
 }
 
-// emptied records that BuildKit emptied the mounts instead of a restore.
-func (c *carrier) emptied(ids []string) {
+// emptied records that BuildKit emptied the mounts on s instead of a
+// restore.
+func (c *carrier) emptied(s Solver, ids []string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for _, id := range ids {
-		if m := c.byID[id]; !m.started {
-			m.started, m.done = true, true
+		m := c.byID[id]
+		if r := m.at(s); !r.started {
+			r.started, r.done = true, true
 			m.res.Restore, m.res.Note = Skipped, "--no-cache: BuildKit emptied it"
-			close(m.restored)
+			close(r.finished)
 		}
 	}
 }
 
-// restore restores the mounts, each once: a mount another stage is
-// restoring is waited for.
-func (c *carrier) restore(ctx context.Context, ids []string, status chan<- *client.SolveStatus) {
+// restore restores the mounts on s, each once: a mount another stage is
+// restoring there is waited for.
+func (c *carrier) restore(ctx context.Context, s Solver, ids []string, status chan<- *client.SolveStatus) {
 	var wg sync.WaitGroup
-	for _, id := range ids {
+	waits := make([]chan struct{}, len(ids))
+	for i, id := range ids {
 		m := c.byID[id]
 		c.mu.Lock()
-		first := !m.started
-		m.started = true
+		r := m.at(s)
+		first := !r.started
+		r.started = true
+		waits[i] = r.finished
 		c.mu.Unlock()
 		if first {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				defer close(m.restored)
-				c.restoreOne(ctx, m, status)
+				c.restoreOne(ctx, s, m, r, status)
 			}()
 		}
 	}
 	wg.Wait()
-	for _, id := range ids {
+	for _, w := range waits {
 		select {
-		case <-c.byID[id].restored:
+		case <-w:
 		case <-ctx.Done():
 			return
 		}
 	}
 }
 
-// restoreOne fills the mount's directory from its snapshot. A snapshot
-// that cannot be read is a warning: the build goes on, the mount empty.
-func (c *carrier) restoreOne(ctx context.Context, m *mount, status chan<- *client.SolveStatus) {
+// restoreOne fills the mount's directory on s from its snapshot. A
+// snapshot that cannot be read is a warning: the build goes on, the mount
+// empty.
+func (c *carrier) restoreOne(ctx context.Context, s Solver, m *mount, r *restoring, status chan<- *client.SolveStatus) {
 	c.mu.Lock()
 	id, target, src, dgst := m.res.ID, m.res.Target, m.res.Source, m.res.SourceDigest
 	c.mu.Unlock()
 	start := time.Now()
-	err := c.solveDef(ctx, status, func() (*llb.Definition, error) { return restoreDefinition(ctx, id, target, src, dgst) })
+	err := solveDef(ctx, s, c.opts, status, func() (*llb.Definition, error) { return restoreDefinition(ctx, id, target, src, dgst) })
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	m.done = true
-	m.res.RestoreTime = time.Since(start).Round(time.Millisecond)
+	r.done = true
+	close(r.finished)
+	m.res.RestoreTime += time.Since(start).Round(time.Millisecond)
 	switch {
 	case err == nil:
 		m.res.Restore = Restored
@@ -139,9 +144,9 @@ func (c *carrier) restoreOne(ctx context.Context, m *mount, status chan<- *clien
 	}
 }
 
-// solveDef solves an LLB definition on the carrier's solver, its progress
-// shown with the stage's.
-func (c *carrier) solveDef(ctx context.Context, status chan<- *client.SolveStatus, def func() (*llb.Definition, error)) error {
+// solveDef solves an LLB definition on s, its progress shown with the
+// stage's.
+func solveDef(ctx context.Context, s Solver, opts Options, status chan<- *client.SolveStatus, def func() (*llb.Definition, error)) error {
 	d, err := def()
 	if err != nil {
 		return err
@@ -154,7 +159,7 @@ func (c *carrier) solveDef(ctx context.Context, status chan<- *client.SolveStatu
 			status <- st
 		}
 	}()
-	_, err = c.solver.Solve(ctx, d, client.SolveOpt{Session: c.opts.Session}, ch)
+	_, err = s.Solve(ctx, d, client.SolveOpt{Session: opts.Session}, ch)
 	<-done
 	return err
 }
@@ -242,10 +247,4 @@ func (c *stepCounter) keepRan() {
 			c.ran[d] = true
 		}
 	}
-}
-
-// firstLine is an error's first line, for one-line notes.
-func firstLine(err error) string {
-	line, _, _ := strings.Cut(err.Error(), "\n")
-	return line
 }

@@ -21,8 +21,10 @@ import (
 // with, for the next runner, and stages each snapshot by digest in its
 // snapshot ref's repository (see MountResult.SavedDigest): the commit
 // moves the tags. Call it only when every stage and check succeeded, with
-// the build's solver and options: a failed build never replaces a good
-// snapshot. A snapshot of more than maxSize bytes (0: no cap) is not
+// the build's options: a failed build never replaces a good snapshot. The
+// save runs on the daemon the mount's steps ran on (s for a result not
+// made by Run); a mount whose steps ran on several daemons of a pool is
+// not saved. A snapshot of more than maxSize bytes (0: no cap) is not
 // staged.
 //
 // A snapshot is one zstd layer holding the directory's files, in an image
@@ -52,12 +54,19 @@ func SaveMounts(ctx context.Context, s Solver, res *Result, opts Options, maxSiz
 			// whose snapshot was not restored.
 			m.Save = NotRun
 			continue
+		case len(m.ranOn) > 1:
+			m.Note = "steps ran with it on several builders, each holding part of it: not saved"
+			continue
+		}
+		solver := s
+		if len(m.ranOn) == 1 {
+			solver = m.ranOn[0] // the daemon whose directory holds it
 		}
 		ch := status.add()
 		g.Go(func() error {
 			defer close(ch)
 			start := time.Now()
-			err := saveMount(ctx, s, m, opts, maxSize, ch)
+			err := saveMount(ctx, solver, m, opts, maxSize, ch)
 			m.SaveTime = time.Since(start).Round(time.Millisecond)
 			if err != nil && ctx.Err() == nil {
 				m.Save, m.Note = SaveFailed, fmt.Sprintf("not saved: %s", lastLine(err))

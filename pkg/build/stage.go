@@ -36,6 +36,14 @@ type stageSolve struct {
 	owners map[string]string
 	// cacheDir receives a mode=max cache before it is staged.
 	cacheDir string
+	// picked maps cache refs to what this solve imports for them (see
+	// platformImports); a ref not in it is imported as it is.
+	picked map[string]string
+	// handoff stages the image by digest in the cache ref's repository with
+	// its inline cache, for dependents built on other daemons (see Pool);
+	// handoffs are the images of dependencies built elsewhere, imported.
+	handoff  bool
+	handoffs []CacheImport
 	// carry restores the cache mounts steps run with; nil when none.
 	carry *carrier
 }
@@ -45,6 +53,9 @@ type stageSolve struct {
 func (s *stageSolve) run(ctx context.Context, solver Solver, status chan *client.SolveStatus) (StageResult, error) {
 	res := StageResult{Name: s.stage.Name, Tags: []string{}}
 	imports, wanted := s.cacheImports()
+	for _, h := range s.handoffs {
+		imports, wanted = append(imports, h.Ref), append(wanted, h)
+	}
 	res.CacheImports = wanted
 	exportCache := s.opts.Push && s.opts.CacheMode != cache.ModeOff && s.stage.CacheExport != ""
 	if exportCache {
@@ -74,7 +85,7 @@ func (s *stageSolve) run(ctx context.Context, solver Solver, status chan *client
 	defer close(status)
 	solve := func(imports []string) (*client.SolveResponse, error) {
 		_, noCache := s.opts.Docker.noCache(s.stage)
-		return s.carry.solve(ctx, status, steps, noCache, func(ctx context.Context, watch func(*client.SolveStatus)) (*client.SolveResponse, error) {
+		return s.carry.solve(ctx, solver, status, steps, noCache, func(ctx context.Context, watch func(*client.SolveStatus)) (*client.SolveResponse, error) {
 			inner := make(chan *client.SolveStatus)
 			forwarding.Add(1)
 			go func() {
@@ -133,7 +144,7 @@ func (s *stageSolve) layoutExports() []client.ExportEntry {
 // response, then names a manifest it does not hold).
 func (s *stageSolve) layoutSolve(ctx context.Context, solver Solver, imports []string) error {
 	exports := s.localExports(nil)
-	if !s.opts.Push || len(exports) == 0 {
+	if !s.pushing() || len(exports) == 0 {
 		return nil
 	}
 	opt := s.solveOpt(imports, false, nil, nil)
@@ -182,7 +193,8 @@ func (s *stageSolve) stageCache(ctx context.Context, imageDigest string, resp ma
 			return "", err
 		}
 	}
-	return push.StageCache(ctx, s.opts.Registry, s.cacheDir, digest, s.stage.CacheExport)
+	// Compared with the platform's cache when the ref holds an index of them.
+	return push.StageCache(ctx, s.opts.Registry, s.cacheDir, digest, s.importRef(s.stage.CacheExport))
 }
 
 // cacheImports lists every cache ref the plan gives the stage, and returns
@@ -198,7 +210,7 @@ func (s *stageSolve) cacheImports() (imports []string, wanted []CacheImport) {
 		if owner, ok := s.owners[ref]; ok && owner != s.stage.Name {
 			imp.Via = owner
 		} else if imp.State == cache.Found {
-			imports = append(imports, ref)
+			imports = append(imports, s.importRef(ref))
 		}
 		wanted = append(wanted, imp)
 	}
@@ -244,17 +256,18 @@ func lastLine(err error) string {
 	return msg
 }
 
-// imageNames are the refs the stage image is staged for: in inline mode its
-// cache ref (the image carries the cache), then the target's tags.
+// imageNames are the refs the stage image is staged for: in inline mode, or
+// when handed off, its cache ref (the image carries the cache), then the
+// target's tags.
 func (s *stageSolve) imageNames(exportCache bool) []string {
-	if !s.opts.Push {
-		return nil
-	}
 	var names []string
-	if exportCache && s.opts.CacheMode == cache.ModeInline {
+	if (exportCache && s.opts.CacheMode == cache.ModeInline) || s.handoffImage(exportCache) {
 		names = append(names, s.stage.CacheExport)
 	}
-	return append(names, s.stage.Tags...)
+	if s.opts.Push {
+		names = append(names, s.stage.Tags...)
+	}
+	return names
 }
 
 func (s *stageSolve) solveOpt(imports []string, exportCache bool, names, repos []string) client.SolveOpt {
@@ -287,7 +300,7 @@ func (s *stageSolve) solveOpt(imports []string, exportCache bool, names, repos [
 		Exports:       []client.ExportEntry{image},
 	}
 	opt.AllowedEntitlements = s.opts.Docker.entitlements()
-	if !s.opts.Push {
+	if !s.pushing() {
 		// Without a push the checks' layout and the -o outputs come from
 		// this solve (see layoutSolve for why not when pushing); the layout
 		// goes last, so the digest BuildKit answers, and writes into the
@@ -296,6 +309,8 @@ func (s *stageSolve) solveOpt(imports []string, exportCache bool, names, repos [
 	}
 	if exportCache {
 		opt.CacheExports = cache.Exports(s.opts.CacheMode, s.cacheDir)
+	} else if len(names) > 0 && s.handoffImage(exportCache) {
+		opt.CacheExports = cache.Exports(cache.ModeInline, "")
 	}
 	return opt
 }

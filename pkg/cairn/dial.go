@@ -23,6 +23,8 @@ type DaemonOptions struct {
 	CACert, Cert, Key, ServerName string
 	// Timeout bounds the first answer; 0 means 5 seconds.
 	Timeout time.Duration
+	// Name says in reports which daemon of a Pool built a stage; "" is Addr.
+	Name string
 }
 
 // Dial returns a client for the daemon once it has answered, so an

@@ -11,4 +11,12 @@
 // targets' checks and, when publishing, moves the tags: each step only when
 // every step before it succeeded, so a failure never leaves a tag moved.
 // The Report that Run returns is the metadata file's content.
+//
+// On several daemons (--addr repeated, or build.yaml's builders:):
+//
+//	pool, err := cairn.DialPool(ctx, p.Daemons(addrs, cairn.DaemonOptions{}))
+//	report, err := pool.Run(ctx, p, cairn.RunOptions{Push: true})
+//
+// Pool.Run spreads independent stages over the daemons and builds each
+// platform on daemons that build it natively; with one daemon it is Run.
 package cairn

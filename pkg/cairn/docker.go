@@ -154,20 +154,17 @@ func (l *local) cleanup() {
 // finish writes each target's image ID to its --iidfile, then loads the
 // targets into the Docker engine, each shown as a step of the build.
 func (l *local) finish(ctx context.Context, res *build.Result, status chan<- *client.SolveStatus, logger *slog.Logger) error {
-	byStage := make(map[string]build.StageResult, len(res.Stages))
-	for _, s := range res.Stages {
-		byStage[s.Name] = s
-	}
 	for _, t := range l.p.Plan.Targets {
+		final, _ := res.Final(t.Name)
 		path := l.p.Config.IIDFile(t.Name)
 		if path == "" {
 			continue
 		}
 		// docker's image ID is the config digest; a multi-platform image
 		// has none, and docker then writes the index digest.
-		id := byStage[t.Name].ConfigDigest
+		id := final.ConfigDigest
 		if id == "" {
-			id = byStage[t.Name].Digest
+			id = final.Digest
 		}
 		if err := os.WriteFile(path, []byte(id), 0o644); err != nil {
 			return fmt.Errorf("--iidfile: %w", err)

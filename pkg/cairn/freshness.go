@@ -97,8 +97,8 @@ func checkBases(ctx context.Context, reg *registry.Access, bases []*stageBase, p
 	g.SetLimit(reg.Jobs())
 	for _, b := range bases {
 		g.Go(func() error {
-			if b.stage.CacheExport != "" {
-				b.recorded, b.recordErr = readRecord(ctx, reg, b.stage.CacheExport)
+			if b.stage.CacheRef != "" {
+				b.recorded, b.recordErr = readRecord(ctx, reg, b.stage.CacheRef)
 			}
 			for _, pf := range platformsFor(b) {
 				d, err := r.digest(ctx, b.ref, pf)

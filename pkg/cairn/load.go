@@ -46,6 +46,8 @@ type Project struct {
 	// BuildPlatform is the platform the plan assumes builds: this
 	// machine's after Load; Run plans again for the daemon's worker.
 	BuildPlatform ocispecs.Platform
+
+	env func(string) (string, bool) // LoadOptions.Env
 }
 
 // Load reads the build description and the Dockerfile and plans the build.
@@ -63,7 +65,15 @@ func Load(ctx context.Context, opts LoadOptions) (*Project, error) {
 	if err != nil {
 		return nil, err
 	}
-	cfg, err := file.Resolve(opts.Overrides, env)
+	// The checkout is read first: its branch names the cache tier when
+	// neither --branch nor the CI does.
+	src, err := readSource(ctx, file.ContextDir(opts.Overrides), opts.SourceDateEpoch, env)
+	if err != nil {
+		return nil, err
+	}
+	o := opts.Overrides
+	o.CheckoutBranch = src.Branch
+	cfg, err := file.Resolve(o, env)
 	if err != nil {
 		return nil, err
 	}
@@ -76,11 +86,7 @@ func Load(ctx context.Context, opts LoadOptions) (*Project, error) {
 	if err != nil {
 		return nil, err
 	}
-	src, err := readSource(ctx, cfg.Context, opts.SourceDateEpoch, env)
-	if err != nil {
-		return nil, err
-	}
-	return &Project{Config: cfg, Dockerfile: dockerfile, Plan: plan, Source: src, BuildPlatform: host}, nil
+	return &Project{Config: cfg, Dockerfile: dockerfile, Plan: plan, Source: src, BuildPlatform: host, env: env}, nil
 }
 
 // TargetPlatforms are the platforms the plan builds for: build.yaml's or

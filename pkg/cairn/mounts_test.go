@@ -26,8 +26,8 @@ import (
 	"github.com/cairn-build/cairn/pkg/push"
 )
 
-// writeFiles writes files (path → content) under dir.
-func writeFiles(t *testing.T, dir string, files map[string]string) {
+// writeTree writes files (path → content) under dir.
+func writeTree(t *testing.T, dir string, files map[string]string) {
 	t.Helper()
 	for path, content := range files {
 		p := filepath.Join(dir, path)
@@ -118,7 +118,7 @@ const goBuildID = "//root/.cache/go-build"
 // compile only the edited package and main, and link.
 func TestCacheMountCarriesTheGoBuildCache(t *testing.T) {
 	repo, dir := testenv.Repo(t), t.TempDir()
-	writeFiles(t, dir, goModule)
+	writeTree(t, dir, goModule)
 	snapshot := repo + ":cache-mount-root-.cache-go-build"
 	p := load(t, dir, repo, nil)
 	if !slices.ContainsFunc(p.Tags(), func(tag cairn.Tag) bool {
@@ -157,7 +157,7 @@ func TestCacheMountCarriesTheGoBuildCache(t *testing.T) {
 		t.Errorf("no-change build moved tags: %v, was %v", after, tags)
 	}
 
-	writeFiles(t, dir, map[string]string{"greet/greet.go": strings.Replace(goModule["greet/greet.go"], "hello, ", "hi, ", 1)})
+	writeTree(t, dir, map[string]string{"greet/greet.go": strings.Replace(goModule["greet/greet.go"], "hello, ", "hi, ", 1)})
 	edit, err := run(t, load(t, dir, repo, nil), cairn.RunOptions{Push: true})
 	if err != nil {
 		t.Fatalf("one-file edit: %v", err)
@@ -188,7 +188,7 @@ func TestCacheMountCarriesTheGoBuildCache(t *testing.T) {
 func appWithMount(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
-	writeFiles(t, dir, map[string]string{
+	writeTree(t, dir, map[string]string{
 		"Dockerfile": `FROM busybox:1.36 AS app
 ARG STAMP=1
 RUN --mount=type=cache,target=/var/cache/app echo "$STAMP" >> /var/cache/app/log

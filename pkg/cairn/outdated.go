@@ -68,7 +68,7 @@ func Outdated(ctx context.Context, p *Project, opts OutdatedOptions) (BaseChange
 	}
 	var bases []*stageBase
 	for _, b := range externalBases(p.Plan) {
-		if b.stage.CacheExport != "" {
+		if b.stage.CacheRef != "" {
 			bases = append(bases, b)
 		}
 	}
@@ -89,13 +89,13 @@ func Outdated(ctx context.Context, p *Project, opts OutdatedOptions) (BaseChange
 		case b.err != nil:
 			errs = append(errs, fmt.Errorf("stage %s: %w", b.stage.Name, b.err))
 		case b.recorded == nil:
-			opts.Logger.Info(fmt.Sprintf("stage %s: cache %s records no base digest (not pushed yet, or by an older cairn): not checked", b.stage.Name, b.stage.CacheExport))
+			opts.Logger.Info(fmt.Sprintf("stage %s: cache %s records no base digest (not pushed yet, or by an older cairn): not checked", b.stage.Name, b.stage.CacheRef))
 		case b.recorded.ref != b.ref:
 			opts.Logger.Info(fmt.Sprintf("stage %s: built FROM %s, the Dockerfile now says %s: not checked", b.stage.Name, b.recorded.ref, b.ref))
 		}
 		old := b.moved()
 		for _, pf := range slices.Sorted(maps.Keys(old)) {
-			changes = append(changes, BaseChange{Stage: b.stage.Name, Base: b.ref, Platform: pf, Old: old[pf], New: b.current[pf], CacheRef: b.stage.CacheExport})
+			changes = append(changes, BaseChange{Stage: b.stage.Name, Base: b.ref, Platform: pf, Old: old[pf], New: b.current[pf], CacheRef: b.stage.CacheRef})
 		}
 	}
 	return changes, errors.Join(errs...)
@@ -103,7 +103,7 @@ func Outdated(ctx context.Context, p *Project, opts OutdatedOptions) (BaseChange
 
 func hasCacheRefs(p *Project) bool {
 	for _, s := range p.Plan.Stages {
-		if s.Standalone && s.CacheExport != "" {
+		if s.Standalone && s.CacheRef != "" { // its own ref, also when the build only reads it
 			return true
 		}
 	}

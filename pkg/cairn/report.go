@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -70,6 +71,11 @@ type StageReport struct {
 	// Base is the stage's external base image, when it has one and
 	// baseImages.refresh is on.
 	Base *BaseReport `json:"base,omitempty"`
+	// Builder names the daemon of a Pool that built the stage.
+	Builder string `json:"builder,omitempty"`
+	// Platform is the one platform this solve built for, when a Pool built
+	// each platform on its own; the stage's tags then move to an index.
+	Platform string `json:"platform,omitempty"`
 }
 
 func stageReports(stages []build.StageResult) []StageReport {
@@ -80,6 +86,7 @@ func stageReports(stages []build.StageResult) []StageReport {
 			Duration: s.Duration.Round(time.Millisecond).Seconds(), Digest: s.Digest,
 			CacheImports: s.CacheImports, CacheExport: s.CacheExport, CacheDigest: s.CacheDigest,
 			Tags: s.Tags, Error: s.Error, Source: s.Source, Note: s.Note,
+			Builder: s.Builder, Platform: s.Platform,
 		}
 	}
 	return reports
@@ -112,13 +119,9 @@ type TargetReport struct {
 }
 
 func targetReports(p *Project, res *build.Result) []TargetReport {
-	stages := map[string]build.StageResult{}
-	for _, s := range res.Stages {
-		stages[s.Name] = s
-	}
 	reports := make([]TargetReport, len(p.Plan.Targets))
 	for i, t := range p.Plan.Targets {
-		s := stages[t.Name]
+		s, _ := res.Final(t.Name)
 		reports[i] = TargetReport{
 			Name: t.Name, Digest: s.Digest, Tags: t.Tags,
 			ImageDigest: s.Digest, ConfigDigest: s.ConfigDigest, Descriptor: s.Descriptor,
@@ -159,7 +162,10 @@ func (r *Report) Show(w io.Writer) error {
 
 func (r *Report) writeStages(w io.Writer) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "STAGE\tSTEPS\tCACHED\tTIME\tDIGEST\tTAGS\tSTATUS")
+	// A pool's builds say where each stage ran; one daemon's look as before.
+	platform := slices.ContainsFunc(r.Stages, func(s StageReport) bool { return s.Platform != "" })
+	builder := slices.ContainsFunc(r.Stages, func(s StageReport) bool { return s.Builder != "" })
+	fmt.Fprintln(tw, "STAGE\t"+column(platform, "PLATFORM\t")+column(builder, "BUILDER\t")+"STEPS\tCACHED\tTIME\tDIGEST\tTAGS\tSTATUS")
 	for _, s := range r.Stages {
 		var pushed []string
 		if s.CacheExport != "" {
@@ -167,9 +173,17 @@ func (r *Report) writeStages(w io.Writer) {
 		}
 		pushed = append(pushed, s.Tags...)
 		took := time.Duration(s.Duration * float64(time.Second)).Round(time.Millisecond)
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%s\t%s\t%s\n", s.Name, s.Steps, s.Cached, took, shortDigest(s.Digest), orDash(strings.Join(pushed, ",")), s.Status)
+		where := column(platform, orDash(s.Platform)+"\t") + column(builder, orDash(s.Builder)+"\t")
+		fmt.Fprintf(tw, "%s\t%s%d\t%d\t%s\t%s\t%s\t%s\n", s.Name, where, s.Steps, s.Cached, took, shortDigest(s.Digest), orDash(strings.Join(pushed, ",")), s.Status)
 	}
 	tw.Flush()
+}
+
+func column(shown bool, cell string) string {
+	if !shown {
+		return ""
+	}
+	return cell
 }
 
 func (r *Report) writeTags(w io.Writer) {

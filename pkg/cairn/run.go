@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"time"
 
 	"github.com/moby/buildkit/client"
 	"github.com/moby/buildkit/session"
@@ -36,6 +37,11 @@ type RunOptions struct {
 	// Logger receives notes (a missing cache ref, a rebuilt broken cache);
 	// nil discards them. NoteLogger prints them as "note: …" lines.
 	Logger *slog.Logger
+	// Force makes the commit overwrite final tags that another publisher
+	// moved since it started, instead of failing.
+	Force bool
+
+	pool *Pool // set by Pool.Run
 }
 
 // ErrNothingPublished is matched (errors.Is) by the error of a publishing
@@ -51,8 +57,10 @@ var ErrNothingToPublish = errors.New("nothing to publish")
 // when everything before it succeeded. The report is returned also on
 // error (it holds what ran: the lint alone when the lint stopped a
 // publish); it is nil when nothing ran (Preflight failed, or a Dockerfile
-// that could not be linted).
+// that could not be linted). A publishing run first rolls back any commit
+// to its repositories that a killed publisher left unfinished (Recover).
 func Run(ctx context.Context, c *client.Client, p *Project, opts RunOptions) (*Report, error) {
+	started := time.Now()
 	opts, err := opts.withDefaults(p)
 	if err != nil {
 		return nil, err
@@ -60,8 +68,17 @@ func Run(ctx context.Context, c *client.Client, p *Project, opts RunOptions) (*R
 	if err := p.Preflight(ctx, opts); err != nil {
 		return nil, err
 	}
+	if opts.Push {
+		// Before anything else: a killed publisher's tags go back first.
+		if _, err := Recover(ctx, p, opts); err != nil {
+			return nil, fmt.Errorf("%w\n%w", err, ErrNothingPublished)
+		}
+	}
 	if p, err = forDaemon(ctx, c, p); err != nil {
 		return nil, err
+	}
+	if opts.Push {
+		p.noteTier(opts.Logger)
 	}
 	g, err := newGates(p.Config)
 	if err != nil {
@@ -87,7 +104,7 @@ func Run(ctx context.Context, c *client.Client, p *Project, opts RunOptions) (*R
 		return report, err
 	}
 	defer out.cleanup()
-	res, err := build.Run(ctx, c, p.Plan, bo)
+	res, err := opts.build(ctx, c, p, bo)
 	if res != nil {
 		report.Stages = stageReports(res.Stages)
 		report.Targets = targetReports(p, res)
@@ -113,7 +130,7 @@ func Run(ctx context.Context, c *client.Client, p *Project, opts RunOptions) (*R
 	case err != nil || !opts.Push:
 		return report, err
 	}
-	report.Tags, err = publish(ctx, p, res, opts)
+	report.Tags, err = publish(ctx, p, res, opts, started)
 	return report, err
 }
 
@@ -133,13 +150,17 @@ func forDaemon(ctx context.Context, c *client.Client, p *Project) (*Project, err
 
 // publish moves the tags, caches first, final tags last, shown as one
 // vertex in the progress display.
-func publish(ctx context.Context, p *Project, res *build.Result, opts RunOptions) ([]push.TagResult, error) {
-	moves, err := p.moves(res)
+func publish(ctx context.Context, p *Project, res *build.Result, opts RunOptions, started time.Time) ([]push.TagResult, error) {
+	stamp, err := p.stageTierStamp(ctx, opts.Registry, time.Now())
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrNothingPublished, err)
+	}
+	moves, err := p.moves(res, stamp)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrNothingPublished, err)
 	}
 	step := startStep(opts.Status, "[publish] move tags: caches first, final tags last")
-	tags, err := push.Commit(ctx, opts.Registry, moves)
+	tags, err := push.Commit(ctx, opts.Registry, moves, opts.commitOptions(p, started)...)
 	step.done(tags, err)
 	return tags, err
 }

@@ -21,8 +21,10 @@ type Tag struct {
 }
 
 // Tags are every tag `cairn build --push` moves for the project: each
-// standalone stage's cache ref (unless the cache is off), each carried
-// cache mount's snapshot ref (moved only when the build saved the mount),
+// standalone stage's cache ref (unless the cache is off or the build only
+// reads it), the tier stamp when the cache ref names {branch} (Stage ""),
+// each carried cache mount's snapshot ref (Mount set; moved only when the
+// build saved the mount),
 // then the targets' final tags. It is the one place that decides what a
 // publish touches; the commit and the dry run both read it.
 func (p *Project) Tags() []Tag {
@@ -32,6 +34,9 @@ func (p *Project) Tags() []Tag {
 			if s.Standalone && s.CacheExport != "" {
 				tags = append(tags, Tag{Ref: s.CacheExport, Kind: push.KindCache, Stage: s.Name})
 			}
+		}
+		if stamp := p.Config.TierStamp(); stamp != "" && len(tags) > 0 {
+			tags = append(tags, Tag{Ref: stamp, Kind: push.KindCache})
 		}
 	}
 	tags = append(tags, p.mountTags()...)
@@ -43,10 +48,12 @@ func (p *Project) Tags() []Tag {
 	return tags
 }
 
-// Publishable is nil when a publish would move at least one tag, and an
-// error matching ErrNothingToPublish that says what is missing otherwise.
+// Publishable is nil when a publish would move at least one tag, or
+// reads a cache it may not write (a pull request build without tags
+// builds and moves nothing), and an error matching ErrNothingToPublish
+// that says what is missing otherwise.
 func (p *Project) Publishable() error {
-	if len(p.Tags()) > 0 {
+	if len(p.Tags()) > 0 || p.readOnly() {
 		return nil
 	}
 	return fmt.Errorf("--push: %w: no repository for cache refs and no tags on any target "+
@@ -54,12 +61,9 @@ func (p *Project) Publishable() error {
 }
 
 // moves points each of the project's tags at what its stage staged: the
-// cache manifest for a cache ref, the image for a final tag.
-func (p *Project) moves(res *build.Result) ([]push.Move, error) {
-	byStage := make(map[string]build.StageResult, len(res.Stages))
-	for _, s := range res.Stages {
-		byStage[s.Name] = s
-	}
+// cache manifest for a cache ref, the image for a final tag, and the tier
+// stamp at stamp.
+func (p *Project) moves(res *build.Result, stamp string) ([]push.Move, error) {
 	var moves []push.Move
 	for _, t := range p.Tags() {
 		if t.Mount != "" {
@@ -68,13 +72,16 @@ func (p *Project) moves(res *build.Result) ([]push.Move, error) {
 			}
 			continue
 		}
-		s := byStage[t.Stage]
+		s, _ := res.Final(t.Stage)
 		digest := s.Digest
-		if t.Kind == push.KindCache {
+		switch {
+		case t.Stage == "":
+			digest = stamp
+		case t.Kind == push.KindCache:
 			digest = s.CacheDigest
 		}
 		if digest == "" {
-			return nil, fmt.Errorf("%s: stage %s staged nothing for it", t.Ref, t.Stage)
+			return nil, fmt.Errorf("%s: stage %q staged nothing for it", t.Ref, t.Stage)
 		}
 		moves = append(moves, push.Move{Tag: t.Ref, Digest: digest, Kind: t.Kind})
 	}

@@ -45,6 +45,8 @@ type File struct {
 	BaseImages         BaseImages `yaml:"baseImages"`
 	// Docker are docker build's options: labels, network, secrets, … (docker.go).
 	Docker `yaml:",inline"`
+	// Builders are the BuildKit daemons to build on; --addr replaces them.
+	Builders []Builder `yaml:"builders"`
 
 	path  string
 	lines map[string]int // field path → line, for errors found after parsing
@@ -57,6 +59,12 @@ type Cache struct {
 	Fallback []string `yaml:"fallback"`
 	// Mounts carries RUN --mount=type=cache directories between runners.
 	Mounts CacheMounts `yaml:"mounts"`
+	// Write is which builds write the cache: auto (all but pull requests),
+	// branch or none.
+	Write string `yaml:"write"`
+	// Protected are branches whose tier only their own builds write
+	// ("main", "release/*").
+	Protected []string `yaml:"protected"`
 }
 
 // Target is one stage to build, with its final tags.

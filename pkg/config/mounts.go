@@ -49,7 +49,7 @@ var cacheMountsType = reflect.TypeOf(CacheMounts{})
 
 // mountVars may be named in mount refs: {stage} does not apply, a mount's
 // directory is shared by every stage that mounts it.
-var mountVars = []string{"repository", "mount"}
+var mountVars = []string{"repository", "mount", "branch"}
 
 // maxTag is the longest tag a reference may have.
 const maxTag = 128
@@ -129,6 +129,7 @@ type CacheMountPolicy struct {
 	offReason  string
 	namespace  string // BUILDKIT_CACHE_MOUNT_NS
 	repository string
+	branch     string // the value of {branch}; "" when unknown
 	ref        mountRef
 	fallbacks  []mountRef
 	env        func(string) (string, bool)
@@ -152,6 +153,7 @@ func (b *Build) resolveCacheMounts(f *File, o Overrides) error {
 		Exclude:    m.Exclude,
 		namespace:  b.Args["BUILDKIT_CACHE_MOUNT_NS"],
 		repository: b.Repository,
+		branch:     b.Tier.Tag,
 		env:        b.env,
 	}
 	switch {
@@ -196,7 +198,7 @@ func (p *CacheMountPolicy) mountRef(raw string) (mountRef, error) {
 		return mountRef{t: t}, err // without a repository it is never expanded
 	}
 	const probe = "MOUNTPROBE"
-	ref, err := t.expand(map[string]string{"repository": p.repository, "mount": probe}, p.env)
+	ref, err := t.expand(map[string]string{"repository": p.repository, "mount": probe, "branch": pick(p.branch, "BRANCH")}, p.env)
 	if err != nil {
 		return mountRef{}, err
 	}
@@ -219,6 +221,9 @@ func (p CacheMountPolicy) Skip(id string) string {
 	}
 	if p.repository == "" && p.ref.t.uses("repository") {
 		return "no repository for its snapshot"
+	}
+	if p.branch == "" && p.ref.t.uses("branch") {
+		return "the build's branch is unknown (pass --branch): no snapshot ref"
 	}
 	key := p.key(id)
 	for _, pat := range p.Exclude {
@@ -275,13 +280,16 @@ func (p CacheMountPolicy) Fallbacks(id string) []string {
 	}
 	refs := make([]string, 0, len(p.fallbacks))
 	for _, r := range p.fallbacks {
+		if p.branch == "" && r.t.uses("branch") {
+			continue
+		}
 		refs = append(refs, p.expand(r, id))
 	}
 	return refs
 }
 
 func (p CacheMountPolicy) expand(r mountRef, id string) string {
-	ref, err := r.t.expand(map[string]string{"repository": p.repository, "mount": mountSlug(id, r.room)}, p.env)
+	ref, err := r.t.expand(map[string]string{"repository": p.repository, "mount": mountSlug(id, r.room), "branch": p.branch}, p.env)
 	if err != nil {
 		return "" // unreachable: Resolve expanded every template once
 	}

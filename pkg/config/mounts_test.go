@@ -149,7 +149,7 @@ func TestCacheMountErrors(t *testing.T) {
 		{"duplicate key", head + "  mounts:\n    mode: off\n    mode: auto\n", "build.yaml:6: cache.mounts.mode: defined twice (first on line 5)"},
 		{"include not a list", head + "  mounts:\n    include: gomod\n", `build.yaml:5: cache.mounts.include: want a list, got "gomod"`},
 		{"ref without mount", head + "  mounts:\n    ref: \"{repository}:mounts\"\n", `build.yaml:5: cache.mounts.ref: "{repository}:mounts" must contain {mount}: every cache mount needs its own snapshot`},
-		{"stage in a mount ref", head + "  mounts:\n    ref: \"{repository}:{stage}-{mount}\"\n", `build.yaml:5: cache.mounts.ref: unknown variable {stage} in "{repository}:{stage}-{mount}" (known here: {repository}, {mount}, {env.NAME})`},
+		{"stage in a mount ref", head + "  mounts:\n    ref: \"{repository}:{stage}-{mount}\"\n", `build.yaml:5: cache.mounts.ref: unknown variable {stage} in "{repository}:{stage}-{mount}" (known here: {repository}, {mount}, {branch}, {env.NAME})`},
 		{"bad fallback", head + "  mounts:\n    fallback:\n      - \"{repository}:main-{mount}\"\n      - \"{repository}:main\"\n", `build.yaml:7: cache.mounts.fallback[1]: "{repository}:main" must contain {mount}: every cache mount needs its own snapshot`},
 		{"bad size", head + "  mounts:\n    maxSize: lots\n", `build.yaml:5: cache.mounts.maxSize: "lots" is not a size: want e.g. 500MB, 2GB, 1.5GiB or a byte count`},
 		{"negative size", head + "  mounts:\n    maxSize: -1GB\n", `build.yaml:5: cache.mounts.maxSize: "-1GB" is not a size: want e.g. 500MB, 2GB, 1.5GiB or a byte count`},

@@ -39,6 +39,13 @@ type Overrides struct {
 	Docker DockerFlags
 	// RefreshBases is --refresh-bases; nil keeps build.yaml's baseImages.refresh.
 	RefreshBases *bool
+	// Branch is --branch: the build's branch, for {branch} and
+	// cache.protected. Without it the CI's variables name it (DetectCI),
+	// else CheckoutBranch, the git checkout's.
+	Branch         string
+	CheckoutBranch string
+	// CacheWrite is --cache-write: auto, branch or none.
+	CacheWrite string
 }
 
 // Build is a build description with overrides applied and every template
@@ -64,6 +71,12 @@ type Build struct {
 	// RefreshBases checks the stages' base images against the digests their
 	// caches were built on (see BaseImages).
 	RefreshBases bool
+	// Builders are build.yaml's builders:, named, their paths resolved.
+	Builders []Builder
+
+	// Tier is the build's branch tier: what {branch} is, and whether a
+	// publish writes the cache or only reads it.
+	Tier CacheTier
 
 	local local // -o and --iidfile, per target: see Outputs and IIDFile
 
@@ -77,13 +90,9 @@ type Build struct {
 // Resolve applies the overrides and resolves templates; env looks up
 // {env.NAME} (os.LookupEnv in the CLI).
 func (f *File) Resolve(o Overrides, env func(string) (string, bool)) (*Build, error) {
-	base := filepath.Dir(f.path)
-	if f.path == "(flags)" {
-		base = "."
-	}
 	b := &Build{
-		Dockerfile: pick(o.Dockerfile, filepath.Join(base, pick(f.Dockerfile, DefaultDockerfile))),
-		Context:    pick(o.Context, filepath.Join(base, pick(f.Context, DefaultContext))),
+		Dockerfile: pick(o.Dockerfile, filepath.Join(f.base(), pick(f.Dockerfile, DefaultDockerfile))),
+		Context:    f.ContextDir(o),
 		Repository: pick(o.Repository, f.Repository),
 		Args:       maps.Clone(f.Args),
 		Platforms:  f.Platforms,
@@ -120,16 +129,20 @@ func (f *File) Resolve(o Overrides, env func(string) (string, bool)) (*Build, er
 	if err := validateCacheMode(b.CacheMode); err != nil {
 		return nil, fmt.Errorf("--cache-mode: %w", err)
 	}
+	if err := b.resolveTier(f, o); err != nil {
+		return nil, err
+	}
 	if err := b.resolveCache(f, o); err != nil {
 		return nil, err
 	}
 	if err := b.resolveCacheMounts(f, o); err != nil {
 		return nil, err
 	}
+	b.decideWrites()
 	if err := b.resolveTargets(f, o); err != nil {
 		return nil, err
 	}
-	solve, err := f.resolveDocker(o.Docker, base)
+	solve, err := f.resolveDocker(o.Docker, f.base())
 	if err != nil {
 		return nil, err
 	}
@@ -137,7 +150,22 @@ func (f *File) Resolve(o Overrides, env func(string) (string, bool)) (*Build, er
 	if err := b.resolveLocal(o.Docker); err != nil {
 		return nil, err
 	}
+	b.resolveBuilders(f, f.base())
 	return b, nil
+}
+
+// ContextDir is the build context Resolve gives with these overrides, so
+// a caller can read its git checkout (the branch) before resolving.
+func (f *File) ContextDir(o Overrides) string {
+	return pick(o.Context, filepath.Join(f.base(), pick(f.Context, DefaultContext)))
+}
+
+// base is the directory the file's paths are relative to.
+func (f *File) base() string {
+	if f.path == "(flags)" {
+		return "."
+	}
+	return filepath.Dir(f.path)
 }
 
 func (b *Build) resolveCache(f *File, o Overrides) error {
@@ -153,21 +181,49 @@ func (b *Build) resolveCache(f *File, o Overrides) error {
 		t, _ := cacheTemplate(fb) // validated when the file was parsed
 		b.cacheFallbacks = append(b.cacheFallbacks, t)
 	}
-	b.cacheVars = map[string]string{"repository": b.Repository}
+	b.cacheVars = map[string]string{"repository": b.Repository, "branch": b.Tier.Tag}
 	if b.CacheMode == CacheOff {
 		return nil
 	}
 	if b.Repository == "" && ref.uses("repository") {
 		b.Notes = append(b.Notes, "no repository set: stages have no cache refs")
+	} else if b.Tier.Tag == "" && ref.uses("branch") {
+		b.Notes = append(b.Notes, "the build's branch is unknown (no --branch, no CI branch variable, no branch checked out): stages have no cache ref of their own")
 	}
 	// Expand once now, so a missing env variable fails here, not mid-build.
 	for i, t := range append([]template{ref}, b.cacheFallbacks...) {
-		if _, err := t.expand(b.vars("stage"), b.env); err != nil {
-			if i == 0 {
-				return f.errorAt("cache.ref", "%v", err)
-			}
-			return f.errorAt("cache.fallback", "%v", err)
+		field := "cache.fallback"
+		if i == 0 {
+			field = "cache.ref"
 		}
+		if _, err := t.expand(b.vars("stage"), b.env); err != nil {
+			return f.errorAt(field, "%v", err)
+		}
+		if err := b.branchInTag(t); err != nil {
+			if i == 0 && o.CacheRef != "" {
+				return fmt.Errorf("--cache-ref: %w", err)
+			}
+			return f.errorAt(field, "%v", err)
+		}
+	}
+	return nil
+}
+
+// branchInTag checks that a template naming {branch} puts it in the tag:
+// a branch may have capitals, which a repository path may not.
+func (b *Build) branchInTag(t template) error {
+	if !t.uses("branch") || (b.Repository == "" && t.uses("repository")) {
+		return nil
+	}
+	const probe = "BRANCHPROBE"
+	vars := b.vars("stage")
+	vars["branch"] = probe
+	ref, err := t.expand(vars, b.env)
+	if err != nil {
+		return err
+	}
+	if tag, err := name.NewTag(ref); err != nil || !strings.Contains(tag.TagStr(), probe) {
+		return fmt.Errorf("%q must put {branch} in the tag (after the last ':')", t.raw)
 	}
 	return nil
 }
@@ -196,7 +252,7 @@ func (b *Build) CacheFallbacks(stage string) []string {
 }
 
 func (b *Build) cacheRefFrom(t template, stage string) string {
-	if b.CacheMode == CacheOff || (b.Repository == "" && t.uses("repository")) {
+	if b.CacheMode == CacheOff || (b.Repository == "" && t.uses("repository")) || (b.Tier.Tag == "" && t.uses("branch")) {
 		return ""
 	}
 	ref, err := t.expand(b.vars(stage), b.env)
@@ -227,6 +283,9 @@ func (b *Build) PlanOptionsFor(buildPlatform ocispecs.Platform) planner.Options 
 		Targets:        b.Targets,
 		CacheRef:       b.CacheRef,
 		CacheFallbacks: b.CacheFallbacks,
+		CacheReadOnly:  !b.Tier.Writes,
+
+		CacheMountsReadOnly: !b.Tier.MountWrites,
 
 		CacheMountRef:       b.CacheMounts.Ref,
 		CacheMountFallbacks: b.CacheMounts.Fallbacks,

@@ -10,7 +10,7 @@ import (
 
 // Variables each kind of template may name (besides env.NAME).
 var (
-	cacheVars = []string{"repository", "stage"}
+	cacheVars = []string{"repository", "stage", "branch"}
 	tagVars   = []string{"repository", "target"}
 )
 
@@ -54,6 +54,12 @@ func (f *File) validate() error {
 		}
 	}
 	if err := f.validateCacheMounts(); err != nil {
+		return err
+	}
+	if err := f.validateBuilders(); err != nil {
+		return err
+	}
+	if err := f.validateTiers(); err != nil {
 		return err
 	}
 	for _, t := range f.Targets {

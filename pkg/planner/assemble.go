@@ -58,7 +58,7 @@ func (a *assembly) add(req request, r *resolution, g *targetGraph) error {
 
 // plan builds the Plan: levels and cache refs need every stage's deps.
 func (a *assembly) plan() *Plan {
-	p := &Plan{Targets: a.targets, Stages: []StagePlan{}}
+	p := &Plan{Targets: a.targets, Stages: []StagePlan{}, CacheReadOnly: a.opts.CacheReadOnly}
 	levels := make([]int, len(a.stages))
 	closure := make([][]bool, len(a.stages)) // transitive stage deps
 	for i, e := range a.stages {
@@ -76,6 +76,9 @@ func (a *assembly) plan() *Plan {
 		p.Stages = append(p.Stages, a.stagePlan(i, e, levels[i], closure[i]))
 	}
 	markSnapshotClashes(p.Stages)
+	if a.opts.CacheMountsReadOnly {
+		readOnlySnapshots(p.Stages)
+	}
 	return p
 }
 
@@ -97,12 +100,15 @@ func (a *assembly) stagePlan(i int, e *stageEntry, level int, closure []bool) St
 		CacheMounts:  a.cacheMounts(i, e),
 	}
 	if sp.Standalone {
-		sp.CacheExport = a.cacheRef(name)
+		sp.CacheRef = a.cacheRef(name)
+	}
+	if !a.opts.CacheReadOnly {
+		sp.CacheExport = sp.CacheRef
 	}
 	for k, d := range e.deps {
 		sp.DependsOn[k] = a.df.Names[d]
 	}
-	sp.CacheImports = appendUnique(sp.CacheImports, sp.CacheExport)
+	sp.CacheImports = appendUnique(sp.CacheImports, sp.CacheRef)
 	for j, ok := range closure {
 		if ok && a.standalone(j) {
 			sp.CacheImports = appendUnique(sp.CacheImports, a.cacheRef(a.df.Names[j]))

@@ -32,7 +32,7 @@ COPY --from=builder /out/app /app
 		fmt.Println(err)
 	}
 	// Output:
-	// STAGE    LEVEL  DEPENDS ON  BASE                      CACHE EXPORT           CACHE IMPORTS                                                   TAGS
+	// STAGE    LEVEL  DEPENDS ON  BASE                      CACHE WRITE            CACHE READS                                                     TAGS
 	// deps     0      -           golang:1.26               reg/app:cache-deps     reg/app:cache-deps                                              -
 	// builder  1      deps        deps                      reg/app:cache-builder  reg/app:cache-builder,reg/app:cache-deps                        -
 	// runtime  2      builder     gcr.io/distroless/static  reg/app:cache-runtime  reg/app:cache-runtime,reg/app:cache-deps,reg/app:cache-builder  reg/app:1.0

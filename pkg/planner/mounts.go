@@ -33,7 +33,10 @@ type CacheMount struct {
 	Line    int     `json:"line"` // line of the RUN (of the FROM for an ONBUILD trigger)
 	// Carried reports whether the directory's contents travel between
 	// runners in Snapshot: BuildKit must key it by ID alone, cairn must
-	// know the ID, and the policy must want it. Reason says why not.
+	// know the ID, and the policy must want it. Reason says why not. In a
+	// read-only build (Options.CacheMountsReadOnly) a carried mount has no
+	// Snapshot: it is restored from Fallbacks, which begin with its own
+	// ref, and saved nowhere.
 	Carried   bool     `json:"carried"`
 	Reason    string   `json:"reason,omitempty"`
 	Snapshot  string   `json:"snapshot,omitempty"` // ref of its registry snapshot
@@ -225,6 +228,20 @@ func markSnapshotClashes(stages []StagePlan) {
 	}
 }
 
+// readOnlySnapshots makes every carried mount restore-only: its snapshot
+// ref becomes its first fallback, and nothing is saved.
+func readOnlySnapshots(stages []StagePlan) {
+	for i := range stages {
+		for k := range stages[i].CacheMounts {
+			m := &stages[i].CacheMounts[k]
+			if m.Carried {
+				m.Fallbacks = appendUnique([]string{m.Snapshot}, m.Fallbacks...)
+				m.Snapshot = ""
+			}
+		}
+	}
+}
+
 func dollars(names []string) string {
 	out := make([]string, len(names))
 	for i, n := range names {
@@ -306,7 +323,10 @@ func (p *Plan) writeCacheMounts(w io.Writer) error {
 	for _, s := range p.Stages {
 		for _, m := range s.CacheMounts {
 			note := m.Reason
-			if m.Carried && len(m.Fallbacks) > 0 {
+			switch {
+			case m.Carried && m.Snapshot == "":
+				note = "read-only: restored from " + strings.Join(m.Fallbacks, ",")
+			case m.Carried && len(m.Fallbacks) > 0:
 				note = "fallback " + strings.Join(m.Fallbacks, ",")
 			}
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", s.Name, orDash(m.ID), orDash(m.Target), m.Sharing, orDash(m.Snapshot), orDash(note))

@@ -25,7 +25,7 @@ func (p *Plan) WriteJSON(w io.Writer) error {
 // build order.
 func (p *Plan) WriteText(w io.Writer) error {
 	tw := tabwriter.NewWriter(w, 0, 8, 2, ' ', 0)
-	fmt.Fprintln(tw, "STAGE\tLEVEL\tDEPENDS ON\tBASE\tCACHE EXPORT\tCACHE IMPORTS\tTAGS")
+	fmt.Fprintln(tw, "STAGE\tLEVEL\tDEPENDS ON\tBASE\tCACHE WRITE\tCACHE READS\tTAGS")
 	for _, s := range p.Stages {
 		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\t%s\n", s.Name, s.Level,
 			list(s.DependsOn), s.Base, orDash(s.CacheExport), list(s.CacheImports), list(s.Tags))

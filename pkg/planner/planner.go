@@ -33,6 +33,13 @@ type Options struct {
 	// CacheFallbacks lists extra refs a stage imports but never writes.
 	// nil means none.
 	CacheFallbacks func(stage string) []string
+	// CacheReadOnly makes the build read the stages' caches and write none
+	// (a pull request build, a protected tier): each stage still imports
+	// its CacheRef, but CacheExport is empty. CacheMountsReadOnly does the
+	// same for cache mounts: a carried one is restored from its
+	// CacheMountRef and fallbacks, but has no Snapshot to save to.
+	CacheReadOnly       bool
+	CacheMountsReadOnly bool
 	// CacheMountRef names the registry snapshot that carries a cache
 	// mount's directory, by its BuildKit cache ID ("" = not carried); nil
 	// means none. CacheMountFallbacks are refs restored from when that one
@@ -59,6 +66,8 @@ type Plan struct {
 	Platforms []string     `json:"platforms,omitempty"`
 	Targets   []TargetPlan `json:"targets"`
 	Stages    []StagePlan  `json:"stages"` // every stage any target needs, in Dockerfile order
+	// CacheReadOnly is Options.CacheReadOnly: no stage writes a cache.
+	CacheReadOnly bool `json:"cacheReadOnly,omitempty"`
 }
 
 // TargetPlan is one requested target and the stages it needs.
@@ -90,9 +99,13 @@ type StagePlan struct {
 	// depends on transitively (in Dockerfile order), then its own fallbacks;
 	// deduplicated, empty refs dropped.
 	CacheImports []string `json:"cacheImports"`
-	CacheExport  string   `json:"cacheExport"` // own ref
-	Tags         []string `json:"tags"`        // union of the tags of targets naming this stage
-	Line         int      `json:"line"`        // line of the FROM instruction (1-based)
+	// CacheRef is the stage's own ref, its first import; CacheExport is
+	// the ref it writes: CacheRef, or "" when the build is read-only.
+	CacheRef    string `json:"cacheRef,omitempty"`
+	CacheExport string `json:"cacheExport"`
+
+	Tags []string `json:"tags"` // union of the tags of targets naming this stage
+	Line int      `json:"line"` // line of the FROM instruction (1-based)
 	// Standalone is false for an unnamed stage other than the last: BuildKit
 	// cannot target it, so it is built only inside the stages that need it
 	// and has no cache ref of its own.

@@ -10,8 +10,9 @@ import (
 )
 
 // PrepareError is a commit that stopped before any tag moved: a staged
-// manifest was missing, a tag did not parse, or the registry could not be
-// read. Nothing was published.
+// manifest was missing, a tag did not parse, the registry could not be
+// read, or another publisher moved final tags (a *ConflictError). Nothing
+// was published.
 type PrepareError struct {
 	Err error // every tag's failure, joined
 }
@@ -19,6 +20,23 @@ type PrepareError struct {
 func (e *PrepareError) Error() string { return "nothing published: " + e.Err.Error() }
 
 func (e *PrepareError) Unwrap() error { return e.Err }
+
+// ConflictError is a commit that found final tags another publisher moved
+// since it started, and left them there (without WithForce).
+type ConflictError struct {
+	// Tags are the final tags in state Conflict: Previous is where each was
+	// when the commit started, Error says where it is now.
+	Tags []TagResult
+}
+
+func (e *ConflictError) Error() string {
+	var b strings.Builder
+	b.WriteString("another publisher moved final tags since this commit started (force overwrites them):")
+	for _, t := range e.Tags {
+		fmt.Fprintf(&b, "\n  %s: %s", t.Tag, t.Error)
+	}
+	return b.String()
+}
 
 // CommitError is a commit that failed after it began moving tags. Its
 // message says what the registry holds now: either every moved tag was put

@@ -1,15 +1,20 @@
 // Package push publishes a build all or nothing. The build stages every
-// manifest by digest, which makes nothing visible; Commit then moves the tags:
-// it records each tag's previous digest, puts cache tags first and final tags
-// last, and if a put fails for good it moves every tag it already moved back.
+// manifest by digest, which makes nothing visible; Commit then moves the
+// tags: it records each tag's previous digest, takes the repositories'
+// commit records (one publisher at a time per repository; see RecordTag),
+// writes its intent there, puts cache tags first and final tags last, and
+// if a put fails for good it moves every tag it already moved back. A
+// commit killed halfway is rolled back by the next one, or by Recover.
 package push
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
@@ -34,17 +39,32 @@ func (k Kind) String() string { return [...]string{"cache", "final"}[k] }
 // MarshalText makes kinds readable in the metadata file.
 func (k Kind) MarshalText() ([]byte, error) { return []byte(k.String()), nil }
 
+// UnmarshalText reads a kind as MarshalText writes it.
+func (k *Kind) UnmarshalText(b []byte) error {
+	switch string(b) {
+	case "cache":
+		*k = KindCache
+	case "final":
+		*k = KindFinal
+	default:
+		return fmt.Errorf("unknown tag kind %q", b)
+	}
+	return nil
+}
+
 // State is where a tag ended up. The values are stable identifiers: they
 // appear in the metadata file.
 type State string
 
 const (
-	Pending    State = "pending"     // not reached: the commit stopped before it
-	Moved      State = "moved"       // now at the new digest
-	Unchanged  State = "unchanged"   // already at the new digest
-	RolledBack State = "rolled-back" // moved, then put back at its previous digest (or deleted, if it was new)
-	Failed     State = "failed"      // its put failed; it is at its previous digest
-	LeftMoved  State = "left-moved"  // moved, and putting it back failed: it is at the new digest; see Error
+	Pending      State = "pending"       // not reached: the commit stopped before it
+	Moved        State = "moved"         // now at the new digest
+	Unchanged    State = "unchanged"     // already at the new digest
+	SkippedNewer State = "skipped-newer" // a cache tag left at a cache from a newer source; see Note
+	Conflict     State = "conflict"      // a final tag another publisher moved since the commit started, left there; see Error
+	RolledBack   State = "rolled-back"   // moved, then put back at its previous digest (or deleted, if it was new)
+	Failed       State = "failed"        // its put failed; it is at its previous digest
+	LeftMoved    State = "left-moved"    // moved, and putting it back failed: it is at the new digest; see Error
 )
 
 // Move is one tag to point at a staged manifest.
@@ -56,41 +76,90 @@ type Move struct {
 
 // TagResult is what the commit did to one tag.
 type TagResult struct {
-	Tag      string `json:"tag"`
-	Kind     Kind   `json:"kind"`
-	Previous string `json:"previous,omitempty"` // "" when the tag did not exist
+	Tag  string `json:"tag"`
+	Kind Kind   `json:"kind"`
+	// Previous is the digest the commit found under the tag ("" when it
+	// did not exist): at its start, or just before it moved the tag when
+	// another publisher had moved it since.
+	Previous string `json:"previous,omitempty"`
 	Digest   string `json:"digest"`
 	State    State  `json:"state"`
 	Error    string `json:"error,omitempty"`
+	Note     string `json:"note,omitempty"`
 }
 
 // Commit moves every tag to its staged manifest, or leaves them all where
 // they were. It returns one result per move, in commit order, also on error.
-// The error is a *PrepareError when no tag moved, and a *CommitError when
-// the commit failed after it began moving tags.
-func Commit(ctx context.Context, reg *registry.Access, moves []Move) ([]TagResult, error) {
+// The error is a *PrepareError when no tag moved (a *ConflictError inside
+// it when another publisher moved final tags), and a *CommitError when the
+// commit failed after it began moving tags.
+//
+// Concurrent publishers take turns per repository through its commit
+// record: a commit reads every tag's digest, then takes the records of all
+// its repositories (waiting while a live publisher holds one), then checks
+// every tag again. A final tag moved since the commit started fails the
+// commit before anything moves (unless WithForce); a cache tag whose cache
+// is from a newer source (see WithSourceTime) is left, skipped-newer. The
+// commit writes its tags to the records, moves caches, checks the final
+// tags once more and moves them, and marks the records done.
+func Commit(ctx context.Context, reg *registry.Access, moves []Move, opts ...Option) ([]TagResult, error) {
 	moves = slices.Clone(moves)
 	slices.SortStableFunc(moves, func(a, b Move) int { return int(a.Kind) - int(b.Kind) })
-	c := &commit{reg: reg, tags: make([]*tagMove, len(moves))}
+	c := &commit{reg: reg, o: makeOptions(opts...), me: newOwner(), started: time.Now(), tags: make([]*tagMove, len(moves))}
 	for i, m := range moves {
 		c.tags[i] = &tagMove{Move: m, result: TagResult{Tag: m.Tag, Kind: m.Kind, Digest: m.Digest, State: Pending}}
+	}
+	if len(moves) == 0 {
+		return c.results(), nil
 	}
 	if err := c.prepare(ctx); err != nil {
 		return c.results(), &PrepareError{Err: err}
 	}
-	if err := c.move(ctx); err != nil {
-		c.rollback(context.WithoutCancel(ctx))
-		results := c.results()
-		return results, &CommitError{Tags: results, RolledBack: !slices.ContainsFunc(results, leftMoved), Err: err}
+	ls, err := acquireAll(ctx, reg, c.repositories(), c.me, c.o)
+	if err != nil {
+		return c.results(), &PrepareError{Err: err}
 	}
-	return c.results(), nil
+	c.leases = ls
+	c.caches = map[string]map[string]cacheEntry{}
+	for _, l := range ls.held() {
+		c.caches[l.repo.Name()] = l.caches
+	}
+	err = c.check(ctx, c.tags)
+	if err == nil {
+		err = c.writeIntent(ctx)
+	}
+	if err != nil {
+		ls.release(context.WithoutCancel(ctx))
+		return c.results(), &PrepareError{Err: err}
+	}
+	err = c.move(ctx)
+	if err != nil {
+		c.rollback(context.WithoutCancel(ctx))
+	}
+	ls.close()
+	results := c.results()
+	ferr := c.finish(context.WithoutCancel(ctx), err == nil)
+	if err != nil {
+		return results, &CommitError{Tags: results, RolledBack: !slices.ContainsFunc(results, leftMoved), Err: errors.Join(err, ferr)}
+	}
+	if ferr != nil {
+		return results, fmt.Errorf("every tag moved, but the commit records could not be marked done: "+
+			"the next publish takes the commit for unfinished and rolls it back: %w", ferr)
+	}
+	return results, nil
 }
 
 func leftMoved(r TagResult) bool { return r.State == LeftMoved }
 
 type commit struct {
-	reg  *registry.Access
-	tags []*tagMove
+	reg     *registry.Access
+	o       *options
+	me      Owner
+	started time.Time
+	tags    []*tagMove
+	leases  *leases
+	caches  map[string]map[string]cacheEntry // repository → its record's cache ledger
+	noMulti sync.Map                         // registry host → true: it does not take the multi-tag put
 }
 
 // tagMove is a move with what the registry told about it.
@@ -106,24 +175,12 @@ type tagMove struct {
 // before any tag moves: a missing manifest or an unreachable registry stops
 // the commit with nothing changed.
 func (c *commit) prepare(ctx context.Context) error {
-	var (
-		mu   sync.Mutex
-		errs []error
-		g    errgroup.Group
-	)
-	g.SetLimit(c.reg.Jobs())
-	for _, t := range c.tags {
-		g.Go(func() error {
-			if err := c.prepareOne(ctx, t); err != nil {
-				mu.Lock()
-				errs = append(errs, fmt.Errorf("%s: %w", t.Tag, err))
-				mu.Unlock()
-			}
-			return nil // keep reading: every failure is reported
-		})
-	}
-	_ = g.Wait() // the goroutines return no error: they collect them in errs
-	return errors.Join(errs...)
+	return c.each(ctx, c.tags, func(t *tagMove) error {
+		if err := c.prepareOne(ctx, t); err != nil {
+			return fmt.Errorf("%s: %w", t.Tag, err)
+		}
+		return nil
+	})
 }
 
 func (c *commit) prepareOne(ctx context.Context, t *tagMove) error {
@@ -131,71 +188,130 @@ func (c *commit) prepareOne(ctx context.Context, t *tagMove) error {
 	if err != nil {
 		return err
 	}
+	if tag.TagStr() == RecordTag {
+		return fmt.Errorf("the tag %s is cairn's commit record", RecordTag)
+	}
 	t.tag = tag
 	staged, err := remote.Get(tag.Context().Digest(t.Digest), c.reg.Remote(ctx)...)
 	if err != nil {
 		return fmt.Errorf("read staged manifest %s: %w", t.Digest, err)
 	}
 	t.staged = staged
-	previous, err := remote.Get(tag, c.reg.Remote(ctx)...)
+	return c.setPrevious(ctx, t)
+}
+
+// setPrevious reads the tag's manifest now, as the one to put back.
+func (c *commit) setPrevious(ctx context.Context, t *tagMove) error {
+	previous, err := remote.Get(t.tag, c.reg.Remote(ctx)...)
 	switch {
 	case isNotFound(err):
+		t.previous, t.result.Previous = nil, ""
 		return nil
 	case err != nil:
 		return fmt.Errorf("read current digest: %w", err)
 	}
-	t.previous = previous
-	t.result.Previous = previous.Digest.String()
+	t.previous, t.result.Previous = previous, previous.Digest.String()
 	return nil
 }
 
-// move puts the tags kind by kind, each kind's tags concurrently. It stops
-// at the first kind with a failure, and returns every failure of that kind.
-func (c *commit) move(ctx context.Context) error {
-	for start := 0; start < len(c.tags); {
-		end := start
-		for end < len(c.tags) && c.tags[end].Kind == c.tags[start].Kind {
-			end++
-		}
-		var (
-			mu       sync.Mutex
-			errs     []error
-			canceled bool
-			g        errgroup.Group
-		)
-		g.SetLimit(c.reg.Jobs())
-		for _, t := range c.tags[start:end] {
-			g.Go(func() error {
-				err := c.moveOne(ctx, t)
+// each runs f on every tag, at most Jobs at a time, and returns every error.
+func (c *commit) each(ctx context.Context, tags []*tagMove, f func(*tagMove) error) error {
+	var (
+		mu   sync.Mutex
+		errs []error
+		g    errgroup.Group
+	)
+	g.SetLimit(c.reg.Jobs())
+	for _, t := range tags {
+		g.Go(func() error {
+			if err := f(t); err != nil {
 				mu.Lock()
-				defer mu.Unlock()
-				switch {
-				case err == nil:
-				case t.result.State == Pending: // not tried: the context ended
-					canceled = true
-				default:
-					errs = append(errs, fmt.Errorf("%s: %w", t.Tag, err))
-				}
-				return nil // let the kind's other puts finish: they are rolled back together
-			})
-		}
-		_ = g.Wait() // the goroutines return no error: they collect them in errs
-		if canceled {
-			errs = append(errs, ctx.Err())
-		}
-		if err := errors.Join(errs...); err != nil {
-			return err
-		}
-		start = end
+				errs = append(errs, err)
+				mu.Unlock()
+			}
+			return nil // keep going: every failure is reported
+		})
 	}
-	return nil
+	_ = g.Wait() // the goroutines return no error: they collect them in errs
+	return errors.Join(errs...)
+}
+
+// repositories are the repositories of the tags, in name order: the order
+// their records are taken in.
+func (c *commit) repositories() []name.Repository {
+	byName := map[string]name.Repository{}
+	for _, t := range c.tags {
+		byName[t.tag.Context().Name()] = t.tag.Context()
+	}
+	repos := make([]name.Repository, 0, len(byName))
+	for _, n := range slices.Sorted(maps.Keys(byName)) {
+		repos = append(repos, byName[n])
+	}
+	return repos
+}
+
+// move puts the tags kind by kind: caches, then, after checking them
+// again, the final tags. It stops at the first kind with a failure, and
+// returns every failure of that kind.
+func (c *commit) move(ctx context.Context) error {
+	finals := slices.IndexFunc(c.tags, func(t *tagMove) bool { return t.Kind == KindFinal })
+	if finals < 0 {
+		finals = len(c.tags)
+	}
+	if err := c.moveKind(ctx, c.tags[:finals]); err != nil {
+		return err
+	}
+	if finals == len(c.tags) {
+		return nil
+	}
+	if c.leases.lost() {
+		return errLeaseLost
+	}
+	if err := c.check(ctx, c.tags[finals:]); err != nil {
+		return err
+	}
+	return c.moveKind(ctx, c.tags[finals:])
+}
+
+// moveKind puts one kind's pending tags, concurrently: a repository's tags
+// that point at one manifest in one request where the registry can, the
+// others one by one.
+func (c *commit) moveKind(ctx context.Context, tags []*tagMove) error {
+	c.putTogether(ctx, pending(tags))
+	var (
+		mu       sync.Mutex
+		canceled bool
+	)
+	err := c.each(ctx, pending(tags), func(t *tagMove) error {
+		err := c.moveOne(ctx, t)
+		if err != nil && t.result.State == Pending { // not tried: the context ended
+			mu.Lock()
+			canceled = true
+			mu.Unlock()
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("%s: %w", t.Tag, err)
+		}
+		return nil
+	})
+	if canceled {
+		err = errors.Join(err, ctx.Err())
+	}
+	return err
+}
+
+func pending(tags []*tagMove) []*tagMove {
+	var out []*tagMove
+	for _, t := range tags {
+		if t.result.State == Pending {
+			out = append(out, t)
+		}
+	}
+	return out
 }
 
 func (c *commit) moveOne(ctx context.Context, t *tagMove) error {
-	if t.result.Previous == t.Digest {
-		t.result.State = Unchanged
-		return nil
-	}
 	if err := ctx.Err(); err != nil {
 		return err // canceled: stop moving, roll back what moved
 	}

@@ -7,12 +7,15 @@ package registry
 
 import (
 	"context"
+	"fmt"
 	"net"
+	"net/http"
 	"strings"
 
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 )
 
 // Access says how to reach registries. It is immutable and safe for
@@ -98,3 +101,15 @@ func (a *Access) Jobs() int { return a.o.jobs }
 
 // Keychain is where credentials come from.
 func (a *Access) Keychain() authn.Keychain { return a.o.keychain }
+
+// Transport is an authenticated transport to repo's registry, with the
+// Access's transport and credentials, for the requests ggcr's remote has no
+// call for (the distribution-spec's multi-tag manifest put). It does not
+// retry: a request through it must be safe to fall back from.
+func (a *Access) Transport(ctx context.Context, repo name.Repository, scopes ...string) (http.RoundTripper, error) {
+	auth, err := authn.Resolve(ctx, a.o.keychain, repo)
+	if err != nil {
+		return nil, fmt.Errorf("credentials for %s: %w", repo, err)
+	}
+	return transport.NewWithContext(ctx, repo.Registry, auth, a.o.transport, scopes)
+}

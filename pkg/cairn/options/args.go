@@ -1,20 +1,17 @@
-package main
+package options
 
 import (
-	"fmt"
 	"slices"
 	"strings"
 
 	"github.com/urfave/cli/v2"
-
-	"github.com/cairn-build/cairn/pkg/cairn"
 )
 
-// interspersed lets flags follow the positional PATH, as in `docker build .
+// Interspersed lets flags follow the positional PATH, as in `docker build .
 // --push`: urfave/cli stops reading flags at the first positional argument
 // and would silently take the rest as arguments. It moves the positional
 // arguments of a command behind its flags, after a "--".
-func interspersed(app *cli.App, args []string) []string {
+func Interspersed(app *cli.App, args []string) []string {
 	if len(args) < 2 {
 		return args
 	}
@@ -53,13 +50,4 @@ func interspersed(app *cli.App, args []string) []string {
 		out = append(append(out, "--"), positional...)
 	}
 	return out
-}
-
-// contextArg is the command's one optional positional argument, PATH (the
-// build context, as in `docker build PATH`); "" when none.
-func contextArg(c *cli.Context) (string, error) {
-	if c.NArg() > 1 {
-		return "", &cairn.UsageError{Err: fmt.Errorf("want at most one PATH (the build context), got %d arguments: %s", c.NArg(), strings.Join(c.Args().Slice(), " "))}
-	}
-	return c.Args().First(), nil
 }

@@ -1,0 +1,32 @@
+package cairn
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/cairn-build/cairn/pkg/push"
+)
+
+// commitOptions are the commit's options for a run that started at started.
+func (o RunOptions) commitOptions(p *Project, started time.Time) []push.Option {
+	return []push.Option{
+		push.WithForce(o.Force),
+		push.WithSourceTime(p.Source.orderTime(started)),
+		push.WithNotes(o.notef),
+	}
+}
+
+// orderTime is the time that orders the caches of concurrent publishers
+// (see push.WithSourceTime): the commit time of the context's git checkout,
+// else the source date epoch when one is set, else when the run started.
+func (s Source) orderTime(started time.Time) time.Time {
+	switch {
+	case s.Commit != "":
+		return s.CommitTime
+	case s.Epoch != nil:
+		return *s.Epoch
+	}
+	return started
+}
+
+func (o RunOptions) notef(format string, args ...any) { o.Logger.Info(fmt.Sprintf(format, args...)) }

@@ -1,0 +1,307 @@
+package cairn
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"sync"
+
+	"github.com/containerd/platforms"
+	"github.com/moby/buildkit/client"
+	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/cairn-build/cairn/pkg/build"
+	"github.com/cairn-build/cairn/pkg/planner"
+)
+
+// Pool is BuildKit daemons that share builds; the first is the default.
+// With one, Pool.Run is Run on it, unchanged. With several, Pool.Run
+// builds each target platform on daemons whose worker lists it (by
+// emulation on the default daemon, with a note, only when none does), and
+// spreads a platform's independent stages over its daemons, handing
+// results over through the registry (see build.RunPool).
+type Pool struct {
+	clients  []*client.Client
+	builders *build.Pool // nil for a single daemon: its platforms are not needed
+}
+
+// DialPool connects to the daemons, all at once; one that does not answer
+// is an error naming it. With several, it asks each for its workers'
+// platforms.
+func DialPool(ctx context.Context, daemons []DaemonOptions) (*Pool, error) {
+	if len(daemons) == 0 {
+		return nil, errors.New("no BuildKit daemon to build on")
+	}
+	pl := &Pool{clients: make([]*client.Client, len(daemons))}
+	builders := make([]build.Builder, len(daemons))
+	g, gctx := errgroup.WithContext(ctx)
+	for i, d := range daemons {
+		g.Go(func() error {
+			c, err := Dial(gctx, d)
+			if err != nil {
+				return err
+			}
+			pl.clients[i] = c
+			builders[i] = build.Builder{Name: cmp.Or(d.Name, d.Addr, DefaultAddr), Solver: c}
+			if len(daemons) == 1 {
+				return nil
+			}
+			workers, err := c.ListWorkers(gctx)
+			if err != nil {
+				return fmt.Errorf("list the workers of the BuildKit daemon at %s: %w", d.Addr, err)
+			}
+			if len(workers) == 0 || len(workers[0].Platforms) == 0 {
+				return fmt.Errorf("the BuildKit daemon at %s has no worker to build on", d.Addr)
+			}
+			builders[i].Platforms = workers[0].Platforms
+			return nil
+		})
+	}
+	err := g.Wait()
+	if err == nil && len(daemons) > 1 {
+		pl.builders, err = build.NewPool(builders...)
+	}
+	if err != nil {
+		pl.Close()
+		return nil, err
+	}
+	return pl, nil
+}
+
+// Default is the default daemon's client.
+func (pl *Pool) Default() *client.Client { return pl.clients[0] }
+
+// Builders are the daemons with their workers' platforms; nil for a pool
+// of one daemon, whose platforms Run asks for itself.
+func (pl *Pool) Builders() []build.Builder {
+	if pl.builders == nil {
+		return nil
+	}
+	return pl.builders.Builders()
+}
+
+// Close closes every client.
+func (pl *Pool) Close() error {
+	var errs []error
+	for _, c := range pl.clients {
+		if c != nil {
+			errs = append(errs, c.Close())
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Run is Run on the default daemon, with the build spread over the pool.
+// The report names the daemon that built each stage.
+func (pl *Pool) Run(ctx context.Context, p *Project, opts RunOptions) (*Report, error) {
+	opts.pool = pl
+	return Run(ctx, pl.Default(), p, opts)
+}
+
+// Daemons are the BuildKit daemons a build of the project runs on, the
+// default first: addrs (cairn build --addr, repeatable), each reached with
+// tls's TLS settings; else build.yaml's builders:; else $BUILDKIT_HOST;
+// else DefaultAddr.
+func (p *Project) Daemons(addrs []string, tls DaemonOptions) []DaemonOptions {
+	var out []DaemonOptions
+	for _, a := range addrs {
+		d := tls
+		d.Addr = a
+		out = append(out, d)
+	}
+	if len(out) > 0 {
+		return out
+	}
+	for _, b := range p.Config.Builders {
+		d := DaemonOptions{Addr: b.Address, Name: b.Name}
+		if b.TLS != nil {
+			d.CACert, d.Cert, d.Key, d.ServerName = b.TLS.CA, b.TLS.Cert, b.TLS.Key, b.TLS.ServerName
+		}
+		out = append(out, d)
+	}
+	if len(out) > 0 {
+		return out
+	}
+	env := p.env
+	if env == nil {
+		env = os.LookupEnv
+	}
+	if host, ok := env("BUILDKIT_HOST"); ok && host != "" {
+		return []DaemonOptions{{Addr: host}}
+	}
+	return []DaemonOptions{{Addr: DefaultAddr}}
+}
+
+// build builds the plan on c, as it always did, unless Run was called by a
+// Pool of several daemons.
+func (o RunOptions) build(ctx context.Context, c *client.Client, p *Project, bo build.Options) (*build.Result, error) {
+	if o.pool == nil || o.pool.builders == nil {
+		return build.Run(ctx, c, p.Plan, bo)
+	}
+	var targets []string
+	if len(p.Config.Platforms) > 0 {
+		targets = p.TargetPlatforms()
+	}
+	if len(targets) <= 1 {
+		t := "" // the default daemon's platform
+		if len(targets) == 1 {
+			t = targets[0]
+		}
+		part, err := o.pool.part(p, t, o)
+		if err != nil {
+			return nil, err
+		}
+		return build.RunPool(ctx, part.daemons, part.plan, bo)
+	}
+	if hasOutputs(bo) {
+		o.Logger.Info("-o and --load of several platforms come from one solve: building on the default builder alone")
+		return build.Run(ctx, c, p.Plan, bo)
+	}
+	return o.pool.buildPlatforms(ctx, p, targets, bo, o)
+}
+
+func hasOutputs(bo build.Options) bool {
+	for _, t := range bo.Targets {
+		if len(t.Outputs) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// platformPart is one target platform's share of a build: its plan and
+// the daemons that build it.
+type platformPart struct {
+	platform string
+	daemons  *build.Pool
+	plan     *planner.Plan
+	res      *build.Result
+	err      error
+}
+
+// part picks the daemons for the target platform t ("" for the default
+// daemon's) and plans for their build platform.
+func (pl *Pool) part(p *Project, t string, o RunOptions) (*platformPart, error) {
+	daemons, emulated := pl.builders.For(t)
+	if emulated {
+		o.Logger.Info(fmt.Sprintf("no builder's worker lists %s: building it on %s, by emulation", t, daemons.Builders()[0].Name))
+	}
+	bp, err := platforms.Parse(daemons.BuildPlatform())
+	if err != nil {
+		return nil, fmt.Errorf("builder %s: %w", daemons.Builders()[0].Name, err)
+	}
+	plan := p.Plan
+	if t != "" || platforms.Format(platforms.Normalize(bp)) != platforms.Format(p.BuildPlatform) {
+		opts := p.Config.PlanOptionsFor(platforms.Normalize(bp))
+		if t != "" {
+			tp, err := platforms.Parse(t)
+			if err != nil {
+				return nil, err
+			}
+			opts.Platforms = []ocispecs.Platform{platforms.Normalize(tp)}
+		}
+		if plan, err = planner.New(p.Dockerfile, opts); err != nil {
+			return nil, err
+		}
+		if err := sameStages(p.Plan, plan); err != nil {
+			return nil, fmt.Errorf("%s, built on %s: %w", cmp.Or(t, daemons.BuildPlatform()), daemons.BuildPlatform(), err)
+		}
+	}
+	return &platformPart{platform: t, daemons: daemons, plan: plan}, nil
+}
+
+// sameStages checks that a plan made for another platform publishes what
+// the project's plan says a publish moves: the same stages, cache refs and
+// tags.
+func sameStages(want, got *planner.Plan) error {
+	key := func(p *planner.Plan) string {
+		var b strings.Builder
+		for _, s := range p.Stages {
+			if s.Standalone {
+				fmt.Fprintf(&b, "%s %s %v\n", s.Name, s.CacheExport, s.Tags)
+			}
+		}
+		return b.String()
+	}
+	if key(want) != key(got) {
+		return fmt.Errorf("the plan needs other stages (%s) than on this platform (%s): build these platforms separately",
+			standalone(got), standalone(want))
+	}
+	return nil
+}
+
+func standalone(p *planner.Plan) string {
+	var names []string
+	for _, s := range p.Stages {
+		if s.Standalone {
+			names = append(names, s.Name)
+		}
+	}
+	return strings.Join(names, ", ")
+}
+
+// buildPlatforms builds each target platform on its own daemons, all at
+// once, then joins each stage's per-platform images (and caches) in an
+// image index, staged by digest when publishing.
+func (pl *Pool) buildPlatforms(ctx context.Context, p *Project, targets []string, bo build.Options, o RunOptions) (*build.Result, error) {
+	parts := make([]*platformPart, len(targets))
+	for i, t := range targets {
+		part, err := pl.part(p, t, o)
+		if err != nil {
+			return nil, err
+		}
+		parts[i] = part
+	}
+	var wg sync.WaitGroup
+	var annotations map[string]map[string]string
+	for i, part := range parts {
+		opts, index := onePlatform(bo, part.platform)
+		annotations = index // the same for every platform
+		if i > 0 {
+			opts.Layouts = nil // checks read the first platform's image
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			part.res, part.err = build.RunPool(ctx, part.daemons, part.plan, opts)
+		}()
+	}
+	wg.Wait()
+	res := joinPlatforms(parts)
+	var errs []error
+	for _, part := range parts {
+		if part.err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", part.platform, part.err))
+		}
+	}
+	if len(errs) > 0 {
+		return res, errors.Join(errs...)
+	}
+	var err error
+	res.Indexes, err = stageIndexes(ctx, parts, bo, annotations)
+	return res, err
+}
+
+// joinPlatforms lists every stage's per-platform results together, in plan
+// order, each platform in the order of the targets.
+func joinPlatforms(parts []*platformPart) *build.Result {
+	res := &build.Result{}
+	for _, s := range parts[0].plan.Stages {
+		for _, part := range parts {
+			if part.res == nil {
+				continue
+			}
+			for _, r := range part.res.Stages {
+				if r.Name == s.Name {
+					r.Platform = part.platform
+					res.Stages = append(res.Stages, r)
+				}
+			}
+		}
+	}
+	return res
+}

@@ -1,0 +1,43 @@
+package cairn
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/cairn-build/cairn/pkg/push"
+)
+
+// Recover rolls back every commit to the project's repositories that its
+// publisher left unfinished (killed during the commit, say): each tag the
+// commit's record lists goes back to its previous digest, and a tag it
+// created is deleted. A commit whose publisher is still at work is left
+// alone; push.Recover has the rule. A publishing Run does the same first.
+func Recover(ctx context.Context, p *Project, opts RunOptions) ([]push.Recovery, error) {
+	if err := p.Publishable(); err != nil {
+		return nil, err
+	}
+	opts, err := opts.withDefaults(p)
+	if err != nil {
+		return nil, err
+	}
+	var refs []string
+	for _, t := range p.Tags() {
+		refs = append(refs, t.Ref)
+	}
+	return push.Recover(ctx, opts.Registry, refs, push.WithNotes(opts.notef))
+}
+
+// WriteRecoveries prints what Recover found, or that there was nothing.
+func WriteRecoveries(w io.Writer, found []push.Recovery) error {
+	if len(found) == 0 {
+		_, err := fmt.Fprintln(w, "no unfinished commit")
+		return err
+	}
+	for _, r := range found {
+		if _, err := fmt.Fprintln(w, r); err != nil {
+			return err
+		}
+	}
+	return nil
+}
