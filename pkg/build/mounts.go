@@ -144,7 +144,12 @@ func (c *carrier) add(stage string, cm planner.CacheMount) {
 	if cm.Carried && !m.carried {
 		m.carried = true
 		m.res.Snapshot, m.res.Restore, m.res.Note = cm.Snapshot, NotNeeded, ""
-		m.refs = append([]string{cm.Snapshot}, cm.Fallbacks...)
+		// A read-only build (a pull request's tier) has no snapshot of its
+		// own to write: its fallbacks, its own ref first, are what it reads.
+		if cm.Snapshot != "" {
+			m.refs = append(m.refs, cm.Snapshot)
+		}
+		m.refs = append(m.refs, cm.Fallbacks...)
 	}
 }
 

@@ -377,3 +377,16 @@ func TestRestoreOnEachDaemon(t *testing.T) {
 		t.Errorf("mount %+v saved with %d solves: want it left unsaved", m, len(a.defs)+len(b.defs)-2)
 	}
 }
+
+// TestReadOnlyMountReadsItsFallbacks: a build that may not write (a pull
+// request's tier) has no snapshot ref of its own; it reads the fallbacks,
+// its own ref first, and asks the registry for no empty ref.
+func TestReadOnlyMountReadsItsFallbacks(t *testing.T) {
+	c := &carrier{byID: map[string]*mount{}}
+	own, mains := "reg.test/app:cache-mount-feature-go-build", "reg.test/app:cache-mount-main-go-build"
+	c.add("builder", planner.CacheMount{ID: goBuild, Target: "/root/.cache/go-build", Carried: true, Fallbacks: []string{own, mains}})
+	m := c.byID[goBuild]
+	if !slices.Equal(m.refs, []string{own, mains}) || m.res.Snapshot != "" {
+		t.Errorf("refs %q, snapshot %q; want the fallbacks and no snapshot to write", m.refs, m.res.Snapshot)
+	}
+}
