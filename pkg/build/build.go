@@ -168,6 +168,10 @@ func run(ctx context.Context, plan *planner.Plan, opts Options, place placer) (*
 	}
 	res := &Result{Stages: make([]StageResult, len(plan.Stages))}
 	sched := newScheduler(plan)
+	var order map[string][]string
+	if _, single := place.(one); single {
+		order = mountOrder(plan) // several daemons share no cache mount
+	}
 	owners := make(map[string]string, len(plan.Stages))
 	for _, stage := range plan.Stages {
 		if stage.CacheRef != "" { // its own ref, also when the build only reads it
@@ -186,6 +190,9 @@ func run(ctx context.Context, plan *planner.Plan, opts Options, place placer) (*
 		solve := &stageSolve{stage: stage, opts: opts, mounts: mounts, states: states, owners: owners, picked: picked, carry: carry}
 		group.Go(func() error {
 			r, err := notStarted(stage.Name), sched.wait(ctx, stage.DependsOn)
+			if err == nil {
+				err = sched.after(ctx, order[stage.Name])
+			}
 			if err == nil {
 				r, err = place.solve(ctx, solve, status)
 			}

@@ -3,6 +3,7 @@ package build
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 
 	"github.com/cairn-build/cairn/pkg/planner"
@@ -55,4 +56,43 @@ func (sc *scheduler) finish(stage string, failed bool) {
 	sc.failed[stage] = failed
 	sc.mu.Unlock()
 	close(sc.done[stage])
+}
+
+// mountOrder is, for each stage, the stage before it (in plan order) that
+// uses one of its cache mounts, shared or locked: on one daemon they share
+// the directory, and a stage that starts after another finds what that one
+// compiled or downloaded in it, where two at once would both compute it
+// (on a fresh runner, Go's build cache: each stage compiling the standard
+// library). Stages without a common mount still run concurrently.
+func mountOrder(plan *planner.Plan) map[string][]string {
+	last := map[string]string{} // mount ID → the last stage using it
+	after := map[string][]string{}
+	for _, s := range plan.Stages {
+		if !s.Standalone {
+			continue
+		}
+		for _, m := range s.CacheMounts {
+			if m.Sharing == "private" {
+				continue
+			}
+			if prev, ok := last[m.ID]; ok && prev != s.Name && !slices.Contains(after[s.Name], prev) {
+				after[s.Name] = append(after[s.Name], prev)
+			}
+			last[m.ID] = s.Name
+		}
+	}
+	return after
+}
+
+// after returns when every stage in stages is done, failed or not: an
+// ordering, not a dependency (see mountOrder).
+func (sc *scheduler) after(ctx context.Context, stages []string) error {
+	for _, s := range stages {
+		select {
+		case <-sc.done[s]:
+		case <-ctx.Done():
+			return fmt.Errorf("%w: %w", errNotStarted, ctx.Err())
+		}
+	}
+	return nil
 }

@@ -309,3 +309,54 @@ func TestRunStopsOnCancel(t *testing.T) {
 		})
 	}
 }
+
+// sharing: builder and test share a cache mount, lint has a private one,
+// other has none. All four depend only on base.
+const sharing = `FROM busybox AS base
+FROM base AS builder
+RUN --mount=type=cache,target=/root/.cache/go-build go build
+FROM base AS test
+RUN --mount=type=cache,target=/root/.cache/go-build go test
+FROM base AS lint
+RUN --mount=type=cache,target=/root/.cache/go-build,sharing=private go vet
+FROM base AS other
+RUN true
+FROM base AS final
+COPY --from=builder / /
+COPY --from=test / /
+COPY --from=lint / /
+COPY --from=other / /
+`
+
+// TestStagesSharingACacheMountRunInTurn: on one daemon, stages that share a
+// cache mount run one after the other, so the second finds what the first
+// put in it; stages without one still run beside them.
+func TestStagesSharingACacheMountRunInTurn(t *testing.T) {
+	plan, opts := fakePlan(t, sharing, "final")
+	f := newFakeSolver(plan, true, nil)
+	done := make(chan error)
+	go func() {
+		_, err := build.Run(context.Background(), f, plan, opts)
+		done <- err
+	}()
+	if got := next(t, f); got != "base" {
+		t.Fatalf("first stage started: %s, want base", got)
+	}
+	f.release["base"] <- nil
+	three := []string{next(t, f), next(t, f), next(t, f)}
+	slices.Sort(three)
+	if want := []string{"builder", "lint", "other"}; !slices.Equal(three, want) {
+		t.Fatalf("started %v after base, want %v: test shares builder's mount and waits", three, want)
+	}
+	// test starts once builder is done, failed or not: an order, not a dependency.
+	f.release["builder"] <- errors.New("boom")
+	if got := next(t, f); got != "test" {
+		t.Fatalf("after builder: %s started, want test", got)
+	}
+	for _, s := range []string{"lint", "other", "test"} {
+		f.release[s] <- nil
+	}
+	if err := <-done; !errors.Is(err, build.ErrDependencyFailed) {
+		t.Errorf("error %v, want final not built (builder failed)", err)
+	}
+}
