@@ -267,3 +267,26 @@ func TestCommitWaitsForLivePublisher(t *testing.T) {
 		t.Errorf("tags %v, want the first commit's %v", got, f.digests)
 	}
 }
+
+// TestUnchangedCommitTakesNoRecord: publishing what every tag already
+// points at moves nothing and leaves the commit record as it was: no lock
+// to take, so no wait for it.
+func TestUnchangedCommitTakesNoRecord(t *testing.T) {
+	f := newFixture(t)
+	if _, err := push.Commit(context.Background(), fast(t), f.moves); err != nil {
+		t.Fatal(err)
+	}
+	before := mustGet(t, f.repo+":"+push.RecordTag).Digest
+	results, err := push.Commit(context.Background(), fast(t), f.moves)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range results {
+		if r.State != push.Unchanged {
+			t.Errorf("%s: %s, want unchanged", r.Tag, r.State)
+		}
+	}
+	if after := mustGet(t, f.repo+":"+push.RecordTag).Digest; after != before {
+		t.Errorf("the commit record moved from %s to %s, though no tag did", before, after)
+	}
+}

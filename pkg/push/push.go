@@ -115,6 +115,11 @@ func Commit(ctx context.Context, reg *registry.Access, moves []Move, opts ...Opt
 	if err := c.prepare(ctx); err != nil {
 		return c.results(), &PrepareError{Err: err}
 	}
+	if c.unchanged() {
+		// Nothing moves (the same sources published again): no record to
+		// take, no intent to write, and no second's wait for the lock.
+		return c.results(), nil
+	}
 	ls, err := acquireAll(ctx, reg, c.repositories(), c.me, c.o)
 	if err != nil {
 		return c.results(), &PrepareError{Err: err}
@@ -150,6 +155,20 @@ func Commit(ctx context.Context, reg *registry.Access, moves []Move, opts ...Opt
 }
 
 func leftMoved(r TagResult) bool { return r.State == LeftMoved }
+
+// unchanged marks every tag Unchanged when each already points at its new
+// digest, and reports whether they all did.
+func (c *commit) unchanged() bool {
+	for _, t := range c.tags {
+		if t.result.Previous != t.Digest {
+			return false
+		}
+	}
+	for _, t := range c.tags {
+		t.result.State = Unchanged
+	}
+	return true
+}
 
 type commit struct {
 	reg     *registry.Access
