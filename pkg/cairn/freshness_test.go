@@ -106,7 +106,7 @@ func TestMovedBaseRebuildsItsStages(t *testing.T) {
 			if b := stageReport(t, second, "other").Base; b == nil || b.Previous != nil {
 				t.Errorf("second build: other base %+v, want it unmoved", b)
 			}
-			app := image(t, repo+":v1")
+			app := testenv.Image(t, repo+":v1")
 			if got := readFile(t, app, "app"); got != "v2\nother\n" {
 				t.Errorf("published app's /app = %q, want it built on base v2", got)
 			}
@@ -195,19 +195,6 @@ func diffIDs(t *testing.T, img v1.Image) []v1.Hash {
 		t.Fatal(err)
 	}
 	return cfg.RootFS.DiffIDs
-}
-
-func image(t *testing.T, ref string) v1.Image {
-	t.Helper()
-	r, err := name.ParseReference(ref, name.Insecure)
-	if err != nil {
-		t.Fatal(err)
-	}
-	img, err := remote.Image(r)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return img
 }
 
 // cacheAnnotations are the annotations of the manifest (or index) under ref.

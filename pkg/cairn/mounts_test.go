@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"maps"
-	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -234,7 +233,9 @@ func TestBrokenSnapshotIsAWarning(t *testing.T) {
 		t.Fatalf("first build: %v", err)
 	}
 	broken := testenv.Tags(t, repo)[appSnapshotTag]
-	deleteLayers(t, repo+":"+appSnapshotTag)
+	for _, l := range testenv.Layers(t, repo+":"+appSnapshotTag) {
+		testenv.DeleteBlob(t, repo+":"+appSnapshotTag, l)
+	}
 	report, err := run(t, load(t, dir, repo, map[string]string{"STAMP": "2"}), cairn.RunOptions{Push: true})
 	if err != nil {
 		t.Fatalf("build with a broken snapshot: %v", err)
@@ -251,40 +252,6 @@ func TestBrokenSnapshotIsAWarning(t *testing.T) {
 	}
 	if got := testenv.Tags(t, repo)[appSnapshotTag]; got != m.SavedDigest {
 		t.Errorf("snapshot tag at %s, want the new snapshot %s", got, m.SavedDigest)
-	}
-}
-
-// deleteLayers deletes, through the registry API, the layer blobs of
-// ref's image, as a registry's garbage collection may.
-func deleteLayers(t *testing.T, ref string) {
-	t.Helper()
-	r, err := name.ParseReference(ref, name.Insecure)
-	if err != nil {
-		t.Fatal(err)
-	}
-	img, err := remote.Image(r)
-	if err != nil {
-		t.Fatal(err)
-	}
-	layers, err := img.Layers()
-	if err != nil || len(layers) == 0 {
-		t.Fatalf("layers of %s: %d, %v", ref, len(layers), err)
-	}
-	for _, l := range layers {
-		d, err := l.Digest()
-		if err != nil {
-			t.Fatal(err)
-		}
-		url := fmt.Sprintf("http://%s/v2/%s/blobs/%s", r.Context().RegistryStr(), r.Context().RepositoryStr(), d)
-		req, _ := http.NewRequestWithContext(context.Background(), http.MethodDelete, url, nil)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusAccepted {
-			t.Fatalf("DELETE %s: %s", url, resp.Status)
-		}
 	}
 }
 

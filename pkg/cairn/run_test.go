@@ -10,9 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/remote"
 
 	"github.com/cairn-build/cairn/internal/testenv"
 	"github.com/cairn-build/cairn/pkg/cairn"
@@ -168,15 +166,7 @@ func TestLabelsAndSourceDateEpoch(t *testing.T) {
 
 func imageConfig(t *testing.T, ref string) *v1.ConfigFile {
 	t.Helper()
-	r, err := name.ParseReference(ref, name.Insecure)
-	if err != nil {
-		t.Fatal(err)
-	}
-	img, err := remote.Image(r)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cf, err := img.ConfigFile()
+	cf, err := testenv.Image(t, ref).ConfigFile()
 	if err != nil {
 		t.Fatal(err)
 	}

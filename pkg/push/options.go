@@ -16,10 +16,13 @@ type options struct {
 // Commit). A zero field keeps its default.
 type Lease struct {
 	// Settle is how long a publisher waits after writing the record before
-	// reading it back to learn whether it holds the repository (default 1s).
-	// Two publishers that both found the record free both write it; the
-	// last write wins, and the other sees it after Settle. It assumes a
-	// record write lands within Settle of the read before it.
+	// reading it back to learn whether it holds the repository (default
+	// 300ms). Two publishers that both found the record free both write it;
+	// the last write wins, and the other sees it after Settle. It assumes a
+	// record write lands within Settle of the read before it: cairn writes
+	// right after it reads, so the gap is one request's round trip, well
+	// under 300ms even to a registry across a WAN, and every publish that
+	// moves a tag waits this long once per repository.
 	Settle time.Duration
 	// Heartbeat is how often the holder renews its record (default 10s).
 	Heartbeat time.Duration
@@ -35,7 +38,7 @@ type Lease struct {
 func makeOptions(opts ...Option) *options {
 	o := &options{
 		notef: func(string, ...any) {},
-		lease: Lease{Settle: time.Second, Heartbeat: 10 * time.Second, StaleAfter: time.Minute, Poll: 500 * time.Millisecond},
+		lease: Lease{Settle: 300 * time.Millisecond, Heartbeat: 10 * time.Second, StaleAfter: time.Minute, Poll: 500 * time.Millisecond},
 	}
 	for _, opt := range opts {
 		opt(o)

@@ -1,0 +1,61 @@
+package testenv
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"testing"
+
+	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+)
+
+// Image reads ref's image from the test registry (plain HTTP).
+func Image(t testing.TB, ref string) v1.Image {
+	t.Helper()
+	r, err := name.ParseReference(ref, name.Insecure)
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := remote.Image(r)
+	if err != nil {
+		t.Fatalf("read image %s: %v", ref, err)
+	}
+	return img
+}
+
+// Layers are the layers of ref's image.
+func Layers(t testing.TB, ref string) []v1.Layer {
+	t.Helper()
+	layers, err := Image(t, ref).Layers()
+	if err != nil || len(layers) == 0 {
+		t.Fatalf("layers of %s: %d, %v", ref, len(layers), err)
+	}
+	return layers
+}
+
+// DeleteBlob deletes a blob of ref's repository through the registry API,
+// as a registry's garbage collection or a retention policy may while a
+// cache still refers to it.
+func DeleteBlob(t testing.TB, ref string, layer v1.Layer) {
+	t.Helper()
+	r, err := name.ParseReference(ref, name.Insecure)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := layer.Digest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	url := fmt.Sprintf("http://%s/v2/%s/blobs/%s", r.Context().RegistryStr(), r.Context().RepositoryStr(), d)
+	req, _ := http.NewRequestWithContext(context.Background(), http.MethodDelete, url, nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusAccepted {
+		t.Fatalf("DELETE %s: %s", url, resp.Status)
+	}
+}
