@@ -170,7 +170,7 @@ func run(ctx context.Context, plan *planner.Plan, opts Options, place placer) (*
 	sched := newScheduler(plan)
 	var order map[string][]string
 	if _, single := place.(one); single {
-		order = mountOrder(plan) // several daemons share no cache mount
+		order = mountOrder(plan, carry.restorable) // several daemons share no cache mount
 	}
 	owners := make(map[string]string, len(plan.Stages))
 	for _, stage := range plan.Stages {

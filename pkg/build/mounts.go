@@ -190,6 +190,16 @@ func (c *carrier) probe(ctx context.Context) error {
 	return nil
 }
 
+// restorable reports whether the mount's directory will be filled from a
+// snapshot: a carried mount whose snapshot (or a fallback) was found.
+func (c *carrier) restorable(id string) bool {
+	if c == nil {
+		return false
+	}
+	m, ok := c.byID[id]
+	return ok && m.carried && m.res.SourceDigest != ""
+}
+
 // results are the mounts in plan order.
 func (c *carrier) results() []MountResult {
 	if c == nil {

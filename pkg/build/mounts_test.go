@@ -390,3 +390,32 @@ func TestReadOnlyMountReadsItsFallbacks(t *testing.T) {
 		t.Errorf("refs %q, snapshot %q; want the fallbacks and no snapshot to write", m.refs, m.res.Snapshot)
 	}
 }
+
+// TestMountOrder: stages that share an empty cache mount run in turn; once
+// the mount is restored from a snapshot it is full from the start, and they
+// run together again. A private mount never orders.
+func TestMountOrder(t *testing.T) {
+	const df = `FROM busybox AS base
+FROM base AS builder
+RUN --mount=type=cache,target=/root/.cache/go-build go build
+FROM base AS test
+RUN --mount=type=cache,target=/root/.cache/go-build go test
+FROM base AS lint
+RUN --mount=type=cache,target=/root/.cache/go-build,sharing=private go vet
+FROM base AS final
+COPY --from=builder / /
+COPY --from=test / /
+COPY --from=lint / /
+`
+	plan, err := planner.New([]byte(df), planner.Options{Targets: []planner.Target{{Name: "final"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	empty := mountOrder(plan, func(string) bool { return false })
+	if want := map[string][]string{"test": {"builder"}}; len(empty) != 1 || !slices.Equal(empty["test"], want["test"]) {
+		t.Errorf("empty mount: order %v, want %v", empty, want)
+	}
+	if restored := mountOrder(plan, func(string) bool { return true }); len(restored) != 0 {
+		t.Errorf("restored mount: order %v, want none", restored)
+	}
+}

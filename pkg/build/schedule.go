@@ -59,12 +59,14 @@ func (sc *scheduler) finish(stage string, failed bool) {
 }
 
 // mountOrder is, for each stage, the stage before it (in plan order) that
-// uses one of its cache mounts, shared or locked: on one daemon they share
-// the directory, and a stage that starts after another finds what that one
-// compiled or downloaded in it, where two at once would both compute it
-// (on a fresh runner, Go's build cache: each stage compiling the standard
-// library). Stages without a common mount still run concurrently.
-func mountOrder(plan *planner.Plan) map[string][]string {
+// uses one of its cache mounts, shared or locked, and starts empty: on one
+// daemon they share the directory, and a stage that starts after another
+// finds what that one compiled or downloaded in it, where two at once would
+// both compute it (on a fresh runner, Go's build cache: each stage compiling
+// the standard library). A mount restored from its snapshot is full from
+// the start, so its stages still run concurrently, as do stages without a
+// common mount.
+func mountOrder(plan *planner.Plan, restored func(id string) bool) map[string][]string {
 	last := map[string]string{} // mount ID → the last stage using it
 	after := map[string][]string{}
 	for _, s := range plan.Stages {
@@ -72,7 +74,7 @@ func mountOrder(plan *planner.Plan) map[string][]string {
 			continue
 		}
 		for _, m := range s.CacheMounts {
-			if m.Sharing == "private" {
+			if m.Sharing == "private" || restored(m.ID) {
 				continue
 			}
 			if prev, ok := last[m.ID]; ok && prev != s.Name && !slices.Contains(after[s.Name], prev) {
