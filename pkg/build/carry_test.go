@@ -179,8 +179,8 @@ func TestRestoredMountIsSeenByRun(t *testing.T) {
 }
 
 // TestSavedMountTravels: a publishing build saves what its RUN wrote in a
-// cache mount; saving the same files again gives the same digest; a
-// fresh runner's RUN then finds them. A build whose RUN is cached restores
+// cache mount; saving the same files again gives the same digest, and
+// over maxSize gives no digest to move; a fresh runner's RUN then finds them. A build whose RUN is cached restores
 // and saves nothing.
 func TestSavedMountTravels(t *testing.T) {
 	repo := testenv.Repo(t)
@@ -211,6 +211,14 @@ func TestSavedMountTravels(t *testing.T) {
 	}
 	if got := again.Mounts[0]; got.SavedDigest != m.SavedDigest {
 		t.Errorf("the same files saved again: %s (%s), first %s", got.SavedDigest, got.Note, m.SavedDigest)
+	}
+	capped := again
+	capped.Mounts = []build.MountResult{{ID: m.ID, Target: m.Target, Snapshot: m.Snapshot, Restore: build.Missing, Ran: true}}
+	if err := build.SaveMounts(ctx, c, &capped, build.Options{Registry: access(t)}, 1); err != nil {
+		t.Fatal(err)
+	}
+	if got := capped.Mounts[0]; got.Save != build.TooBig || got.SavedDigest != "" || got.Size != m.Size {
+		t.Errorf("saved with maxSize 1: mount %+v, want too big, %d bytes, no digest to move", got, m.Size)
 	}
 
 	if err := os.WriteFile(filepath.Join(dir, "Dockerfile"), []byte("FROM busybox:1.36\n"+

@@ -3,17 +3,14 @@ package build
 import (
 	"context"
 	"fmt"
-	"os"
 	"time"
 
-	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/layout"
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/moby/buildkit/client"
 	"github.com/moby/buildkit/client/llb"
-	"github.com/opencontainers/go-digest"
 	"golang.org/x/sync/errgroup"
 
-	"github.com/cairn-build/cairn/pkg/push"
 	"github.com/cairn-build/cairn/pkg/registry"
 )
 
@@ -25,7 +22,7 @@ import (
 // save runs on the daemon the mount's steps ran on (s for a result not
 // made by Run); a mount whose steps ran on several daemons of a pool is
 // not saved. A snapshot of more than maxSize bytes (0: no cap) is not
-// staged.
+// saved: its tag stays where it was.
 //
 // A snapshot is one zstd layer holding the directory's files, in an image
 // whose times are fixed: the same files give the same digest, and blobs
@@ -79,19 +76,29 @@ func SaveMounts(ctx context.Context, s Solver, res *Result, opts Options, maxSiz
 	return ctx.Err()
 }
 
-// saveMount exports the mount's directory as an OCI layout, checks its
-// size, and stages it.
+// saveMount copies the mount's directory into a layer and has the daemon
+// upload the image by digest to the snapshot's repository: the files go
+// from the daemon to the registry once, never through cairn. Its size is
+// read back from the registry, and a snapshot over maxSize is left staged
+// but untagged (invisible, as every staged blob is until the commit).
 func saveMount(ctx context.Context, s Solver, m *MountResult, opts Options, maxSize int64, status chan *client.SolveStatus) error {
-	dir, err := os.MkdirTemp("", "cairn-mount-")
+	ref, err := opts.Registry.Reference(m.Snapshot)
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(dir)
 	run := cacheExec(m.ID, fmt.Sprintf("cp -a %s/. %s/", mountDir, saveDir),
 		llb.WithCustomNamef("[cache mount %s] save to %s", m.Target, m.Snapshot))
 	def, err := run.AddMount(saveDir, llb.Scratch()).Marshal(ctx)
 	if err != nil {
 		return err
+	}
+	attrs := map[string]string{
+		"name": ref.Context().Name(), "push": "true", "push-by-digest": "true",
+		"compression": "zstd", "oci-mediatypes": "true",
+		"source-date-epoch": "0", // the config's times: equal files, equal digests
+	}
+	if opts.Registry.IsInsecure(m.Snapshot) {
+		attrs["registry.insecure"] = "true"
 	}
 	inner := make(chan *client.SolveStatus)
 	forwarded := make(chan struct{})
@@ -103,74 +110,37 @@ func saveMount(ctx context.Context, s Solver, m *MountResult, opts Options, maxS
 	}()
 	resp, err := s.Solve(ctx, def, client.SolveOpt{
 		Session: opts.Session,
-		Exports: []client.ExportEntry{{Type: client.ExporterOCI, OutputDir: dir, Attrs: map[string]string{
-			"tar": "false", "compression": "zstd", "oci-mediatypes": "true",
-			"source-date-epoch": "0", // the config's times: equal files, equal digests
-		}}},
-	}, inner) // Solve closes inner; status goes on to show the upload
+		Exports: []client.ExportEntry{{Type: client.ExporterImage, Attrs: attrs}},
+	}, inner) // Solve closes inner
 	<-forwarded
 	if err != nil {
 		return err
 	}
 	dgst := resp.ExporterResponse["containerimage.digest"]
-	if m.Size, err = layerSize(dir, dgst); err != nil {
+	if m.Size, err = layerSize(ctx, opts.Registry, ref.Context().Digest(dgst)); err != nil {
 		return err
 	}
 	if maxSize > 0 && m.Size > maxSize {
 		m.Save, m.Note = TooBig, fmt.Sprintf("not saved: %d bytes, over cache.mounts.maxSize (%d)", m.Size, maxSize)
 		return nil
 	}
-	step := startVertex(status, fmt.Sprintf("[cache mount %s] stage snapshot %s (%d bytes)", m.Target, shortID(dgst), m.Size))
-	err = push.StageLayout(ctx, opts.Registry, dir, dgst, m.Snapshot)
-	step.done(err)
-	if err != nil {
-		return err
-	}
 	m.Save, m.SavedDigest = Saved, dgst
 	return nil
 }
 
-// layerSize is the bytes of the layers of the image dgst in the OCI layout.
-func layerSize(dir, dgst string) (int64, error) {
-	h, err := v1.NewHash(dgst)
+// layerSize is the bytes of the layers of the staged image ref.
+func layerSize(ctx context.Context, reg *registry.Access, ref name.Digest) (int64, error) {
+	img, err := remote.Image(ref, reg.Remote(ctx)...)
 	if err != nil {
-		return 0, fmt.Errorf("snapshot digest %q: %w", dgst, err)
-	}
-	img, err := layout.Path(dir).Image(h)
-	if err != nil {
-		return 0, fmt.Errorf("read snapshot %s: %w", dgst, err)
+		return 0, fmt.Errorf("read snapshot %s: %w", ref, err)
 	}
 	manifest, err := img.Manifest()
 	if err != nil {
-		return 0, fmt.Errorf("read snapshot %s: %w", dgst, err)
+		return 0, fmt.Errorf("read snapshot %s: %w", ref, err)
 	}
 	var size int64
 	for _, l := range manifest.Layers {
 		size += l.Size
 	}
 	return size, nil
-}
-
-// vertex shows work that is not a solve (an upload) in the progress
-// display, as a vertex of its own.
-type vertex struct {
-	status chan<- *client.SolveStatus
-	v      client.Vertex
-}
-
-func startVertex(status chan<- *client.SolveStatus, name string) *vertex {
-	now := time.Now()
-	v := &vertex{status: status, v: client.Vertex{Digest: digest.FromString(fmt.Sprintf("cairn %s %d", name, now.UnixNano())), Name: name, Started: &now}}
-	status <- &client.SolveStatus{Vertexes: []*client.Vertex{&v.v}}
-	return v
-}
-
-func (v *vertex) done(err error) {
-	now := time.Now()
-	done := v.v
-	done.Completed = &now
-	if err != nil {
-		done.Error = firstLine(err)
-	}
-	v.status <- &client.SolveStatus{Vertexes: []*client.Vertex{&done}}
 }
