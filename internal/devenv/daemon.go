@@ -90,8 +90,15 @@ func StartDaemon(ctx context.Context, opts DaemonOptions) (*Daemon, error) {
 	if err := os.WriteFile(configPath, []byte(daemonConfig(opts, addr)), 0o644); err != nil {
 		return nil, fmt.Errorf("write buildkitd config: %w", err)
 	}
+	// BuildKit mounts snapshots on temporary directories (buildkit-mount*);
+	// under the root, one a dying daemon leaves mounted is released with
+	// the rest instead of staying in /tmp.
+	tmp := filepath.Join(root, "tmp")
+	if err := os.MkdirAll(tmp, 0o700); err != nil {
+		return nil, fmt.Errorf("create buildkitd temp dir: %w", err)
+	}
 	logPath := root + ".log"
-	pid, err := startDetached(filepath.Join(opts.BinDir, "buildkitd"), []string{"--config", configPath}, logPath)
+	pid, err := startDetached(filepath.Join(opts.BinDir, "buildkitd"), []string{"--config", configPath}, []string{"TMPDIR=" + tmp}, logPath)
 	if err != nil {
 		return nil, err
 	}

@@ -11,8 +11,9 @@ import (
 )
 
 // startDetached starts a daemon in its own session, so it outlives the
-// command that started it (make dev-up, or the first test binary).
-func startDetached(bin string, args []string, logPath string) (int, error) {
+// command that started it (make dev-up, or the first test binary), with
+// env added to this process's environment.
+func startDetached(bin string, args, env []string, logPath string) (int, error) {
 	logFile, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
 	if err != nil {
 		return 0, fmt.Errorf("open log: %w", err)
@@ -20,6 +21,7 @@ func startDetached(bin string, args []string, logPath string) (int, error) {
 	defer logFile.Close()
 	cmd := exec.Command(bin, args...)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
+	cmd.Env = append(os.Environ(), env...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	if err := cmd.Start(); err != nil {
 		return 0, fmt.Errorf("start %s: %w", bin, err)

@@ -43,7 +43,7 @@ http:
 		return nil, fmt.Errorf("write registry config: %w", err)
 	}
 	logPath := filepath.Join(opts.Dir, "registry.log")
-	pid, err := startDetached(filepath.Join(opts.BinDir, "registry"), []string{"serve", configPath}, logPath)
+	pid, err := startDetached(filepath.Join(opts.BinDir, "registry"), []string{"serve", configPath}, nil, logPath)
 	if err != nil {
 		return nil, err
 	}

@@ -3,6 +3,7 @@ package testenv_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -120,6 +121,26 @@ func trySolve(ctx context.Context, addr string, st llb.State, opt client.SolveOp
 	}()
 	_, err = c.Solve(ctx, def, opt, status)
 	return err
+}
+
+// TestDaemonTempDirIsUnderRoot: the daemon's temporary mounts go under its
+// root, which Stop releases, not into /tmp, where a killed daemon's would
+// stay mounted.
+func TestDaemonTempDirIsUnderRoot(t *testing.T) {
+	d := testenv.NewDaemon(t)
+	environ, err := os.ReadFile(fmt.Sprintf("/proc/%d/environ", d.PID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tmp string
+	for _, kv := range strings.Split(string(environ), "\x00") {
+		if v, ok := strings.CutPrefix(kv, "TMPDIR="); ok {
+			tmp = v
+		}
+	}
+	if !strings.HasPrefix(tmp, d.Root+string(filepath.Separator)) {
+		t.Errorf("buildkitd TMPDIR %q: want a directory under its root %s", tmp, d.Root)
+	}
 }
 
 // TestStopReleasesABuildInFlight stops a daemon while a RUN step runs, as
