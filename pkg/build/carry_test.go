@@ -180,8 +180,8 @@ func TestRestoredMountIsSeenByRun(t *testing.T) {
 
 // TestSavedMountTravels: a publishing build saves what its RUN wrote in a
 // cache mount; saving the same files again gives the same digest, and
-// over maxSize gives no digest to move; a fresh runner's RUN then finds them. A build whose RUN is cached restores
-// and saves nothing.
+// over maxSize gives no digest to move; a fresh runner's RUN then finds
+// them. A build whose RUN is cached restores and saves nothing.
 func TestSavedMountTravels(t *testing.T) {
 	repo := testenv.Repo(t)
 	dir := mountProject(t, "FROM busybox:1.36\n"+
@@ -203,8 +203,9 @@ func TestSavedMountTravels(t *testing.T) {
 	if _, ok := b.vertex("[cache mount /var/cache/app] save to " + ref); !ok {
 		t.Error("no save vertex in the progress")
 	}
+	unsaved := build.MountResult{ID: m.ID, Target: m.Target, Snapshot: m.Snapshot, Restore: build.Missing, Ran: true}
 	again := *res
-	again.Mounts = []build.MountResult{{ID: m.ID, Target: m.Target, Snapshot: m.Snapshot, Restore: build.Missing, Ran: true}}
+	again.Mounts = []build.MountResult{unsaved}
 	ctx := context.Background()
 	if err := build.SaveMounts(ctx, c, &again, build.Options{Registry: access(t)}, 0); err != nil {
 		t.Fatal(err)
@@ -213,7 +214,7 @@ func TestSavedMountTravels(t *testing.T) {
 		t.Errorf("the same files saved again: %s (%s), first %s", got.SavedDigest, got.Note, m.SavedDigest)
 	}
 	capped := again
-	capped.Mounts = []build.MountResult{{ID: m.ID, Target: m.Target, Snapshot: m.Snapshot, Restore: build.Missing, Ran: true}}
+	capped.Mounts = []build.MountResult{unsaved}
 	if err := build.SaveMounts(ctx, c, &capped, build.Options{Registry: access(t)}, 1); err != nil {
 		t.Fatal(err)
 	}

@@ -92,14 +92,9 @@ func saveMount(ctx context.Context, s Solver, m *MountResult, opts Options, maxS
 	if err != nil {
 		return err
 	}
-	attrs := map[string]string{
-		"name": ref.Context().Name(), "push": "true", "push-by-digest": "true",
-		"compression": "zstd", "oci-mediatypes": "true",
-		"source-date-epoch": "0", // the config's times: equal files, equal digests
-	}
-	if opts.Registry.IsInsecure(m.Snapshot) {
-		attrs["registry.insecure"] = "true"
-	}
+	attrs := pushByDigest(opts.Registry, []string{m.Snapshot}, []string{ref.Context().Name()})
+	attrs["compression"], attrs["oci-mediatypes"] = "zstd", "true"
+	attrs["source-date-epoch"] = "0" // the config's times: equal files, equal digests
 	inner := make(chan *client.SolveStatus)
 	forwarded := make(chan struct{})
 	go func() {

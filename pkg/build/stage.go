@@ -24,6 +24,7 @@ import (
 	"github.com/cairn-build/cairn/pkg/cache"
 	"github.com/cairn-build/cairn/pkg/planner"
 	"github.com/cairn-build/cairn/pkg/push"
+	"github.com/cairn-build/cairn/pkg/registry"
 )
 
 // stageSolve is the solve of one planned stage.
@@ -322,21 +323,26 @@ func (s *stageSolve) solveOpt(imports []string, exportCache bool, names, repos [
 func (s *stageSolve) imageExport(names, repos []string) client.ExportEntry {
 	attrs := map[string]string{}
 	if len(names) > 0 {
-		attrs["name"] = strings.Join(repos, ",")
-		attrs["push"] = "true"
-		attrs["push-by-digest"] = "true"
+		attrs = pushByDigest(s.opts.Registry, names, repos)
 		if len(s.stage.Tags) == 0 {
 			// Only a cache, never run by users: zstd packs and unpacks several
 			// times faster than gzip, which a fresh runner pays on every layer.
 			attrs["compression"] = "zstd"
 		}
-		for _, n := range names {
-			if s.opts.Registry.IsInsecure(n) {
-				attrs["registry.insecure"] = "true"
-			}
-		}
 	}
 	return client.ExportEntry{Type: client.ExporterImage, Attrs: s.reproducible(attrs)}
+}
+
+// pushByDigest are the image exporter's attrs that upload the image by
+// digest to repos, the repositories of refs, creating no tag.
+func pushByDigest(reg *registry.Access, refs, repos []string) map[string]string {
+	attrs := map[string]string{"name": strings.Join(repos, ","), "push": "true", "push-by-digest": "true"}
+	for _, r := range refs {
+		if reg.IsInsecure(r) {
+			attrs["registry.insecure"] = "true"
+		}
+	}
+	return attrs
 }
 
 // reproducible adds the source date epoch to an exporter's attrs. It goes
