@@ -31,7 +31,7 @@ type LoadOptions struct {
 	// means os.LookupEnv.
 	Env func(string) (string, bool)
 	// SourceDateEpoch makes images reproducible: "" is $SOURCE_DATE_EPOCH
-	// when set, else EpochGit (the context's commit time; none outside a
+	// when set, else EpochGit (the context's commit time; 0 outside a
 	// checkout); EpochOff; or Unix seconds.
 	SourceDateEpoch string
 }
