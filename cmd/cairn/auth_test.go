@@ -88,6 +88,7 @@ func TestLoginProblemsFailBeforeBuilding(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			code, out, built := e.build(t, tt.user, tt.password, "--build-arg", "STAMP=2")
+			t.Logf("%s", lastLines(out, 2))
 			if code != 1 || built {
 				t.Errorf("exit %d, report written %v: want 1 before building\n%s", code, built, out)
 			}
@@ -127,10 +128,10 @@ func TestRegistryDiskFullPublishesNothing(t *testing.T) {
 		return code, stdout + stderr
 	}
 	code, out := build()
-	if code != 1 || !strings.Contains(out, "nothing published") {
-		t.Fatalf("exit %d on a full disk, want 1 and nothing published:\n%s", code, out)
+	if code != 1 || !strings.Contains(out, "nothing published") || !strings.Contains(out, "storage is full") {
+		t.Fatalf("exit %d on a full disk, want 1, nothing published and the storage named:\n%s", code, out)
 	}
-	t.Logf("on a full disk:\n%s", lastLines(out, 6))
+	t.Logf("on a full disk:\n%s\nregistry:\n%s", lastLines(out, 6), lastLines(reg.Log(), 8))
 	if tags := testenv.Tags(t, repo); len(tags) != 0 {
 		t.Errorf("a full disk left tags: %v", tags)
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"testing"
+	"time"
 
 	"github.com/cairn-build/cairn/internal/testenv"
 )
@@ -12,19 +13,22 @@ import (
 const threeStages = `FROM busybox:1.36 AS base
 RUN echo base > /base
 
-FROM base AS middle
+FROM busybox:1.36 AS middle
+COPY --from=base /base /base
 COPY input.txt /input.txt
 RUN cat /base /input.txt > /middle
 
-FROM busybox:1.36 AS final
+FROM base AS final
 COPY --from=middle /middle /middle
 RUN cat /middle > /final
 `
 
 // TestRepublishOutsideACheckoutMovesNoTag: a context that is no git
 // checkout (a source tarball, as serverless builders get) with no epoch
-// given, published and then republished unchanged from a fresh daemon,
-// moves no tag: the defaulted epoch makes the digests reproducible.
+// given gets the defaulted epoch, 0, in its images' times, and published
+// then republished unchanged from a fresh daemon moves no tag. Without an
+// epoch the times are the build's own, and which imported cache record
+// BuildKit takes them from decides the digest.
 func TestRepublishOutsideACheckoutMovesNoTag(t *testing.T) {
 	for _, mode := range []string{"inline", "max"} {
 		t.Run(mode, func(t *testing.T) {
@@ -45,6 +49,13 @@ func TestRepublishOutsideACheckoutMovesNoTag(t *testing.T) {
 				if before[tag] == "" {
 					t.Fatalf("the first publish made no %s: %v", tag, before)
 				}
+			}
+			cfg, err := testenv.Image(t, repo+":latest").ConfigFile()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !cfg.Created.Equal(time.Unix(0, 0)) {
+				t.Errorf("image created %s, want the defaulted epoch, 1970-01-01", cfg.Created.UTC())
 			}
 			build()
 			after := testenv.Tags(t, repo)

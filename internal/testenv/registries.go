@@ -29,6 +29,13 @@ type RegistryOptions struct {
 type Registry struct {
 	Addr    string // host:port
 	storage string
+	log     string
+}
+
+// Log is what the registry wrote to its log so far.
+func (r *Registry) Log() string {
+	data, _ := os.ReadFile(r.log)
+	return string(data)
 }
 
 // StartRegistry runs a distribution registry (./bin/registry) on a free
@@ -57,6 +64,7 @@ func StartRegistry(t testing.TB, opts RegistryOptions) *Registry {
 		t.Fatal(err)
 	}
 	logPath := filepath.Join(dir, "registry.log")
+	r.log = logPath
 	log, err := os.Create(logPath)
 	if err != nil {
 		t.Fatal(err)
