@@ -31,6 +31,20 @@ func env(vars map[string]string) func(string) (string, bool) {
 	return func(k string) (string, bool) { v, ok := vars[k]; return v, ok }
 }
 
+// resolve parses a build.yaml and resolves it with o, in the environment vars.
+func resolve(t *testing.T, yaml string, o Overrides, vars map[string]string) *Build {
+	t.Helper()
+	f, err := Parse("build.yaml", []byte(yaml))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := f.Resolve(o, env(vars))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
 func TestParseAndResolve(t *testing.T) {
 	f, err := Parse("ci/build.yaml", []byte(full))
 	if err != nil {

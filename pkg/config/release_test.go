@@ -90,14 +90,7 @@ func TestReleaseHold(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f, err := Parse("build.yaml", []byte(tt.yaml))
-			if err != nil {
-				t.Fatal(err)
-			}
-			b, err := f.Resolve(tt.o, env(tt.env))
-			if err != nil {
-				t.Fatal(err)
-			}
+			b := resolve(t, tt.yaml, tt.o, tt.env)
 			if got := b.Targets[0].Tags; !slices.Equal(got, tt.tags) {
 				t.Errorf("tags %q, want %q", got, tt.tags)
 			}
@@ -114,15 +107,9 @@ func TestReleaseHold(t *testing.T) {
 }
 
 func TestHeldTagsErrorNamesTheFix(t *testing.T) {
-	f, err := Parse("build.yaml", []byte("version: 1\nrepository: reg.example.com/app\ntargets:\n  app:\n    tags: [latest, v1]\n"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := f.Resolve(Overrides{}, env(map[string]string{"GITLAB_CI": "true", "CI_MERGE_REQUEST_ID": "900", "CI_MERGE_REQUEST_IID": "9"}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	err = b.Release.Err()
+	b := resolve(t, "version: 1\nrepository: reg.example.com/app\ntargets:\n  app:\n    tags: [latest, v1]\n", Overrides{},
+		map[string]string{"GITLAB_CI": "true", "CI_MERGE_REQUEST_ID": "900", "CI_MERGE_REQUEST_IID": "9"})
+	err := b.Release.Err()
 	for _, want := range []string{"final tags held: a pull request build (CI_MERGE_REQUEST_ID=900)", "reg.example.com/app:latest, reg.example.com/app:v1", "release.allowAnyBuild: true in build.yaml"} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("error %v does not say %q", err, want)
