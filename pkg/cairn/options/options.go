@@ -21,7 +21,7 @@ import (
 // outdated, recover, prune); each overrides build.yaml.
 func Plan() []cli.Flag {
 	return []cli.Flag{
-		&cli.StringFlag{Name: "config", Aliases: []string{"c"}, Usage: "build description (default: build.yaml when present)"},
+		&cli.StringFlag{Name: "config", Aliases: []string{"c"}, Usage: "build description (default: PATH's build.yaml when it has one, else none; without PATH, ./build.yaml when present)"},
 		&cli.StringFlag{Name: "file", Aliases: []string{"f"}, Usage: "Dockerfile path (default: build.yaml's, else Dockerfile)"},
 		&cli.StringFlag{Name: "context", Usage: "build context directory (default: build.yaml's, else .)"},
 		&cli.StringSliceFlag{Name: "target", Usage: "target stage to build (repeatable; default: build.yaml's targets, else the last stage)"},
@@ -32,6 +32,7 @@ func Plan() []cli.Flag {
 		&cli.StringFlag{Name: "cache-ref", Usage: "cache ref template, e.g. {repository}:cache-{branch}-{stage}"},
 		&cli.StringFlag{Name: "cache-mounts", Usage: "carry RUN --mount=type=cache directories between runners in registry snapshots: auto or off"},
 		&cli.StringFlag{Name: "cache-write", Usage: "which builds write the cache: auto (all but pull requests), branch (also pull requests) or none"},
+		&cli.BoolFlag{Name: "allow-release", Usage: "let a pull request build, or one of a branch cache.protected does not list, move every final tag (release.allowAnyBuild), not only those naming {pr} or {branch}"},
 		&cli.StringFlag{Name: "branch", Usage: "the build's branch, for {branch} and cache.protected (default: the CI's branch variable, else the checkout's)"},
 		&cli.StringSliceFlag{Name: "platform", Usage: "target platform (repeatable), e.g. linux/amd64"},
 		&cli.StringSliceFlag{Name: "insecure-registry", Usage: "registry `HOST[:PORT]` reached over plain HTTP (repeatable; loopback ones always are)"},
@@ -82,6 +83,7 @@ func loadOptions(f *cli.Context, path string) (cairn.LoadOptions, error) {
 			CacheRef:           f.String("cache-ref"),
 			CacheMounts:        f.String("cache-mounts"),
 			CacheWrite:         f.String("cache-write"),
+			AllowRelease:       f.Bool("allow-release"),
 			Branch:             f.String("branch"),
 			Targets:            f.StringSlice("target"),
 			Tags:               f.StringSlice("tag"),
@@ -90,6 +92,15 @@ func loadOptions(f *cli.Context, path string) (cairn.LoadOptions, error) {
 			RefreshBases:       refresh,
 		},
 	}, nil
+}
+
+// Hint adds to an error of the pipeline the flag that answers it, where
+// the library's names only build.yaml's field.
+func Hint(err error) error {
+	if errors.As(err, new(*config.HeldTagsError)) {
+		return fmt.Errorf("%w\n(--allow-release publishes them from this build alone)", err)
+	}
+	return err
 }
 
 // Output say how a build shows its progress and where its record goes.
