@@ -23,6 +23,7 @@ func main() {
 	seed := flag.Int64("seed", 0, "the seed faults are drawn from (0: from the time)")
 	binDir := flag.String("bin", "bin", "directory holding buildkitd and registry (make tools)")
 	keep := flag.Bool("keep", false, "keep the campaign's directory (daemon state, logs) even when it passes")
+	keepDaemon := flag.Bool("keep-daemon", false, "do not restart buildkitd after cairn was killed (shows BuildKit's stuck solver, see internal/chaos)")
 	flag.Parse()
 	if *seed == 0 {
 		*seed = time.Now().UnixNano()
@@ -30,14 +31,14 @@ func main() {
 	fmt.Printf("chaos: seed %d (replay: make chaos CHAOS_SEED=%d CHAOS_RUNS=%d)\n", *seed, *seed, *runs)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	code, err := run(ctx, *runs, *seed, *binDir, *keep)
+	code, err := run(ctx, chaos.Options{Runs: *runs, Seed: *seed, KeepDaemon: *keepDaemon, Log: os.Stdout}, *binDir, *keep)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "chaos:", err)
 	}
 	os.Exit(code)
 }
 
-func run(ctx context.Context, runs int, seed int64, binDir string, keep bool) (int, error) {
+func run(ctx context.Context, o chaos.Options, binDir string, keep bool) (int, error) {
 	bin, err := filepath.Abs(binDir)
 	if err != nil {
 		return 2, err
@@ -50,7 +51,8 @@ func run(ctx context.Context, runs int, seed int64, binDir string, keep bool) (i
 	if out, err := exec.Command("go", "build", "-o", cairn, "./cmd/cairn").CombinedOutput(); err != nil {
 		return 2, fmt.Errorf("go build ./cmd/cairn: %w\n%s", err, out)
 	}
-	res, err := chaos.Run(ctx, chaos.Options{Runs: runs, Seed: seed, Dir: filepath.Join(dir, "state"), BinDir: bin, Cairn: cairn, Log: os.Stdout})
+	o.Dir, o.BinDir, o.Cairn = filepath.Join(dir, "state"), bin, cairn
+	res, err := chaos.Run(ctx, o)
 	if res != nil {
 		chaos.WriteSummary(os.Stdout, res)
 	}

@@ -21,6 +21,9 @@ type Options struct {
 	Cairn string
 	// Log receives a line per run; nil discards them.
 	Log io.Writer
+	// KeepDaemon keeps buildkitd running after a publisher was killed,
+	// which shows BuildKit's stuck solver (see round.heal) as violations.
+	KeepDaemon bool
 }
 
 // Violation is an invariant a run broke.
@@ -77,7 +80,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	if err := c.first(ctx); err != nil {
 		return nil, err
 	}
-	for n := 1; n <= o.Runs; n++ {
+	for n := 1; n <= o.Runs && ctx.Err() == nil; n++ {
 		if err := c.run(ctx, n); err != nil {
 			return c.res, fmt.Errorf("run %d: %w", n, err)
 		}
@@ -127,7 +130,7 @@ func (c *campaign) run(ctx context.Context, n int) error {
 		c.res.ByKind[f.Kind]++
 	}
 	start := time.Now()
-	if err := r.play(ctx); err != nil {
+	if err := r.play(ctx, c.o.KeepDaemon); err != nil {
 		return err
 	}
 	j := &judgement{c: c, r: r}

@@ -135,7 +135,10 @@ func (j *judgement) next(ctx context.Context) error {
 	}
 	j.procs = append(j.procs, p)
 	if code := p.wait(); code != 0 {
-		j.violate("the clean run after the failure: exit %d", code)
+		j.violate("the clean run after the failure: exit %d (hung: %v)", code, p.didHang())
+		if p.didHang() && !j.c.o.KeepDaemon {
+			return j.c.e.restartDaemon(ctx)
+		}
 		return nil
 	}
 	j.c.expect = (3*j.c.expect + took) / 4

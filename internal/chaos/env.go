@@ -97,13 +97,16 @@ func (e *env) startDaemon(ctx context.Context) error {
 	return nil
 }
 
-// restartDaemon starts the daemon again after it was killed, once the
-// mounts it left are released.
+// restartDaemon starts the daemon again (after it was killed, or got
+// stuck), once the mounts it left are released. Stuck: BuildKit v0.33.1
+// resolves a lazy cache import with a context that outlives the client
+// (llbsolver.newLazyCacheManager, context.TODO), and the registry's auth
+// (util/resolver dockerAuthorizer.Authorize) then asks the dead client's
+// session for credentials once per auth fetcher the host has (one per
+// session of the last 10 minutes), 5s each, holding the resolver's lock
+// while the solver's scheduler waits: every build on the daemon stalls.
 func (e *env) restartDaemon(ctx context.Context) error {
-	if err := e.daemon.Stop(); err != nil {
-		return err
-	}
-	return e.startDaemon(ctx)
+	return errors.Join(e.daemon.Stop(), e.startDaemon(ctx))
 }
 
 func (e *env) close() error {

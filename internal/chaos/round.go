@@ -24,7 +24,7 @@ type round struct {
 // play arms the faults, runs the publishers and waits for them all, then
 // heals every fault: the registry answers, its disk has room, the daemon
 // runs.
-func (r *round) play(ctx context.Context) error {
+func (r *round) play(ctx context.Context, keepDaemon bool) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	r.ctx = ctx
@@ -55,22 +55,39 @@ func (r *round) play(ctx context.Context) error {
 	for _, fire := range fires {
 		r.goFire(fire)
 	}
+	stop := context.AfterFunc(ctx, r.killAll) // interrupted: no publisher outlives the campaign
+	defer stop()
 	for _, p := range r.pubs {
 		p.wait()
 	}
 	cancel()
 	r.fires.Wait()
-	return r.heal(context.WithoutCancel(ctx))
+	return r.heal(context.WithoutCancel(ctx), keepDaemon)
 }
 
-func (r *round) heal(ctx context.Context) error {
+func (r *round) killAll() {
+	for _, p := range r.pubs {
+		p.kill()
+	}
+}
+
+// heal ends every fault. buildkitd is restarted when it was killed, and
+// also when a publisher was killed or hung unless keepDaemon: a client
+// that dies while a lazy cache import from the (logged-in) registry
+// resolves leaves BuildKit v0.33.1's solver stuck for minutes (see
+// restartDaemon), which would fail every later run for the same reason.
+func (r *round) heal(ctx context.Context, keepDaemon bool) error {
 	r.e.proxy.Heal()
 	if r.diskFull {
 		if err := r.e.registry.Resize(storageBytes); err != nil {
 			return err
 		}
 	}
-	if r.daemonKilled {
+	restart := r.daemonKilled
+	for _, p := range r.pubs {
+		restart = restart || (!keepDaemon && (p.wasKilled() || p.didHang()))
+	}
+	if restart {
 		return r.e.restartDaemon(ctx)
 	}
 	return nil

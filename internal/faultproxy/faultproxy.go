@@ -9,6 +9,7 @@ package faultproxy
 import (
 	"bytes"
 	"io"
+	"log"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -72,6 +73,8 @@ func (m match) matches(r *http.Request) bool {
 // Start proxies to the registry at target (host:port, plain HTTP).
 func Start(target string) *Proxy {
 	p := &Proxy{target: target, rp: httputil.NewSingleHostReverseProxy(&url.URL{Scheme: "http", Host: target})}
+	// Clients that go away mid-request (killed, by design) are not news.
+	p.rp.ErrorLog = log.New(io.Discard, "", 0)
 	// The registry writes upload Locations from the Host header: keeping the
 	// proxy's there keeps every request of an upload on the proxy.
 	p.srv = httptest.NewServer(http.HandlerFunc(p.serve))
@@ -88,9 +91,9 @@ func (p *Proxy) serve(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
-		h.wait(r)
-		if r.Context().Err() != nil {
-			return // the client went away while held (killed): nothing is forwarded
+		if !h.wait(r) {
+			reset(w)
+			return
 		}
 	}
 	p.see(r)
