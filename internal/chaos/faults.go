@@ -11,6 +11,9 @@ import (
 // Kind is a kind of fault, as the summary counts them.
 type Kind string
 
+// The kinds: registry answers (5xx, 429, a reset connection, a slow
+// answer) on a class of requests; the registry's disk full mid-upload;
+// buildkitd or cairn SIGKILLed; concurrent publishers; the login revoked.
 const (
 	KindStatus5xx  Kind = "registry-5xx"
 	KindStatus429  Kind = "registry-429"

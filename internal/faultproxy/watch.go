@@ -3,7 +3,6 @@ package faultproxy
 import (
 	"net/http"
 	"regexp"
-	"slices"
 )
 
 // watch is a channel closed when the nth matching request arrives.
@@ -51,15 +50,7 @@ func (p *Proxy) Revoke(user string) {
 	p.revoked = append(p.revoked, user)
 }
 
-func (p *Proxy) isRevoked(r *http.Request) bool {
-	user, _, ok := r.BasicAuth()
-	if !ok {
-		return false
-	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return slices.Contains(p.revoked, user)
-}
+func (p *Proxy) isRevoked(r *http.Request) bool { return p.loginIn(r, &p.revoked) }
 
 func unauthorized(w http.ResponseWriter) {
 	w.Header().Set("Content-Type", "application/json")
