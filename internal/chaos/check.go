@@ -17,17 +17,24 @@ type judgement struct {
 	notes []string
 }
 
-// judge checks the run: after a failure, `cairn recover` first (a killed
-// commit is rolled back by the next publisher; recover is that step on
-// its own), then (a) one build's final tags, (b) complete images, (c) the
-// release unchanged by a failed run, (e) no secret printed; after a
-// failure, (d) a clean run publishes and leaves every record done.
+// judge checks the run: (a) one build's final tags, (b) complete images,
+// (c) the release unchanged by a failed run, (e) no secret printed; after
+// a failure, (d) a clean run publishes and leaves every record done. A
+// failed run is checked after `cairn recover` (a killed commit is rolled
+// back by the next publisher; recover is that step on its own), and also
+// before it when no publisher was killed or said a tag stayed moved: a
+// publisher that fails on its own must leave the release as it was.
 func (j *judgement) judge(ctx context.Context) error {
 	j.procs = append(j.procs, j.r.pubs...)
 	defer j.attachOutput(len(j.c.res.Violations))
-	succeeded, maybe, failed := j.outcomes()
-	if failed {
+	o := j.outcomes()
+	if o.failed {
 		j.c.res.Failed++
+		if o.clean {
+			if err := j.check(ctx, o, "before cairn recover: "); err != nil {
+				return err
+			}
+		}
 		rec, err := j.c.e.startCairn("recover", "recover")
 		if err != nil {
 			return err
@@ -37,71 +44,98 @@ func (j *judgement) judge(ctx context.Context) error {
 			j.violate("cairn recover after the failed run: exit %d", rec.wait())
 		}
 	}
-	s, err := j.c.e.read(ctx)
-	if err != nil {
+	if err := j.check(ctx, o, ""); err != nil {
 		return err
 	}
-	run := j.oneBuild(s)
-	j.complete(s)
-	switch {
-	case run == "":
-	case len(succeeded) == 0 && !slices.Contains(maybe, run):
-		if run != j.c.prev.run || !maps.Equal(s.finals, j.c.prev.finals) {
-			j.violate("no publisher succeeded, yet the final tags moved: from %s %v to %s %v", j.c.prev.run, j.c.prev.finals, run, s.finals)
+	if o.failed {
+		if err := j.next(ctx); err != nil {
+			return err
 		}
-	case len(succeeded) == 1 && len(maybe) == 0 && run != succeeded[0]:
-		j.violate("%s succeeded, but the final tags are %s's", succeeded[0], run)
-	case len(succeeded) > 0 && !slices.Contains(succeeded, run) && !slices.Contains(maybe, run):
-		j.violate("%v succeeded, but the final tags are %s's", succeeded, run)
-	}
-	if run != "" {
-		j.c.prev = release{run: run, finals: s.finals}
-	}
-	if !failed {
-		j.recordsDone(s)
-	} else if err := j.next(ctx); err != nil {
-		return err
 	}
 	j.noSecrets()
 	return nil
 }
 
-// outcomes sorts the publishers: those that exited 0; those killed, whose
-// commit may have gone through before the kill; and whether any failed.
-func (j *judgement) outcomes() (succeeded, maybe []string, failed bool) {
+// check reads the registry and checks (a), (b), (c), and when no
+// publisher failed, that every record is done.
+func (j *judgement) check(ctx context.Context, o outcome, when string) error {
+	s, err := j.c.e.read(ctx)
+	if err != nil {
+		return err
+	}
+	run := j.oneBuild(s, when)
+	j.complete(s, when)
+	switch {
+	case run == "":
+	case len(o.succeeded) == 0 && !slices.Contains(o.maybe, run):
+		if run != j.c.prev.run || !maps.Equal(s.finals, j.c.prev.finals) {
+			j.violate("%sno publisher succeeded, yet the final tags moved: from %s %v to %s %v", when, j.c.prev.run, j.c.prev.finals, run, s.finals)
+		}
+	case len(o.succeeded) == 1 && len(o.maybe) == 0 && run != o.succeeded[0]:
+		j.violate("%s%s succeeded, but the final tags are %s's", when, o.succeeded[0], run)
+	case len(o.succeeded) > 0 && !slices.Contains(o.succeeded, run) && !slices.Contains(o.maybe, run):
+		j.violate("%s%v succeeded, but the final tags are %s's", when, o.succeeded, run)
+	}
+	if when != "" {
+		return nil // the release is judged once more after recover
+	}
+	if run != "" {
+		j.c.prev = release{run: run, finals: s.finals}
+	}
+	if !o.failed {
+		j.recordsDone(s)
+	}
+	return nil
+}
+
+// outcome sorts a run's publishers.
+type outcome struct {
+	succeeded []string // exited 0
+	maybe     []string // killed: the commit may have gone through before the kill
+	failed    bool     // any failed, hung or was killed
+	// clean is a failure in which no publisher was killed or hung, or
+	// said a tag stayed moved or a record was not marked done.
+	clean bool
+}
+
+func (j *judgement) outcomes() outcome {
+	o := outcome{clean: true}
 	for _, p := range j.r.pubs {
 		code := p.wait()
+		out := p.out.String()
 		switch {
 		case p.didHang():
 			j.violate("%s did not exit within %s", p.name, runTimeout)
-			failed = true
+			o.failed, o.clean = true, false
 		case p.wasKilled():
-			maybe, failed = append(maybe, p.name), true
+			o.maybe, o.failed, o.clean = append(o.maybe, p.name), true, false
 		case code == 0:
-			succeeded = append(succeeded, p.name)
+			o.succeeded = append(o.succeeded, p.name)
 		default:
-			failed = true
+			o.failed = true
+			o.clean = o.clean && !strings.Contains(out, "could not be put back") &&
+				!strings.Contains(out, "could not be marked done") && !strings.Contains(out, "could not be rolled back")
 		}
 	}
-	return succeeded, maybe, failed
+	return o
 }
 
 // oneBuild checks (a): every final tag exists and all name one run, which
 // it returns ("" when they do not).
-func (j *judgement) oneBuild(s *snapshot) string {
+func (j *judgement) oneBuild(s *snapshot, when string) string {
 	runs := map[string][]string{}
 	for path, tags := range finalTags {
 		for _, t := range tags {
 			ref := path + ":" + t
 			if s.finals[ref] == "" {
-				j.violate("the final tag %s is missing", ref)
+				j.violate("%sthe final tag %s is missing", when, ref)
 				continue
 			}
 			runs[s.runs[ref]] = append(runs[s.runs[ref]], ref)
 		}
 	}
 	if len(runs) != 1 {
-		j.violate("the final tags come from %d builds: %v", len(runs), runs)
+		j.violate("%sthe final tags come from %d builds: %v", when, len(runs), runs)
 		return ""
 	}
 	for run := range runs {
@@ -111,9 +145,9 @@ func (j *judgement) oneBuild(s *snapshot) string {
 }
 
 // complete checks (b).
-func (j *judgement) complete(s *snapshot) {
+func (j *judgement) complete(s *snapshot, when string) {
 	for _, p := range s.problems {
-		j.violate("%s", p)
+		j.violate("%s%s", when, p)
 	}
 }
 
@@ -146,10 +180,10 @@ func (j *judgement) next(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if run := j.oneBuild(s); run != "" && run != id {
+	if run := j.oneBuild(s, ""); run != "" && run != id {
 		j.violate("the clean run succeeded, but the final tags are %s's", run)
 	}
-	j.complete(s)
+	j.complete(s, "")
 	j.recordsDone(s)
 	j.c.prev = release{run: id, finals: s.finals}
 	j.notes = append(j.notes, fmt.Sprintf("clean run in %s", took.Round(time.Millisecond)))
