@@ -43,6 +43,7 @@ type Result struct {
 	Violations []Violation
 	Injected   int64 // registry requests a fault acted on
 	Failed     int   // runs in which a publisher failed or was killed
+	Killed     int   // publishers a fault SIGKILLed
 	Wall       time.Duration
 }
 

@@ -109,6 +109,7 @@ func (j *judgement) outcomes() outcome {
 			o.failed, o.clean = true, false
 		case p.wasKilled():
 			o.maybe, o.failed, o.clean = append(o.maybe, p.name), true, false
+			j.c.res.Killed++
 		case code == 0:
 			o.succeeded = append(o.succeeded, p.name)
 		default:

@@ -17,6 +17,6 @@ func WriteSummary(w io.Writer, res *Result) {
 	for _, k := range Kinds {
 		fmt.Fprintf(w, "  %-24s %5d\n", k, res.ByKind[k])
 	}
-	fmt.Fprintf(w, "  runs with a failed or killed publisher: %d; registry requests a fault struck: %d; wall time %s\n",
-		res.Failed, res.Injected, res.Wall.Round(time.Second))
+	fmt.Fprintf(w, "  runs with a failed or killed publisher: %d; publishers killed: %d; registry requests a fault struck: %d; wall time %s\n",
+		res.Failed, res.Killed, res.Injected, res.Wall.Round(time.Second))
 }
