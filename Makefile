@@ -5,7 +5,7 @@ SHELL := /bin/bash
 BIN       := $(CURDIR)/bin
 TOOLS     := $(BIN)/buildkitd $(BIN)/buildctl $(BIN)/registry
 DEVENV    := go run ./hack/devenv
-GO_DIRS   := ./cmd/... ./pkg/... ./internal/... ./hack/devenv/... ./hack/bench/...
+GO_DIRS   := ./cmd/... ./pkg/... ./internal/... ./hack/devenv/... ./hack/bench/... ./hack/chaos/...
 EXAMPLE   ?= examples/node-style
 
 .PHONY: help
@@ -62,6 +62,13 @@ bench: dev-up build ## benchmarks: the planner, cairn against the per-stage scri
 	go run ./hack/bench -example examples/go-cache -edit internal/api/api.go
 	go run ./hack/bench -example examples/npm-cache -edit packages/store/index.js
 	go run ./hack/bench -pool 3 -example examples/wide
+
+CHAOS_RUNS ?= 100
+CHAOS_SEED ?= 0
+
+.PHONY: chaos
+chaos: tools ## randomized fault campaign: CHAOS_RUNS publishes with seeded faults, each checked (CHAOS_SEED replays)
+	go run ./hack/chaos -runs $(CHAOS_RUNS) -seed $(CHAOS_SEED) -bin $(BIN)
 
 .PHONY: dev-up
 dev-up: tools ## start (or reuse) the registry and buildkitd; prints the addresses to use
