@@ -30,7 +30,8 @@ type Options struct {
 	Targets []string
 	// Set are --set overrides: TARGET.FIELD=VALUE (TARGET may be a
 	// pattern, FIELD+=VALUE appends).
-	Set   []string
+	Set []string
+	// Stdin is read for a file named "-"; nil is os.Stdin.
 	Stdin io.Reader
 }
 
@@ -65,7 +66,11 @@ func Load(ctx context.Context, opts Options) (*Project, error) {
 	if err != nil {
 		return nil, err
 	}
-	files, err := bx.ReadLocalFiles(names, opts.Stdin, nil)
+	stdin := opts.Stdin
+	if stdin == nil {
+		stdin = os.Stdin
+	}
+	files, err := bx.ReadLocalFiles(names, stdin, nil)
 	if err != nil {
 		return nil, &FileError{Err: err}
 	}

@@ -52,7 +52,7 @@ type TargetPlan struct {
 }
 
 // SharedStage is a stage several targets build from the same context,
-// Dockerfile, stage, args, named contexts and platform.
+// Dockerfile, stage, args and named contexts, on Platforms.
 type SharedStage struct {
 	Stage      string   `json:"stage"`
 	Context    string   `json:"context"`
@@ -61,7 +61,8 @@ type SharedStage struct {
 	Targets    []string `json:"targets"`
 }
 
-// key identifies a stage's inputs across targets.
+// key identifies a stage's inputs across targets; platforms is the
+// plan's list, comma-separated.
 type key struct {
 	context, dockerfile, stage, args, contexts, platforms string
 }
@@ -151,29 +152,52 @@ func (t *Target) readDockerfile() ([]byte, string, error) {
 	return dt, t.Dockerfile, nil
 }
 
-// shared groups the stages of every target by their inputs and keeps
-// those that more than one target needs.
+// shared finds, platform by platform, the stages more than one target
+// builds with the same inputs, and lists each with the platforms on which
+// the same targets share it.
 func shared(targets []TargetPlan) []SharedStage {
 	by := map[key][]string{}
 	var order []key
 	for _, tp := range targets {
 		for _, s := range tp.Plan.Stages {
-			k := tp.key[s.Name]
-			if _, ok := by[k]; !ok {
-				order = append(order, k)
+			for _, k := range tp.key[s.Name].perPlatform() {
+				if _, ok := by[k]; !ok {
+					order = append(order, k)
+				}
+				by[k] = append(by[k], tp.Target.Name)
 			}
-			by[k] = append(by[k], tp.Target.Name)
 		}
 	}
 	out := []SharedStage{}
+	index := map[string]int{} // stage inputs and targets → entry in out
 	for _, k := range order {
-		if names := by[k]; len(names) > 1 {
-			tp := targets[slices.IndexFunc(targets, func(tp TargetPlan) bool { return tp.Target.Name == names[0] })]
-			out = append(out, SharedStage{
-				Stage: k.stage, Context: tp.Target.Context, Dockerfile: dockerfileName(tp.Target),
-				Platforms: strings.Split(k.platforms, ","), Targets: names,
-			})
+		names := by[k]
+		if len(names) < 2 {
+			continue
 		}
+		id := fmt.Sprintf("%v %q", key{context: k.context, dockerfile: k.dockerfile, stage: k.stage, args: k.args, contexts: k.contexts}, names)
+		if i, ok := index[id]; ok {
+			out[i].Platforms = append(out[i].Platforms, k.platforms)
+			continue
+		}
+		first := targets[slices.IndexFunc(targets, func(tp TargetPlan) bool { return tp.Target.Name == names[0] })].Target
+		index[id] = len(out)
+		out = append(out, SharedStage{
+			Stage: k.stage, Context: first.Context, Dockerfile: dockerfileName(first),
+			Platforms: []string{k.platforms}, Targets: names,
+		})
+	}
+	return out
+}
+
+// perPlatform splits a key of several platforms into one key each:
+// BuildKit solves every platform of a build on its own.
+func (k key) perPlatform() []key {
+	var out []key
+	for _, p := range strings.Split(k.platforms, ",") {
+		one := k
+		one.platforms = p
+		out = append(out, one)
 	}
 	return out
 }
