@@ -4,11 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"sync"
 
 	"github.com/google/go-containerregistry/pkg/v1/remote"
-	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/cairn-build/cairn/pkg/registry"
@@ -57,11 +55,10 @@ func probe(ctx context.Context, reg *registry.Access, ref string) (State, error)
 		return "", err
 	}
 	_, err = remote.Head(parsed, reg.Remote(ctx)...)
-	var terr *transport.Error
 	switch {
 	case err == nil:
 		return Found, nil
-	case errors.As(err, &terr) && terr.StatusCode == http.StatusNotFound:
+	case registry.IsNotFound(err):
 		return Missing, nil
 	default:
 		return "", err

@@ -16,6 +16,7 @@ import (
 
 	"github.com/cairn-build/cairn/internal/testenv"
 	"github.com/cairn-build/cairn/pkg/push"
+	"github.com/cairn-build/cairn/pkg/registry"
 )
 
 // another stages a second build for the fixture's tags: new digests for
@@ -41,10 +42,10 @@ func commitRecord(t *testing.T, repo string) (string, map[string]any) {
 		t.Fatal(err)
 	}
 	var body map[string]any
-	if err := json.Unmarshal([]byte(m.Annotations["org.cairn-build.commit.body"]), &body); err != nil {
+	if err := json.Unmarshal([]byte(m.Annotations[registry.Annotation(registry.KeyCommit+"body")]), &body); err != nil {
 		t.Fatal(err)
 	}
-	return m.Annotations["org.cairn-build.commit.state"], body
+	return m.Annotations[registry.Annotation(registry.KeyCommit+"state")], body
 }
 
 func TestCommitRecordIsDoneAfterwards(t *testing.T) {
