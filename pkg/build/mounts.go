@@ -323,3 +323,41 @@ func leadingFlags(run string) string {
 	}
 	return strings.Join(words[:n], " ")
 }
+
+// JoinMounts joins the mounts of builds of one plan, each for its own
+// platform (a Pool's), into one result per cache ID, in the order the
+// first build lists them: the mount ran when a step ran with it in any of
+// them, on every daemon any ran it on (SaveMounts saves it only from one);
+// its restore is the first build's unless that one needed none.
+func JoinMounts(builds ...[]MountResult) []MountResult {
+	out := []MountResult{}
+	byID := map[string]int{}
+	for _, mounts := range builds {
+		for _, m := range mounts {
+			i, ok := byID[m.ID]
+			if !ok {
+				byID[m.ID] = len(out)
+				m.ranOn = slices.Clone(m.ranOn)
+				out = append(out, m)
+				continue
+			}
+			j := &out[i]
+			if j.Restore == NotNeeded && m.Restore != NotNeeded {
+				j.Restore, j.Source, j.SourceDigest, j.RestoreTime = m.Restore, m.Source, m.SourceDigest, m.RestoreTime
+			}
+			for _, s := range m.Stages {
+				if !slices.Contains(j.Stages, s) {
+					j.Stages = append(j.Stages, s)
+				}
+			}
+			for _, s := range m.ranOn {
+				if !slices.Contains(j.ranOn, s) {
+					j.ranOn = append(j.ranOn, s)
+				}
+			}
+			j.Ran = j.Ran || m.Ran
+			j.Note = joinNotes(j.Note, m.Note)
+		}
+	}
+	return out
+}

@@ -19,6 +19,7 @@ import (
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/cairn-build/cairn/internal/testenv"
+	"github.com/cairn-build/cairn/pkg/build"
 	"github.com/cairn-build/cairn/pkg/cairn"
 	"github.com/cairn-build/cairn/pkg/config"
 	"github.com/cairn-build/cairn/pkg/push"
@@ -281,5 +282,36 @@ func TestPoolRecordsEachPlatformsBase(t *testing.T) {
 	}
 	if changes, err := cairn.Outdated(context.Background(), archProject(t, dir, repo, config.CacheInline), cairn.OutdatedOptions{}); err != nil || len(changes) != 0 {
 		t.Errorf("Outdated right after the build: %+v, %v; want nothing", changes, err)
+	}
+}
+
+// TestPoolSavesTheCacheMountsOfTwoPlatforms: a pool that builds two
+// platforms, each on its own, reports the cache mount their RUNs share and
+// saves it (one daemon builds both here, so one directory holds it all),
+// and the commit moves its snapshot tag.
+func TestPoolSavesTheCacheMountsOfTwoPlatforms(t *testing.T) {
+	both := testenv.NewDaemon(t, testenv.Platforms("linux/amd64", "linux/arm64"))
+	other := testenv.NewDaemon(t, testenv.Platforms("linux/s390x")) // builds neither: a pool, not one daemon
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	pool, err := cairn.DialPool(ctx, []cairn.DaemonOptions{{Addr: both.Addr, Name: "both"}, {Addr: other.Addr, Name: "other"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { pool.Close() })
+	repo, dir := testenv.Repo(t), appWithMount(t)
+	report, err := poolRun(t, pool, archProject(t, dir, repo, config.CacheInline), cairn.RunOptions{Push: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(report.Stages) != 2 || report.Stages[0].Platform == report.Stages[1].Platform {
+		t.Fatalf("stages %+v, want app once per platform", report.Stages)
+	}
+	m := mountOf(t, report, appMountID)
+	if m.Save != build.Saved || m.SavedDigest == "" {
+		t.Fatalf("mount %+v, want saved", m)
+	}
+	if got := published(t, repo)[appSnapshotTag]; got != m.SavedDigest {
+		t.Errorf("snapshot tag at %q, want the saved %s", got, m.SavedDigest)
 	}
 }

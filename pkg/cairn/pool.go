@@ -287,9 +287,17 @@ func (pl *Pool) buildPlatforms(ctx context.Context, p *Project, targets []string
 }
 
 // joinPlatforms lists every stage's per-platform results together, in plan
-// order, each platform in the order of the targets.
+// order, each platform in the order of the targets, and joins the
+// platforms' cache mounts, one per cache ID.
 func joinPlatforms(parts []*platformPart) *build.Result {
 	res := &build.Result{}
+	var mounts [][]build.MountResult
+	for _, part := range parts {
+		if part.res != nil {
+			mounts = append(mounts, part.res.Mounts)
+		}
+	}
+	res.Mounts = build.JoinMounts(mounts...)
 	for _, s := range parts[0].plan.Stages {
 		for _, part := range parts {
 			if part.res == nil {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/cairn-build/cairn/pkg/build"
 	"github.com/cairn-build/cairn/pkg/config"
+	"github.com/cairn-build/cairn/pkg/planner"
 )
 
 // TestOnePlatform: a platform's own solve gets the manifest annotations
@@ -84,5 +85,25 @@ func TestDaemons(t *testing.T) {
 		if got := p.Daemons(tt.addrs, tls); !slices.Equal(got, tt.want) {
 			t.Errorf("%s: %+v\nwant %+v", tt.name, got, tt.want)
 		}
+	}
+}
+
+// TestJoinPlatformsKeepsTheMounts: the result of a build of two platforms,
+// each on its own, has every stage once per platform and the cache mounts
+// their RUNs share once, as ran: the report lists them and SaveMounts sees them.
+func TestJoinPlatformsKeepsTheMounts(t *testing.T) {
+	plan := &planner.Plan{Stages: []planner.StagePlan{{Name: "app"}}}
+	part := func(platform string, ran bool) *platformPart {
+		return &platformPart{platform: platform, plan: plan, res: &build.Result{
+			Stages: []build.StageResult{{Name: "app", Digest: "sha256:" + platform}},
+			Mounts: []build.MountResult{{ID: "//var/cache/app", Snapshot: "r/app:cache-mount", Restore: build.Missing, Ran: ran}},
+		}}
+	}
+	res := joinPlatforms([]*platformPart{part("linux/amd64", false), part("linux/arm64", true)})
+	if len(res.Stages) != 2 || res.Stages[0].Platform != "linux/amd64" || res.Stages[1].Platform != "linux/arm64" {
+		t.Errorf("stages %+v, want app for each platform in order", res.Stages)
+	}
+	if len(res.Mounts) != 1 || !res.Mounts[0].Ran || res.Mounts[0].Snapshot != "r/app:cache-mount" {
+		t.Errorf("mounts %+v, want the one mount, ran", res.Mounts)
 	}
 }
