@@ -12,6 +12,7 @@ import (
 	"github.com/moby/buildkit/util/suggest"
 	"github.com/urfave/cli/v2"
 
+	"github.com/cairn-build/cairn/pkg/bases"
 	"github.com/cairn-build/cairn/pkg/cairn"
 	"github.com/cairn-build/cairn/pkg/cairn/options"
 )
@@ -40,7 +41,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case errors.As(err, new(*cairn.UsageError)):
 		fmt.Fprintln(stderr, "cairn:", err)
 		return exitUsage
-	case errors.As(err, new(*cairn.BasesMovedError)):
+	case errors.As(err, new(*bases.MovedError)):
 		fmt.Fprintln(stderr, "cairn:", err)
 		return exitOutdated
 	default:

@@ -2,10 +2,7 @@ package cairn
 
 import (
 	"context"
-	"fmt"
-	"io"
 	"slices"
-	"text/tabwriter"
 	"time"
 
 	"github.com/moby/buildkit/client"
@@ -81,36 +78,4 @@ func mountMove(t Tag, res *build.Result) (push.Move, bool) {
 // everything succeeded; the commit then moves their tags with the others.
 func saveMounts(ctx context.Context, c *client.Client, p *Project, res *build.Result, bo build.Options) error {
 	return build.SaveMounts(ctx, c, res, bo, p.Config.CacheMounts.MaxSize)
-}
-
-func (r *Report) writeMounts(w io.Writer) {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "CACHE MOUNT\tRESTORE\tFROM\tRESTORE TIME\tSAVE\tTO\tSIZE\tSAVE TIME\tNOTE")
-	for _, m := range r.Mounts {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", m.Target, m.Restore, shortDigest(m.SourceDigest), seconds(m.RestoreDuration),
-			orDash(string(m.Save)), shortDigest(m.SavedDigest), bytesize(m.Size), seconds(m.SaveDuration), orDash(m.Note))
-	}
-	tw.Flush()
-}
-
-func seconds(s float64) string {
-	if s == 0 {
-		return "-"
-	}
-	return time.Duration(s * float64(time.Second)).Round(time.Millisecond).String()
-}
-
-// bytesize is n in decimal units, as cache.mounts.maxSize is written.
-func bytesize(n int64) string {
-	switch {
-	case n == 0:
-		return "-"
-	case n < 1e3:
-		return fmt.Sprintf("%dB", n)
-	case n < 1e6:
-		return fmt.Sprintf("%.1fkB", float64(n)/1e3)
-	case n < 1e9:
-		return fmt.Sprintf("%.1fMB", float64(n)/1e6)
-	}
-	return fmt.Sprintf("%.2fGB", float64(n)/1e9)
 }

@@ -23,6 +23,7 @@ import (
 	"github.com/cairn-build/cairn/pkg/cairn"
 	"github.com/cairn-build/cairn/pkg/config"
 	"github.com/cairn-build/cairn/pkg/push"
+	"github.com/cairn-build/cairn/pkg/render"
 )
 
 // writeTree writes files (path → content) under dir.
@@ -174,7 +175,7 @@ func TestCacheMountCarriesTheGoBuildCache(t *testing.T) {
 		t.Errorf("one-file edit: snapshot tag at %s, want %s", got, m.SavedDigest)
 	}
 	var summary strings.Builder
-	if err := edit.Show(&summary); err != nil {
+	if err := render.Report(&summary, edit); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(summary.String(), "CACHE MOUNT") || !strings.Contains(summary.String(), "/root/.cache/go-build  restored") {
@@ -285,7 +286,7 @@ func TestTagsListSnapshots(t *testing.T) {
 // says it moves only if a step runs with the mount.
 func TestDryRunSaysWhenSnapshotsMove(t *testing.T) {
 	var b strings.Builder
-	err := cairn.WriteDryRun(&b, []cairn.PlannedMove{
+	err := render.DryRun(&b, []cairn.PlannedMove{
 		{Tag: cairn.Tag{Ref: "r/app:cache-app", Kind: push.KindCache, Stage: "app"}},
 		{Tag: cairn.Tag{Ref: "r/app:" + appSnapshotTag, Kind: push.KindCache, Mount: appMountID}, Current: "sha256:1"},
 	})

@@ -19,6 +19,7 @@ import (
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/cairn-build/cairn/internal/testenv"
+	"github.com/cairn-build/cairn/pkg/bases"
 	"github.com/cairn-build/cairn/pkg/build"
 	"github.com/cairn-build/cairn/pkg/cairn"
 	"github.com/cairn-build/cairn/pkg/config"
@@ -248,7 +249,7 @@ func TestPoolRecordsEachPlatformsBase(t *testing.T) {
 	testenv.ValidateReport(t, metadata(t, report))
 	want := map[string]string{"linux/amd64": digestOf(t, amd), "linux/arm64": digestOf(t, arm)}
 	record := "linux/amd64=" + want["linux/amd64"] + ",linux/arm64=" + want["linux/arm64"]
-	if a := cacheAnnotations(t, repo+":cache-s"); a[cairn.AnnotationBaseDigests] != record || a[ocispecs.AnnotationBaseImageName] != base {
+	if a := cacheAnnotations(t, repo+":cache-s"); a[bases.AnnotationDigests] != record || a[ocispecs.AnnotationBaseImageName] != base {
 		t.Errorf("cache index annotations %v, want %s", a, record)
 	}
 	r, err := name.ParseReference(repo+":v1", name.Insecure)

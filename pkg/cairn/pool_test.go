@@ -18,6 +18,7 @@ import (
 	"github.com/cairn-build/cairn/internal/testenv"
 	"github.com/cairn-build/cairn/pkg/cairn"
 	"github.com/cairn-build/cairn/pkg/config"
+	"github.com/cairn-build/cairn/pkg/render"
 )
 
 // wideProject loads a copy of examples/wide whose stages sleep busy
@@ -150,7 +151,7 @@ func assertSpread(t *testing.T, r *cairn.Report) {
 		t.Errorf("all, on %s, imported %v by digest; want the two stages built on other builders, %v (%+v)", all.Builder, handedOver, elsewhere, all.CacheImports)
 	}
 	var summary bytes.Buffer
-	if err := r.Show(&summary); err != nil {
+	if err := render.Report(&summary, r); err != nil {
 		t.Fatal(err)
 	}
 	if head, _, _ := strings.Cut(summary.String(), "\n"); !strings.HasPrefix(head, "STAGE  BUILDER  STEPS") {

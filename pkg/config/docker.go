@@ -76,30 +76,43 @@ type DockerFlags struct {
 // Solve is how every stage is solved beyond its Dockerfile and args:
 // build.yaml's Docker options with the flags applied, checked.
 type Solve struct {
+	SolveOptions
 	Labels map[string]string
 	// Annotations are keyed as BuildKit's image exporter takes them
 	// ("annotation.KEY", "annotation-index.KEY", …).
 	Annotations map[string]string
-	Network     string   // "" (the daemon's default), "none" or "host"
-	AddHosts    []string // HOST=IP, in order
-	ShmSize     int64    // bytes; 0 is the default
-	Ulimits     []string // NAME=SOFT:HARD, sorted by name
-	// Contexts map names to an absolute directory or a URL
-	// (docker-image://, https://, git@…).
-	Contexts      map[string]string
-	Secrets       []Secret
-	SSH           []SSH
-	NoCache       bool
-	NoCacheFilter []string
-	Pull          bool // image-resolve-mode=pull: always ask the registry for bases
+	Secrets     []Secret
+	SSH         []SSH
 	// Load loads each target's image into the Docker engine.
 	Load bool
+}
+
+// SolveOptions are docker build's options for every solve of a build,
+// as pkg/build gives them to BuildKit.
+type SolveOptions struct {
+	// NoCache rebuilds every step; NoCacheFilter the steps of the stages
+	// it names.
+	NoCache       bool
+	NoCacheFilter []string
+	// Pull asks the registry for every base image, even one the daemon has
+	// (image-resolve-mode=pull).
+	Pull bool
+	// Network of RUN steps: "" (the daemon's default), "none" or "host";
+	// host needs a daemon that allows the network.host entitlement.
+	Network  string
+	AddHosts []string // HOST=IP lines for /etc/hosts, in order
+	ShmSize  int64    // bytes of /dev/shm; 0 is BuildKit's default
+	Ulimits  []string // NAME=SOFT:HARD, sorted by name
+	// Contexts are named build contexts (FROM NAME, COPY --from=NAME): an
+	// absolute directory, sent from here, or a URL BuildKit reads itself
+	// (docker-image://REF, https://…, git@…).
+	Contexts map[string]string
 }
 
 // resolveDocker checks build.yaml's Docker options (relative paths are
 // relative to base) and applies the flags over them.
 func (f *File) resolveDocker(fl DockerFlags, base string) (Solve, error) {
-	s := Solve{NoCache: fl.NoCache, Pull: fl.Pull, Load: fl.Load, Labels: maps.Clone(f.Labels), Annotations: map[string]string{}}
+	s := Solve{SolveOptions: SolveOptions{NoCache: fl.NoCache, Pull: fl.Pull}, Load: fl.Load, Labels: maps.Clone(f.Labels), Annotations: map[string]string{}}
 	if s.Labels == nil {
 		s.Labels = map[string]string{}
 	}

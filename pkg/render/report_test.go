@@ -1,8 +1,7 @@
-package cairn_test
+package render_test
 
 import (
 	"bytes"
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -17,6 +16,7 @@ import (
 	"github.com/cairn-build/cairn/pkg/check"
 	"github.com/cairn-build/cairn/pkg/lint"
 	"github.com/cairn-build/cairn/pkg/push"
+	"github.com/cairn-build/cairn/pkg/render"
 )
 
 const d1 = "sha256:1111111111111111111111111111111111111111111111111111111111111111"
@@ -79,7 +79,7 @@ func TestReportMatchesItsSchema(t *testing.T) {
 // mount directory.
 func TestShowCacheMounts(t *testing.T) {
 	var b strings.Builder
-	if err := fullReport().Show(&b); err != nil {
+	if err := render.Report(&b, fullReport()); err != nil {
 		t.Fatal(err)
 	}
 	lines := map[string][]string{}
@@ -90,7 +90,7 @@ func TestShowCacheMounts(t *testing.T) {
 	}
 	want := map[string][]string{
 		"CACHE":                 {"CACHE", "MOUNT", "RESTORE", "FROM", "RESTORE", "TIME", "SAVE", "TO", "SIZE", "SAVE", "TIME", "NOTE"},
-		"/root/.cache/go-build": {"/root/.cache/go-build", "restored", d2[:19], "812ms", "saved", d1[:19], "12.3MB", "1.5s", "-"},
+		"/root/.cache/go-build": {"/root/.cache/go-build", "restored", d2[:19], "812ms", "saved", d1[:19], "12.3 MB", "1.5s", "-"},
 		"/tmp/x":                {"/tmp/x", "skipped", "-", "-", "-", "-", "-", "-", "from=x", "seeds", "it"},
 	}
 	for key, fields := range want {
@@ -105,7 +105,7 @@ func TestReportWriteGitHub(t *testing.T) {
 	summary, output := filepath.Join(dir, "summary.md"), filepath.Join(dir, "output")
 	env := map[string]string{"GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": summary, "GITHUB_OUTPUT": output}
 	lookup := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
-	if err := fullReport().WriteGitHub(lookup, "meta.json"); err != nil {
+	if err := render.GitHub(fullReport(), lookup, "meta.json"); err != nil {
 		t.Fatal(err)
 	}
 	out, _ := os.ReadFile(output)
@@ -121,20 +121,10 @@ func TestReportWriteGitHub(t *testing.T) {
 	// Outside GitHub Actions nothing is written.
 	env["GITHUB_ACTIONS"] = ""
 	os.Remove(output)
-	if err := fullReport().WriteGitHub(lookup, ""); err != nil {
+	if err := render.GitHub(fullReport(), lookup, ""); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(output); !os.IsNotExist(err) {
 		t.Errorf("wrote %s outside GitHub Actions", output)
 	}
-}
-
-// metadata round-trips a report through JSON, as a metadata file.
-func metadata(t *testing.T, r *cairn.Report) []byte {
-	t.Helper()
-	data, err := json.Marshal(r)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return data
 }
