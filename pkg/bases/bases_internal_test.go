@@ -38,6 +38,8 @@ func TestParseRecord(t *testing.T) {
 			&baseRecord{ref: "docker.io/library/busybox:1.36", digests: map[string]string{"linux/amd64": dA}}},
 		{"two platforms", map[string]string{name: "r/b:1", AnnotationDigests: "linux/amd64=" + dA + ",linux/arm/v7=" + dB},
 			&baseRecord{ref: "r/b:1", digests: map[string]string{"linux/amd64": dA, "linux/arm/v7": dB}}},
+		{"written the old way", map[string]string{name: "r/b:1", "io.github.cairn-build.base.digests": "linux/amd64=" + dA},
+			&baseRecord{ref: "r/b:1", digests: map[string]string{"linux/amd64": dA}}},
 		{"no annotations", nil, nil},
 		{"a name alone (another tool's OCI annotation)", map[string]string{name: "r/b:1"}, nil},
 		{"digests alone", map[string]string{AnnotationDigests: "linux/amd64=" + dA}, nil},

@@ -67,11 +67,11 @@ type fixture struct {
 }
 
 func newFixture(t *testing.T) *fixture {
-	env := testenv.Get(t)
-	f := &fixture{proxy: faultproxy.Start(env.Registry)}
+	repo := testenv.Repo(t) // with -short, in a registry of the test's own
+	host, _, _ := strings.Cut(repo, "/")
+	f := &fixture{repo: repo, proxy: faultproxy.Start(host)}
 	t.Cleanup(f.proxy.Close)
-	f.repo = testenv.Repo(t)
-	f.proxied = f.proxy.Addr + strings.TrimPrefix(f.repo, env.Registry)
+	f.proxied = f.proxy.Addr + strings.TrimPrefix(f.repo, host)
 	f.old = stage(t, f.repo)
 	oldTag, err := name.NewTag(f.repo + ":cache-a")
 	if err != nil {
