@@ -12,6 +12,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 	ggcrregistry "github.com/google/go-containerregistry/pkg/registry"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
+
+	"github.com/cairn-build/cairn/pkg/registry"
 )
 
 // Tags reads every tag of repo but cairn's commit record, and the digest
@@ -62,4 +64,15 @@ func Registry(t testing.TB) string {
 	srv := httptest.NewServer(ggcrregistry.New(ggcrregistry.Logger(log.New(io.Discard, "", 0))))
 	t.Cleanup(srv.Close)
 	return strings.TrimPrefix(srv.URL, "http://")
+}
+
+// Access is cairn's default registry access, for tests that reach the
+// test registry through cairn's packages.
+func Access(t testing.TB) *registry.Access {
+	t.Helper()
+	reg, err := registry.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return reg
 }

@@ -23,7 +23,6 @@ import (
 
 	"github.com/cairn-build/cairn/pkg/cache"
 	"github.com/cairn-build/cairn/pkg/planner"
-	"github.com/cairn-build/cairn/pkg/push"
 	"github.com/cairn-build/cairn/pkg/registry"
 )
 
@@ -324,24 +323,3 @@ func (f *fanIn) add() chan *client.SolveStatus {
 
 // wait returns when every solve's status has been passed on.
 func (f *fanIn) wait() { f.wg.Wait() }
-
-// Moves are the tags a commit moves for this build: every stage's cache ref
-// and every target's tags, each to the manifest its stage staged, and the
-// snapshot ref of every cache mount SaveMounts saved.
-func (r *Result) Moves() []push.Move {
-	var moves []push.Move
-	for _, m := range r.Mounts {
-		if m.Save == Saved {
-			moves = append(moves, push.Move{Tag: m.Snapshot, Digest: m.SavedDigest, Kind: push.KindCache})
-		}
-	}
-	for _, s := range r.Stages {
-		if s.CacheExport != "" && s.CacheDigest != "" {
-			moves = append(moves, push.Move{Tag: s.CacheExport, Digest: s.CacheDigest, Kind: push.KindCache})
-		}
-		for _, tag := range s.Tags {
-			moves = append(moves, push.Move{Tag: tag, Digest: s.Digest, Kind: push.KindFinal})
-		}
-	}
-	return moves
-}

@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -21,7 +19,6 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/cairn-build/cairn/pkg/build"
-	"github.com/cairn-build/cairn/pkg/cache"
 	"github.com/cairn-build/cairn/pkg/planner"
 )
 
@@ -133,15 +130,7 @@ func poolPlan(t *testing.T, dockerfile, repo string) (*planner.Plan, build.Optio
 	if repo != "" {
 		po.CacheRef = func(stage string) string { return repo + ":cache-" + stage }
 	}
-	plan, err := planner.New([]byte(dockerfile), po)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "Dockerfile"), []byte(dockerfile), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return plan, build.Options{Context: dir, Dockerfile: filepath.Join(dir, "Dockerfile"), CacheMode: cache.ModeOff}
+	return planWith(t, dockerfile, po)
 }
 
 func newPool(t *testing.T, daemons ...*fakeDaemon) *build.Pool {

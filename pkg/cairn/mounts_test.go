@@ -14,9 +14,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
-	"github.com/google/go-containerregistry/pkg/v1/remote"
 
 	"github.com/cairn-build/cairn/internal/testenv"
 	"github.com/cairn-build/cairn/pkg/build"
@@ -63,15 +61,7 @@ COPY --from=builder /out /out
 // the packages it compiled, and whether it linked.
 func compiled(t *testing.T, ref string) (pkgs []string, linked bool) {
 	t.Helper()
-	r, err := name.ParseReference(ref, name.Insecure)
-	if err != nil {
-		t.Fatal(err)
-	}
-	img, err := remote.Image(r)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rc := mutate.Extract(img)
+	rc := mutate.Extract(testenv.Image(t, ref))
 	defer rc.Close()
 	tr := tar.NewReader(rc)
 	for {

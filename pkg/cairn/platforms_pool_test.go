@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"slices"
 	"testing"
-	"time"
 
 	"github.com/containerd/platforms"
 	"github.com/google/go-containerregistry/pkg/name"
@@ -43,14 +42,7 @@ func archPool(t *testing.T) *cairn.Pool {
 	t.Helper()
 	amd := testenv.NewDaemon(t, testenv.Platforms("linux/amd64"))
 	arm := testenv.NewDaemon(t, testenv.Platforms("linux/arm64"))
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	pool, err := cairn.DialPool(ctx, []cairn.DaemonOptions{{Addr: amd.Addr, Name: "amd"}, {Addr: arm.Addr, Name: "arm"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { pool.Close() })
-	return pool
+	return dialNamed(t, []string{"amd", "arm"}, amd, arm)
 }
 
 func archProject(t *testing.T, dir, repo, mode string) *cairn.Project {
@@ -148,11 +140,7 @@ func TestPoolBuildsEachPlatformNatively(t *testing.T) {
 // image's config must be for the platform its descriptor names.
 func indexImages(t *testing.T, ref string) map[string]string {
 	t.Helper()
-	r, err := name.ParseReference(ref, name.Insecure)
-	if err != nil {
-		t.Fatal(err)
-	}
-	idx, err := remote.Index(r)
+	idx, err := testenv.Descriptor(t, ref).ImageIndex()
 	if err != nil {
 		t.Fatalf("%s: %v", ref, err)
 	}
@@ -169,11 +157,7 @@ func indexImages(t *testing.T, ref string) map[string]string {
 		p := platforms.Format(platforms.MustParse(desc.Platform.String()))
 		out[p] = desc.Digest.String()
 		if desc.MediaType.IsImage() && !isCache(t, idx, desc) {
-			img, err := idx.Image(desc.Digest)
-			if err != nil {
-				t.Fatal(err)
-			}
-			cf, err := img.ConfigFile()
+			cf, err := indexImage(t, idx, desc).ConfigFile()
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -188,15 +172,20 @@ func indexImages(t *testing.T, ref string) map[string]string {
 // isCache reports whether the manifest is a mode=max cache, not an image.
 func isCache(t *testing.T, idx v1.ImageIndex, desc v1.Descriptor) bool {
 	t.Helper()
-	img, err := idx.Image(desc.Digest)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := img.Manifest()
+	m, err := indexImage(t, idx, desc).Manifest()
 	if err != nil {
 		t.Fatal(err)
 	}
 	return m.Config.MediaType == "application/vnd.buildkit.cacheconfig.v0"
+}
+
+func indexImage(t *testing.T, idx v1.ImageIndex, desc v1.Descriptor) v1.Image {
+	t.Helper()
+	img, err := idx.Image(desc.Digest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return img
 }
 
 func writeFiles(t *testing.T, files map[string]string) string {
@@ -293,13 +282,7 @@ func TestPoolRecordsEachPlatformsBase(t *testing.T) {
 func TestPoolSavesTheCacheMountsOfTwoPlatforms(t *testing.T) {
 	both := testenv.NewDaemon(t, testenv.Platforms("linux/amd64", "linux/arm64"))
 	other := testenv.NewDaemon(t, testenv.Platforms("linux/s390x")) // builds neither: a pool, not one daemon
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	pool, err := cairn.DialPool(ctx, []cairn.DaemonOptions{{Addr: both.Addr, Name: "both"}, {Addr: other.Addr, Name: "other"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { pool.Close() })
+	pool := dialNamed(t, []string{"both", "other"}, both, other)
 	repo, dir := testenv.Repo(t), appWithMount(t)
 	report, err := poolRun(t, pool, archProject(t, dir, repo, config.CacheInline), cairn.RunOptions{Push: true})
 	if err != nil {

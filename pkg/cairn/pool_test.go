@@ -43,7 +43,12 @@ func wideProject(t *testing.T, repo, busy, mode string) *cairn.Project {
 // dialPool dials the daemons, named one, two, three, ...
 func dialPool(t *testing.T, daemons ...*devenv.Daemon) *cairn.Pool {
 	t.Helper()
-	names := []string{"one", "two", "three", "four"}
+	return dialNamed(t, []string{"one", "two", "three", "four"}, daemons...)
+}
+
+// dialNamed dials the daemons, each named as in names.
+func dialNamed(t *testing.T, names []string, daemons ...*devenv.Daemon) *cairn.Pool {
+	t.Helper()
 	var opts []cairn.DaemonOptions
 	for i, d := range daemons {
 		opts = append(opts, cairn.DaemonOptions{Addr: d.Addr, Name: names[i]})

@@ -217,16 +217,22 @@ func (o RunOptions) withDefaults(p *Project) (RunOptions, error) {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	if o.Registry == nil {
-		var err error
-		if o.Registry, err = Registry(p); err != nil {
-			return o, err
-		}
+	var err error
+	if o.Registry, err = p.access(o.Registry); err != nil {
+		return o, err
 	}
 	if o.Session == nil {
 		o.Session = []session.Attachable{o.Registry.SessionAuth()}
 	}
 	return o, nil
+}
+
+// access is reg, or the project's default Registry when reg is nil.
+func (p *Project) access(reg *registry.Access) (*registry.Access, error) {
+	if reg != nil {
+		return reg, nil
+	}
+	return Registry(p)
 }
 
 // Registry is the default registry access for the project: credentials

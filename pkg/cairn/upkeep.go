@@ -28,11 +28,9 @@ func Outdated(ctx context.Context, p *Project, opts OutdatedOptions) (bases.Chan
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	if opts.Registry == nil {
-		var err error
-		if opts.Registry, err = Registry(p); err != nil {
-			return nil, err
-		}
+	var err error
+	if opts.Registry, err = p.access(opts.Registry); err != nil {
+		return nil, err
 	}
 	return bases.Outdated(ctx, opts.Registry, p.Plan, opts.Logger)
 }
@@ -44,11 +42,9 @@ type PruneOptions = tiers.Options
 // opts.OlderThan ago, never its final tags (tiers.Prune has the rules). The
 // report is returned also on error.
 func Prune(ctx context.Context, p *Project, opts PruneOptions) (*tiers.Report, error) {
-	if opts.Registry == nil {
-		var err error
-		if opts.Registry, err = Registry(p); err != nil {
-			return nil, err
-		}
+	var err error
+	if opts.Registry, err = p.access(opts.Registry); err != nil {
+		return nil, err
 	}
 	var final []string
 	for _, t := range p.Tags() {

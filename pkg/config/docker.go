@@ -127,7 +127,7 @@ func (f *File) resolveDocker(fl DockerFlags, base string) (Solve, error) {
 	}
 	maps.Copy(s.Labels, labels)
 
-	for _, k := range sortedKeys(f.Annotations) {
+	for _, k := range slices.Sorted(maps.Keys(f.Annotations)) {
 		if err := addAnnotation(s.Annotations, k, f.Annotations[k]); err != nil {
 			return s, f.errorAt("annotations."+k, "%v", err)
 		}
@@ -151,7 +151,7 @@ func (f *File) resolveDocker(fl DockerFlags, base string) (Solve, error) {
 		}
 	}
 
-	for _, host := range sortedKeys(f.AddHosts) {
+	for _, host := range slices.Sorted(maps.Keys(f.AddHosts)) {
 		entries, err := parseHost(host + "=" + f.AddHosts[host])
 		if err != nil {
 			return s, f.errorAt("addHosts."+host, "%v", err)
@@ -200,7 +200,7 @@ func (f *File) resolveDocker(fl DockerFlags, base string) (Solve, error) {
 
 func (f *File) resolveUlimits(flags []string) ([]string, error) {
 	limits := map[string]string{}
-	for _, n := range sortedKeys(f.Ulimits) {
+	for _, n := range slices.Sorted(maps.Keys(f.Ulimits)) {
 		u, err := units.ParseUlimit(n + "=" + f.Ulimits[n])
 		if err != nil {
 			return nil, f.errorAt("ulimits."+n, "%v", err)
@@ -215,7 +215,7 @@ func (f *File) resolveUlimits(flags []string) ([]string, error) {
 		limits[u.Name] = u.String()
 	}
 	var out []string
-	for _, n := range sortedKeys(limits) {
+	for _, n := range slices.Sorted(maps.Keys(limits)) {
 		out = append(out, limits[n])
 	}
 	return out, nil
@@ -223,7 +223,7 @@ func (f *File) resolveUlimits(flags []string) ([]string, error) {
 
 func (f *File) resolveContexts(flags []string, base string) (map[string]string, error) {
 	contexts := map[string]string{}
-	for _, n := range sortedKeys(f.BuildContexts) {
+	for _, n := range slices.Sorted(maps.Keys(f.BuildContexts)) {
 		v, err := parseContext(n, f.BuildContexts[n], base)
 		if err != nil {
 			return nil, f.errorAt("buildContexts."+n, "%v", err)

@@ -1,7 +1,6 @@
 package config
 
 import (
-	"errors"
 	"reflect"
 	"regexp"
 	"strings"
@@ -98,14 +97,7 @@ func TestCacheMountPolicy(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f, err := Parse("build.yaml", []byte(tt.yaml))
-			if err != nil {
-				t.Fatal(err)
-			}
-			b, err := f.Resolve(tt.o, env(tt.env))
-			if err != nil {
-				t.Fatal(err)
-			}
+			b := resolved(t, "build.yaml", tt.yaml, tt.o, tt.env)
 			id := tt.id
 			if id == "" {
 				id = goBuild
@@ -161,20 +153,7 @@ func TestCacheMountErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f, err := Parse("build.yaml", []byte(tt.yaml))
-			if err == nil {
-				_, err = f.Resolve(Overrides{}, env(nil))
-			}
-			if err == nil {
-				t.Fatalf("no error, want %q", tt.want)
-			}
-			if err.Error() != tt.want {
-				t.Errorf("error:\n got %s\nwant %s", err, tt.want)
-			}
-			var cerr *Error
-			if !errors.As(err, &cerr) {
-				t.Errorf("error is %T, want *config.Error", err)
-			}
+			wantFileError(t, tt.yaml, Overrides{}, nil, tt.want)
 		})
 	}
 	_, err := Default().Resolve(Overrides{CacheMounts: "sometimes"}, env(nil))
@@ -280,14 +259,7 @@ cache:
 }
 
 func TestLongIDFitsTheTag(t *testing.T) {
-	f, err := Parse("build.yaml", []byte("version: 1\nrepository: localhost:5000/team/app\n"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := f.Resolve(Overrides{}, env(nil))
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := resolved(t, "build.yaml", "version: 1\nrepository: localhost:5000/team/app\n", Overrides{}, nil)
 	ref := b.CacheMounts.Ref("//" + strings.Repeat("deep/", 60) + "cache")
 	tag, err := name.NewTag(ref)
 	if err != nil {

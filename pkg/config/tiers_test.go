@@ -177,14 +177,7 @@ func TestCacheTiers(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f, err := Parse("build.yaml", []byte(tt.yaml))
-			if err != nil {
-				t.Fatal(err)
-			}
-			b, err := f.Resolve(tt.o, env(tt.env))
-			if err != nil {
-				t.Fatal(err)
-			}
+			b := resolved(t, "build.yaml", tt.yaml, tt.o, tt.env)
 			if b.Tier.Writes != tt.writes || !strings.Contains(b.Tier.Reason, tt.reason) || (tt.writes && b.Tier.Reason != "") {
 				t.Errorf("writes %v (%q), want %v (%q)", b.Tier.Writes, b.Tier.Reason, tt.writes, tt.reason)
 			}
@@ -285,14 +278,7 @@ func TestProtects(t *testing.T) {
 }
 
 func TestTierPatterns(t *testing.T) {
-	f, err := Parse("build.yaml", []byte(tiered))
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := f.Resolve(Overrides{}, env(nil))
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := resolved(t, "build.yaml", tiered, Overrides{}, nil)
 	patterns, err := b.TierPatterns([]string{"deps", "x-deps", "my-stage"}, []string{"//root/.cache/go-build"})
 	if err != nil {
 		t.Fatal(err)

@@ -146,9 +146,7 @@ func TestNewerCacheIsKept(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, want := states(results), "cache-a=skipped-newer cache-b=skipped-newer latest=moved v1=moved"; got != want {
-		t.Errorf("states %s, want %s", got, want)
-	}
+	expectStates(t, results, "cache-a=skipped-newer cache-b=skipped-newer latest=moved v1=moved")
 	if !strings.Contains(results[0].Note, "newer source (2026-05-01T00:00:00Z") || results[0].Previous != f.digests["cache-a"] {
 		t.Errorf("skipped cache: %+v, want a note naming the newer source time and its digest as previous", results[0])
 	}
