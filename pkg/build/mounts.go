@@ -3,7 +3,6 @@ package build
 import (
 	"context"
 	"fmt"
-	"path"
 	"regexp"
 	"slices"
 	"strings"
@@ -304,11 +303,7 @@ func cacheIDs(run, ns string) ([]string, bool) {
 			if m.Type != instructions.MountTypeCache {
 				continue
 			}
-			id := m.CacheID
-			if id == "" {
-				id = path.Clean(m.Target)
-			}
-			ids = append(ids, ns+"/"+id)
+			ids = append(ids, dfparse.CacheID(m, ns))
 		}
 	}
 	return ids, true

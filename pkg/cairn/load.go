@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/containerd/platforms"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
@@ -158,23 +157,4 @@ func loadConfig(path string) (*config.File, error) {
 		return config.Default(), nil
 	}
 	return f, err
-}
-
-// ParseBuildArgs reads KEY=VALUE pairs as docker build does: a bare KEY
-// takes its value from env, and is left out when env has none.
-func ParseBuildArgs(values []string, env func(string) (string, bool)) (map[string]string, error) {
-	args := make(map[string]string, len(values))
-	for _, kv := range values {
-		k, v, ok := strings.Cut(kv, "=")
-		if k == "" {
-			return nil, fmt.Errorf("--build-arg %q: want KEY=VALUE", kv)
-		}
-		if !ok {
-			if v, ok = env(k); !ok {
-				continue
-			}
-		}
-		args[k] = v
-	}
-	return args, nil
 }

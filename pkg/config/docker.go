@@ -315,32 +315,3 @@ func (f *File) resolveSSH(flags []string, base string) ([]SSH, error) {
 	}
 	return agents, nil
 }
-
-// FlagValues reads flag values by name, as urfave/cli's Context does.
-type FlagValues interface {
-	StringSlice(name string) []string
-	String(name string) string
-	Bool(name string) bool
-}
-
-// ReadDockerFlags reads docker build's flags by their docker names
-// (--secret, --ssh, --label, …, -o/--output, --load, --iidfile).
-func ReadDockerFlags(f FlagValues) DockerFlags {
-	return DockerFlags{
-		Secrets:       f.StringSlice("secret"),
-		SSH:           f.StringSlice("ssh"),
-		Labels:        f.StringSlice("label"),
-		Annotations:   f.StringSlice("annotation"),
-		BuildContexts: f.StringSlice("build-context"),
-		AddHosts:      f.StringSlice("add-host"),
-		Ulimits:       f.StringSlice("ulimit"),
-		Network:       f.String("network"),
-		ShmSize:       f.String("shm-size"),
-		NoCache:       f.Bool("no-cache"),
-		NoCacheFilter: f.StringSlice("no-cache-filter"),
-		Pull:          f.Bool("pull"),
-		Outputs:       f.StringSlice("output"),
-		Load:          f.Bool("load"),
-		IIDFile:       f.String("iidfile"),
-	}
-}

@@ -59,7 +59,7 @@ func Load(c *cli.Context) (*cairn.Project, error) {
 
 // loadOptions are the LoadOptions the flags give, path being PATH ("" for none).
 func loadOptions(f *cli.Context, path string) (cairn.LoadOptions, error) {
-	args, err := cairn.ParseBuildArgs(f.StringSlice("build-arg"), os.LookupEnv)
+	args, err := ParseBuildArgs(f.StringSlice("build-arg"), os.LookupEnv)
 	if err != nil {
 		return cairn.LoadOptions{}, &cairn.UsageError{Err: err}
 	}
@@ -86,7 +86,7 @@ func loadOptions(f *cli.Context, path string) (cairn.LoadOptions, error) {
 			Targets:            f.StringSlice("target"),
 			Tags:               f.StringSlice("tag"),
 			InsecureRegistries: f.StringSlice("insecure-registry"),
-			Docker:             config.ReadDockerFlags(f),
+			Docker:             dockerFlags(f),
 			RefreshBases:       refresh,
 		},
 	}, nil
@@ -108,7 +108,7 @@ func Refresh() cli.Flag {
 }
 
 // Docker are docker build's flags CI relies on, with docker's names
-// (config.ReadDockerFlags reads them); build.yaml may set most of them.
+// (dockerFlags reads them); build.yaml may set most of them.
 func Docker() []cli.Flag {
 	return []cli.Flag{
 		&cli.StringSliceFlag{Name: "secret", Usage: "secret for RUN --mount=type=secret: `id=ID,src=FILE|env=VAR` (repeatable)"},
@@ -126,6 +126,27 @@ func Docker() []cli.Flag {
 		&cli.StringSliceFlag{Name: "output", Aliases: []string{"o"}, Usage: "also export each target to `type=oci|docker|tar|local,dest=PATH` ({target} in PATH with several targets)"},
 		&cli.BoolFlag{Name: "load", Usage: "load each target into the Docker engine (docker load)"},
 		&cli.StringFlag{Name: "iidfile", Usage: "write the target's image ID (config digest) to `FILE` ({target} in FILE with several targets)"},
+	}
+}
+
+// dockerFlags reads docker build's flags by their docker names.
+func dockerFlags(f *cli.Context) config.DockerFlags {
+	return config.DockerFlags{
+		Secrets:       f.StringSlice("secret"),
+		SSH:           f.StringSlice("ssh"),
+		Labels:        f.StringSlice("label"),
+		Annotations:   f.StringSlice("annotation"),
+		BuildContexts: f.StringSlice("build-context"),
+		AddHosts:      f.StringSlice("add-host"),
+		Ulimits:       f.StringSlice("ulimit"),
+		Network:       f.String("network"),
+		ShmSize:       f.String("shm-size"),
+		NoCache:       f.Bool("no-cache"),
+		NoCacheFilter: f.StringSlice("no-cache-filter"),
+		Pull:          f.Bool("pull"),
+		Outputs:       f.StringSlice("output"),
+		Load:          f.Bool("load"),
+		IIDFile:       f.String("iidfile"),
 	}
 }
 
@@ -151,4 +172,23 @@ func Dial(c *cli.Context, p *cairn.Project) (*cairn.Pool, error) {
 		return nil, fmt.Errorf("%w (set --addr or BUILDKIT_HOST; `make dev-up` starts a local daemon)", err)
 	}
 	return pool, err
+}
+
+// ParseBuildArgs reads KEY=VALUE pairs as docker build does: a bare KEY
+// takes its value from env, and is left out when env has none.
+func ParseBuildArgs(values []string, env func(string) (string, bool)) (map[string]string, error) {
+	args := make(map[string]string, len(values))
+	for _, kv := range values {
+		k, v, ok := strings.Cut(kv, "=")
+		if k == "" {
+			return nil, fmt.Errorf("--build-arg %q: want KEY=VALUE", kv)
+		}
+		if !ok {
+			if v, ok = env(k); !ok {
+				continue
+			}
+		}
+		args[k] = v
+	}
+	return args, nil
 }
