@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -45,8 +46,8 @@ type Options struct {
 	// Status receives every stage's solve status; nil discards them. Run
 	// does not close it: the caller's later steps (the commit) show there too.
 	Status chan<- *client.SolveStatus
-	// Notef receives notes (a missing cache ref); nil discards them.
-	Notef func(format string, args ...any)
+	// Logger receives notes (a missing cache ref); nil discards them.
+	Logger *slog.Logger
 	// SourceDateEpoch clamps the created times of every exported image's
 	// config and history (BuildKit's source-date-epoch exporter attribute);
 	// with RewriteTimestamp, the files in new layers too. nil leaves them.
@@ -293,8 +294,8 @@ func probeCaches(ctx context.Context, plan *planner.Plan, opts Options) (map[str
 }
 
 func notef(opts Options, format string, args ...any) {
-	if opts.Notef != nil {
-		opts.Notef(format, args...)
+	if opts.Logger != nil {
+		opts.Logger.Info(fmt.Sprintf(format, args...))
 	}
 }
 

@@ -140,7 +140,7 @@ func (o RunOptions) buildOptions(p *Project, g *gates, checked *bases.Checked) (
 	return build.Options{
 		Context: cfg.Context, Dockerfile: cfg.Dockerfile, Args: cfg.Args, Platforms: cfg.Platforms, CacheMode: cfg.CacheMode,
 		Push: o.Push, Registry: o.Registry, Session: slices.Concat(o.Session, attach), Status: o.Status,
-		Notef:           o.notef,
+		Logger:          o.Logger,
 		SourceDateEpoch: p.Source.Epoch, RewriteTimestamp: o.RewriteTimestamp, FinalLabels: p.Source.finalLabels(),
 		Layouts: g.layouts, Docker: s.SolveOptions, Targets: targets, Stages: checked.StageOptions(p.Plan),
 	}, out, nil

@@ -23,5 +23,5 @@ func Recover(ctx context.Context, p *Project, opts RunOptions) ([]push.Recovery,
 	for _, t := range p.Tags() {
 		refs = append(refs, t.Ref)
 	}
-	return push.Recover(ctx, opts.Registry, refs, push.WithNotes(opts.notef))
+	return push.Recover(ctx, opts.Registry, refs, push.WithLogger(opts.Logger))
 }

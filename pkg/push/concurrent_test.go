@@ -230,17 +230,10 @@ func TestCommitWaitsForLivePublisher(t *testing.T) {
 	}()
 	<-hold.Reached() // the first holds the record, its caches moved
 	other, _ := f.another(t)
-	var (
-		mu    sync.Mutex
-		notes []string
-	)
+	var logged testenv.Notes
 	second := make(chan error)
 	go func() {
-		_, err := push.Commit(context.Background(), fast(t), other, push.WithNotes(func(format string, args ...any) {
-			mu.Lock()
-			defer mu.Unlock()
-			notes = append(notes, fmt.Sprintf(format, args...))
-		}))
+		_, err := push.Commit(context.Background(), fast(t), other, push.WithLogger(logged.Logger()))
 		second <- err
 	}()
 	time.Sleep(2 * time.Second)
@@ -257,10 +250,8 @@ func TestCommitWaitsForLivePublisher(t *testing.T) {
 	if !errors.As(err, new(*push.ConflictError)) || !strings.Contains(err.Error(), ":latest: moved by another publisher from (no tag) to "+f.digests["latest"]) {
 		t.Errorf("second commit: %v, want a conflict on latest", err)
 	}
-	mu.Lock()
-	defer mu.Unlock()
-	if len(notes) == 0 || !strings.HasPrefix(notes[0], "waiting for the commit to "+f.repo) {
-		t.Errorf("notes %q, want one saying it waits", notes)
+	if notes := logged.Messages(); len(notes) == 0 || !strings.HasPrefix(notes[0], "waiting for the commit to "+f.repo) {
+		t.Errorf("notes %q, want one saying it waits", logged.Messages())
 	}
 	if got := testenv.Tags(t, f.repo); !reflect.DeepEqual(got, f.digests) {
 		t.Errorf("tags %v, want the first commit's %v", got, f.digests)

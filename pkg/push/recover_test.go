@@ -26,9 +26,8 @@ func TestRecoverAbandonedCommit(t *testing.T) {
 		t.Fatalf("record state %q after a failed roll back, want abandoned", state)
 	}
 	f.proxy.Heal()
-	var notes []string
-	found, err := push.Recover(context.Background(), fast(t), []string{f.proxied + ":latest"},
-		push.WithNotes(func(format string, args ...any) { notes = append(notes, format) }))
+	var logged testenv.Notes
+	found, err := push.Recover(context.Background(), fast(t), []string{f.proxied + ":latest"}, push.WithLogger(logged.Logger()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -42,7 +41,7 @@ func TestRecoverAbandonedCommit(t *testing.T) {
 	if !strings.HasPrefix(msg, "rolled back the unfinished commit to "+f.proxied) || !strings.Contains(msg, ":cache-a: restored to "+f.old) {
 		t.Errorf("recovery says:\n%s", msg)
 	}
-	if len(notes) != 1 {
+	if notes := logged.Messages(); len(notes) != 1 {
 		t.Errorf("notes %q, want one", notes)
 	}
 	if after := testenv.Tags(t, f.repo); !reflect.DeepEqual(after, before) {
