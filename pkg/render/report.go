@@ -1,3 +1,8 @@
+// Package render writes what cairn's commands answer, the one place every
+// command's output comes from: a build's summary tables and check
+// results, its GitHub Actions job summary and outputs, the dry run's
+// moves, recoveries, outdated bases and prune reports, BuildKit's progress
+// display (fed by the solves and cairn's own steps alike) and notes.
 package render
 
 import (
