@@ -1,11 +1,8 @@
 package cairn
 
 import (
-	"context"
 	"slices"
 	"time"
-
-	"github.com/moby/buildkit/client"
 
 	"github.com/cairn-build/cairn/pkg/build"
 	"github.com/cairn-build/cairn/pkg/push"
@@ -72,10 +69,4 @@ func mountMove(t Tag, res *build.Result) (push.Move, bool) {
 		}
 	}
 	return push.Move{}, false
-}
-
-// saveMounts snapshots the cache mounts the build's steps ran with, once
-// everything succeeded; the commit then moves their tags with the others.
-func saveMounts(ctx context.Context, c *client.Client, p *Project, res *build.Result, bo build.Options) error {
-	return build.SaveMounts(ctx, c, res, bo, p.Config.CacheMounts.MaxSize)
 }
