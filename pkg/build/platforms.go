@@ -5,11 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
 
 	"github.com/containerd/platforms"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/cairn-build/cairn/pkg/planner"
 	"github.com/cairn-build/cairn/pkg/push"
@@ -30,7 +30,7 @@ type PlatformBuild struct {
 // once, then joins each stage's per-platform images (and caches) in an
 // image index, staged by digest when publishing.
 func RunPlatforms(ctx context.Context, parts []*PlatformBuild, bo Options) (*Result, error) {
-	var wg sync.WaitGroup
+	var g errgroup.Group // each part keeps its error: every platform's failure is reported
 	var annotations map[string]map[string]string
 	for i, part := range parts {
 		opts, index := onePlatform(bo, part.Platform)
@@ -38,13 +38,12 @@ func RunPlatforms(ctx context.Context, parts []*PlatformBuild, bo Options) (*Res
 		if i > 0 {
 			opts.Layouts = nil // checks read the first platform's image
 		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		g.Go(func() error {
 			part.res, part.err = RunPool(ctx, part.Daemons, part.Plan, opts)
-		}()
+			return nil
+		})
 	}
-	wg.Wait()
+	_ = g.Wait()
 	res := joinPlatforms(parts)
 	var errs []error
 	for _, part := range parts {

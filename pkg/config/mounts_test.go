@@ -228,20 +228,13 @@ func TestParseSize(t *testing.T) {
 // TestPlanOptionsCarryMounts: the planner gets the policy through
 // PlanOptions.
 func TestPlanOptionsCarryMounts(t *testing.T) {
-	f, err := Parse("build.yaml", []byte(`version: 1
+	b := resolved(t, "build.yaml", `version: 1
 repository: reg.example.com/app
 cache:
   mounts:
     fallback: ["{repository}:main-{mount}"]
     exclude: [/root/.npm]
-`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := f.Resolve(Overrides{}, env(nil))
-	if err != nil {
-		t.Fatal(err)
-	}
+`, Overrides{}, nil)
 	p, err := planner.New([]byte("FROM alpine\nRUN --mount=type=cache,target=/root/.cache/go-build --mount=type=cache,target=/root/.npm true\n"), b.PlanOptions())
 	if err != nil {
 		t.Fatal(err)
