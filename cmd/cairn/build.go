@@ -58,11 +58,11 @@ func execute(c *cli.Context, opts cairn.RunOptions) error {
 		return err
 	}
 	if err := p.Preflight(c.Context, opts); err != nil {
-		return err // before dialing: the daemon is not the problem
+		return options.Hint(err) // before dialing: the daemon is not the problem
 	}
 	display, err := render.NewDisplay(c.Context, c.App.ErrWriter, c.String("progress"))
 	if err != nil {
-		return &cairn.UsageError{Err: fmt.Errorf("--progress: %w", err)}
+		return &options.UsageError{Err: fmt.Errorf("--progress: %w", err)}
 	}
 	pool, err := options.Dial(c, p)
 	if err != nil {

@@ -23,7 +23,7 @@ func outdatedCommand() *cli.Command {
 		Action: func(c *cli.Context) error {
 			format := c.String("format")
 			if format != "text" && format != "json" {
-				return &cairn.UsageError{Err: fmt.Errorf("--format %q: want text or json", format)}
+				return &options.UsageError{Err: fmt.Errorf("--format %q: want text or json", format)}
 			}
 			p, err := options.Load(c)
 			if err != nil {

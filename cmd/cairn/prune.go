@@ -28,7 +28,7 @@ func pruneCommand() *cli.Command {
 		Action: func(c *cli.Context) error {
 			age, err := tiers.ParseAge(c.String("older-than"))
 			if err != nil {
-				return &cairn.UsageError{Err: fmt.Errorf("--older-than: %w", err)}
+				return &options.UsageError{Err: fmt.Errorf("--older-than: %w", err)}
 			}
 			p, err := options.Load(c)
 			if err != nil {

@@ -18,14 +18,15 @@ import (
 
 // Tags reads every tag of repo but cairn's commit record, and the digest
 // each points at: the state a publish must change all of or none of. A
-// repository that does not exist has no tags.
-func Tags(t testing.TB, repo string) map[string]string {
+// repository that does not exist has no tags. opts are for registries
+// that want a login (remote.WithAuth).
+func Tags(t testing.TB, repo string, opts ...remote.Option) map[string]string {
 	t.Helper()
 	r, err := name.NewRepository(repo, name.Insecure)
 	if err != nil {
 		t.Fatal(err)
 	}
-	tags, err := remote.List(r)
+	tags, err := remote.List(r, opts...)
 	if err != nil && !strings.Contains(err.Error(), "NAME_UNKNOWN") {
 		t.Fatalf("list tags of %s: %v", repo, err)
 	}
@@ -34,7 +35,7 @@ func Tags(t testing.TB, repo string) map[string]string {
 		if tag == "cairn-commit" {
 			continue // cairn's commit record (push.RecordTag), not a published tag
 		}
-		desc, err := remote.Head(r.Tag(tag))
+		desc, err := remote.Head(r.Tag(tag), opts...)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -51,12 +52,12 @@ func Tags(t testing.TB, repo string) map[string]string {
 func Repo(t testing.TB) string {
 	t.Helper()
 	path := strings.ToLower(strings.NewReplacer("/", "-", "_", "-").Replace(t.Name()))
-	return fmt.Sprintf("%s/test/%s-%d", Registry(t), path, time.Now().UnixNano())
+	return fmt.Sprintf("%s/test/%s-%d", RegistryHost(t), path, time.Now().UnixNano())
 }
 
-// Registry is the test registry's host:port: the environment's, or with
+// RegistryHost is the test registry's host:port: the environment's, or with
 // -short an in-process registry that lives as long as the test.
-func Registry(t testing.TB) string {
+func RegistryHost(t testing.TB) string {
 	t.Helper()
 	if !testing.Short() {
 		return Get(t).Registry

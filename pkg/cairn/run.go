@@ -105,6 +105,9 @@ func (o RunOptions) buildAndCheck(ctx context.Context, b Builder, p *Project) (*
 		return nil, nil, p, err
 	}
 	if o.Push {
+		if err := checkPush(ctx, p, o.Registry); err != nil {
+			return nil, nil, p, fmt.Errorf("%w\n%w", err, ErrNothingPublished)
+		}
 		// Before anything else: a killed publisher's tags go back first.
 		if _, err := Recover(ctx, p, o); err != nil {
 			return nil, nil, p, fmt.Errorf("%w\n%w", err, ErrNothingPublished)

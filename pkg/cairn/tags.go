@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 
 	"github.com/cairn-build/cairn/pkg/build"
 	"github.com/cairn-build/cairn/pkg/cache"
@@ -18,6 +19,9 @@ type Tag struct {
 	Stage string
 	// Mount is the cache ID of a cache mount's snapshot tag (Stage is "").
 	Mount string
+	// Held says why this build may not move the final tag (a pull request
+	// build's, see config.ReleaseHold); "" when it may.
+	Held string
 }
 
 // Tags are every tag `cairn build --push` moves for the project: each
@@ -40,9 +44,14 @@ func (p *Project) Tags() []Tag {
 		}
 	}
 	tags = append(tags, p.mountTags()...)
+	release := p.Config.Release
 	for _, s := range p.Plan.Stages {
 		for _, ref := range s.Tags {
-			tags = append(tags, Tag{Ref: ref, Kind: push.KindFinal, Stage: s.Name})
+			t := Tag{Ref: ref, Kind: push.KindFinal, Stage: s.Name}
+			if slices.Contains(release.Held, ref) {
+				t.Held = release.Reason
+			}
+			tags = append(tags, t)
 		}
 	}
 	return tags

@@ -22,7 +22,7 @@ func TestRefreshBases(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			b := resolved(t, "build.yaml", tt.yaml, Overrides{RefreshBases: tt.flag}, nil)
+			b := resolve(t, tt.yaml, Overrides{RefreshBases: tt.flag}, nil)
 			if b.RefreshBases != tt.want {
 				t.Errorf("RefreshBases = %v, want %v", b.RefreshBases, tt.want)
 			}

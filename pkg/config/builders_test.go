@@ -6,7 +6,7 @@ import (
 )
 
 func TestBuilders(t *testing.T) {
-	b := resolved(t, "ci/build.yaml", `version: 1
+	b := resolveFile(t, "ci/build.yaml", `version: 1
 builders:
   - address: tcp://amd64:1234
     name: amd64

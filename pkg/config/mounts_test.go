@@ -97,7 +97,7 @@ func TestCacheMountPolicy(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			b := resolved(t, "build.yaml", tt.yaml, tt.o, tt.env)
+			b := resolve(t, tt.yaml, tt.o, tt.env)
 			id := tt.id
 			if id == "" {
 				id = goBuild
@@ -228,7 +228,7 @@ func TestParseSize(t *testing.T) {
 // TestPlanOptionsCarryMounts: the planner gets the policy through
 // PlanOptions.
 func TestPlanOptionsCarryMounts(t *testing.T) {
-	b := resolved(t, "build.yaml", `version: 1
+	b := resolve(t, `version: 1
 repository: reg.example.com/app
 cache:
   mounts:
@@ -252,7 +252,7 @@ cache:
 }
 
 func TestLongIDFitsTheTag(t *testing.T) {
-	b := resolved(t, "build.yaml", "version: 1\nrepository: localhost:5000/team/app\n", Overrides{}, nil)
+	b := resolve(t, "version: 1\nrepository: localhost:5000/team/app\n", Overrides{}, nil)
 	ref := b.CacheMounts.Ref("//" + strings.Repeat("deep/", 60) + "cache")
 	tag, err := name.NewTag(ref)
 	if err != nil {

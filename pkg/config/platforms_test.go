@@ -26,7 +26,7 @@ func TestPlanOptionsPlatforms(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			b := resolved(t, "build.yaml", tt.yaml, Overrides{Platforms: tt.flags}, nil)
+			b := resolve(t, tt.yaml, Overrides{Platforms: tt.flags}, nil)
 			if got := b.PlanOptions(); !reflect.DeepEqual(got.Platforms, tt.want) || !reflect.DeepEqual(got.BuildPlatform, ocispecs.Platform{}) {
 				t.Errorf("PlanOptions: platforms %v, build %v; want %v and none", got.Platforms, got.BuildPlatform, tt.want)
 			}

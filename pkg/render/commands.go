@@ -16,7 +16,8 @@ import (
 )
 
 // DryRun prints one line per move: "TAG: CURRENT -> (this build)";
-// a cache mount's snapshot moves only if a step runs with the mount.
+// a cache mount's snapshot moves only if a step runs with the mount, and
+// a held final tag does not move: a publish fails for it.
 func DryRun(w io.Writer, moves []cairn.PlannedMove) error {
 	for _, m := range moves {
 		from := m.Current
@@ -24,8 +25,11 @@ func DryRun(w io.Writer, moves []cairn.PlannedMove) error {
 			from = "(new tag)"
 		}
 		to := "(this build)"
-		if m.Mount != "" {
+		switch {
+		case m.Mount != "":
 			to = "(this build, if a step runs with the cache mount)"
+		case m.Held != "":
+			to = "(held: " + m.Held + " moves only final tags of its own; a publish fails)"
 		}
 		if _, err := fmt.Fprintf(w, "%s: %s -> %s\n", m.Ref, from, to); err != nil {
 			return err

@@ -21,7 +21,7 @@ import (
 // outdated, recover, prune); each overrides build.yaml.
 func Plan() []cli.Flag {
 	return []cli.Flag{
-		&cli.StringFlag{Name: "config", Aliases: []string{"c"}, Usage: "build description (default: build.yaml when present)"},
+		&cli.StringFlag{Name: "config", Aliases: []string{"c"}, Usage: "build description (default: PATH's build.yaml when it has one, else none; without PATH, ./build.yaml when present)"},
 		&cli.StringFlag{Name: "file", Aliases: []string{"f"}, Usage: "Dockerfile path (default: build.yaml's, else Dockerfile)"},
 		&cli.StringFlag{Name: "context", Usage: "build context directory (default: build.yaml's, else .)"},
 		&cli.StringSliceFlag{Name: "target", Usage: "target stage to build (repeatable; default: build.yaml's targets, else the last stage)"},
@@ -32,6 +32,7 @@ func Plan() []cli.Flag {
 		&cli.StringFlag{Name: "cache-ref", Usage: "cache ref template, e.g. {repository}:cache-{branch}-{stage}"},
 		&cli.StringFlag{Name: "cache-mounts", Usage: "carry RUN --mount=type=cache directories between runners in registry snapshots: auto or off"},
 		&cli.StringFlag{Name: "cache-write", Usage: "which builds write the cache: auto (all but pull requests), branch (also pull requests) or none"},
+		&cli.BoolFlag{Name: "allow-release", Usage: "let a pull request build, or one of a branch cache.protected does not list, move every final tag (release.allowAnyBuild), not only those naming {pr} or {branch}"},
 		&cli.StringFlag{Name: "branch", Usage: "the build's branch, for {branch} and cache.protected (default: the CI's branch variable, else the checkout's)"},
 		&cli.StringSliceFlag{Name: "platform", Usage: "target platform (repeatable), e.g. linux/amd64"},
 		&cli.StringSliceFlag{Name: "insecure-registry", Usage: "registry `HOST[:PORT]` reached over plain HTTP (repeatable; loopback ones always are)"},
@@ -48,20 +49,31 @@ func Build() []cli.Flag {
 // `docker build PATH`; anything more is a usage error.
 func Load(c *cli.Context) (*cairn.Project, error) {
 	if c.NArg() > 1 {
-		return nil, &cairn.UsageError{Err: fmt.Errorf("want at most one PATH (the build context), got %d arguments: %s", c.NArg(), strings.Join(c.Args().Slice(), " "))}
+		return nil, &UsageError{Err: fmt.Errorf("want at most one PATH (the build context), got %d arguments: %s", c.NArg(), strings.Join(c.Args().Slice(), " "))}
 	}
 	opts, err := loadOptions(c, c.Args().First())
 	if err != nil {
 		return nil, err
 	}
-	return cairn.Load(c.Context, opts)
+	p, err := cairn.Load(c.Context, opts)
+	if errors.As(err, new(*cairn.PathError)) {
+		return nil, &UsageError{Err: err} // PATH is an argument
+	}
+	return p, err
 }
+
+// UsageError is a mistake in how cairn was called (a flag or argument),
+// as opposed to one in the files it reads: the CLI exits 2 for it.
+type UsageError struct{ Err error }
+
+func (e *UsageError) Error() string { return e.Err.Error() }
+func (e *UsageError) Unwrap() error { return e.Err }
 
 // loadOptions are the LoadOptions the flags give, path being PATH ("" for none).
 func loadOptions(f *cli.Context, path string) (cairn.LoadOptions, error) {
 	args, err := ParseBuildArgs(f.StringSlice("build-arg"), os.LookupEnv)
 	if err != nil {
-		return cairn.LoadOptions{}, &cairn.UsageError{Err: err}
+		return cairn.LoadOptions{}, &UsageError{Err: err}
 	}
 	var refresh *bool
 	if f.IsSet("refresh-bases") {
@@ -82,6 +94,7 @@ func loadOptions(f *cli.Context, path string) (cairn.LoadOptions, error) {
 			CacheRef:           f.String("cache-ref"),
 			CacheMounts:        f.String("cache-mounts"),
 			CacheWrite:         f.String("cache-write"),
+			AllowRelease:       f.Bool("allow-release"),
 			Branch:             f.String("branch"),
 			Targets:            f.StringSlice("target"),
 			Tags:               f.StringSlice("tag"),
@@ -90,6 +103,15 @@ func loadOptions(f *cli.Context, path string) (cairn.LoadOptions, error) {
 			RefreshBases:       refresh,
 		},
 	}, nil
+}
+
+// Hint adds to an error of the pipeline the flag that answers it, where
+// the library's names only build.yaml's field.
+func Hint(err error) error {
+	if errors.As(err, new(*config.HeldTagsError)) {
+		return fmt.Errorf("%w\n(--allow-release publishes them from this build alone)", err)
+	}
+	return err
 }
 
 // Output say how a build shows its progress and where its record goes.
