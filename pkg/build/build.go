@@ -86,12 +86,12 @@ type StageResult struct {
 	Name     string        `json:"name"`
 	Steps    int           `json:"steps"`
 	Cached   int           `json:"cached"`
-	Duration time.Duration `json:"duration"`
+	Duration time.Duration `json:"-"` // a Report has it in seconds
 	Digest   string        `json:"digest,omitempty"`
 	// ConfigDigest and Descriptor are the image exporter's (buildx's
 	// containerimage.config.digest and containerimage.descriptor).
-	ConfigDigest string               `json:"configDigest,omitempty"`
-	Descriptor   *ocispecs.Descriptor `json:"descriptor,omitempty"`
+	ConfigDigest string               `json:"-"`
+	Descriptor   *ocispecs.Descriptor `json:"-"`
 	CacheImports []CacheImport        `json:"cacheImports"`
 	// CacheExport is the stage's cache ref and CacheDigest the cache manifest
 	// staged for it; the commit moves the ref there.

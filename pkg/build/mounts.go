@@ -55,14 +55,14 @@ type MountResult struct {
 	// SourceDigest the snapshot image there.
 	Source       string        `json:"source,omitempty"`
 	SourceDigest string        `json:"sourceDigest,omitempty"`
-	RestoreTime  time.Duration `json:"restoreTime,omitempty"`
+	RestoreTime  time.Duration `json:"-"` // a Report has it in seconds
 	// Ran reports whether a step ran with the mount, not from the cache:
 	// only then did its contents change, and only then is it saved.
-	Ran         bool          `json:"ran"`
+	Ran         bool          `json:"-"`
 	Save        SaveState     `json:"save,omitempty"`
 	SavedDigest string        `json:"savedDigest,omitempty"` // the snapshot staged for the commit
 	Size        int64         `json:"size,omitempty"`        // its layer's bytes
-	SaveTime    time.Duration `json:"saveTime,omitempty"`
+	SaveTime    time.Duration `json:"-"` // a Report has it in seconds
 	Note        string        `json:"note,omitempty"`
 
 	ranOn []Solver // the daemons steps ran with it on

@@ -13,35 +13,18 @@ import (
 // restored before the steps that use it ran, and how it was saved for the
 // next runner.
 type MountReport struct {
-	ID       string   `json:"id"`
-	Target   string   `json:"target"`
-	Stages   []string `json:"stages"`
-	Snapshot string   `json:"snapshot,omitempty"` // "" when not carried
-	// Restore is restored, missing, broken, not-needed or skipped; Source
-	// the ref restored from and SourceDigest its snapshot.
-	Restore      build.RestoreState `json:"restore"`
-	Source       string             `json:"source,omitempty"`
-	SourceDigest string             `json:"sourceDigest,omitempty"`
-	// Save is saved, not-run, too-big or failed; "" when not tried.
-	Save        build.SaveState `json:"save,omitempty"`
-	SavedDigest string          `json:"savedDigest,omitempty"`
-	Size        int64           `json:"size,omitempty"` // the snapshot's layer bytes
+	build.MountResult
 	// RestoreDuration and SaveDuration are in seconds.
 	RestoreDuration float64 `json:"restoreDuration"`
 	SaveDuration    float64 `json:"saveDuration"`
-	Note            string  `json:"note,omitempty"`
 }
 
 func mountReports(mounts []build.MountResult) []MountReport {
 	out := make([]MountReport, len(mounts))
 	for i, m := range mounts {
-		out[i] = MountReport{
-			ID: m.ID, Target: m.Target, Stages: m.Stages, Snapshot: m.Snapshot,
-			Restore: m.Restore, Source: m.Source, SourceDigest: m.SourceDigest,
-			Save: m.Save, SavedDigest: m.SavedDigest, Size: m.Size,
+		out[i] = MountReport{MountResult: m,
 			RestoreDuration: m.RestoreTime.Round(time.Millisecond).Seconds(),
 			SaveDuration:    m.SaveTime.Round(time.Millisecond).Seconds(),
-			Note:            m.Note,
 		}
 	}
 	return out

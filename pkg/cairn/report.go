@@ -46,33 +46,17 @@ const (
 	StageInside   = "inside"    // unnamed: built inside the stages that need it
 )
 
-// StageReport is one stage's solve.
+// StageReport is one stage's solve: pkg/build's result, with the stage's
+// status, its wall time in seconds and its base. (ConfigDigest and
+// Descriptor are the target's, in TargetReport.)
 type StageReport struct {
-	Name   string `json:"name"`
+	build.StageResult
 	Status string `json:"status"`
-	Steps  int    `json:"steps"`
-	Cached int    `json:"cached"`
 	// Duration is the solve's wall time in seconds.
-	Duration     float64             `json:"duration"`
-	Digest       string              `json:"digest,omitempty"`
-	CacheImports []build.CacheImport `json:"cacheImports"`
-	// CacheExport is the stage's cache ref and CacheDigest what the commit
-	// moves it to.
-	CacheExport string   `json:"cacheExport,omitempty"`
-	CacheDigest string   `json:"cacheDigest,omitempty"`
-	Tags        []string `json:"tags"`
-	Error       string   `json:"error,omitempty"`
-	// Source is the Dockerfile excerpt of the step that failed.
-	Source string `json:"source,omitempty"`
-	Note   string `json:"note,omitempty"`
+	Duration float64 `json:"duration"`
 	// Base is the stage's external base image, when it has one and
 	// baseImages.refresh is on.
 	Base *BaseReport `json:"base,omitempty"`
-	// Builder names the daemon of a Pool that built the stage.
-	Builder string `json:"builder,omitempty"`
-	// Platform is the one platform this solve built for, when a Pool built
-	// each platform on its own; the stage's tags then move to an index.
-	Platform string `json:"platform,omitempty"`
 }
 
 // BaseReport is a stage's external base image in a Report.
@@ -81,13 +65,8 @@ type BaseReport = bases.Report
 func stageReports(stages []build.StageResult, checked *bases.Checked) []StageReport {
 	reports := make([]StageReport, len(stages))
 	for i, s := range stages {
-		reports[i] = StageReport{
-			Name: s.Name, Status: stageStatus(s), Steps: s.Steps, Cached: s.Cached,
-			Duration: s.Duration.Round(time.Millisecond).Seconds(), Digest: s.Digest,
-			CacheImports: s.CacheImports, CacheExport: s.CacheExport, CacheDigest: s.CacheDigest,
-			Tags: s.Tags, Error: s.Error, Source: s.Source, Note: s.Note,
-			Builder: s.Builder, Platform: s.Platform, Base: checked.Report(s.Name),
-		}
+		reports[i] = StageReport{StageResult: s, Status: stageStatus(s), Base: checked.Report(s.Name),
+			Duration: s.Duration.Round(time.Millisecond).Seconds()}
 	}
 	return reports
 }

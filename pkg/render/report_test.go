@@ -27,23 +27,26 @@ func fullReport() *cairn.Report {
 	return &cairn.Report{
 		Version: cairn.ReportVersion, Dockerfile: "Dockerfile", Platforms: []string{"linux/amd64", "linux/arm/v7"},
 		Stages: []cairn.StageReport{{
-			Name: "app", Status: cairn.StageOK, Steps: 2, Cached: 1, Duration: 1.25, Digest: d1,
-			CacheImports: []build.CacheImport{{Ref: "r/app:cache-app", State: cache.Found}, {Ref: "r/app:cache-base", State: cache.Missing, Via: "base"}},
-			CacheExport:  "r/app:cache-app", CacheDigest: d1, Tags: []string{"r/app:v1"}, Note: "n",
+			StageResult: build.StageResult{Name: "app", Steps: 2, Cached: 1, Digest: d1,
+				CacheImports: []build.CacheImport{{Ref: "r/app:cache-app", State: cache.Found}, {Ref: "r/app:cache-base", State: cache.Missing, Via: "base"}},
+				CacheExport:  "r/app:cache-app", CacheDigest: d1, Tags: []string{"r/app:v1"}, Note: "n"},
+			Status: cairn.StageOK, Duration: 1.25,
 			Base: &cairn.BaseReport{Ref: "docker.io/library/busybox:1.36", Digests: map[string]string{"linux/amd64": d2, "linux/arm/v7": d1}, Previous: map[string]string{"linux/amd64": d1}},
 		}, {
-			Name: "other", Status: cairn.StageFailed, CacheImports: []build.CacheImport{}, Tags: []string{}, Error: "boom", Source: "RUN false",
-			Base: &cairn.BaseReport{Ref: "registry.example.com/base:1", Error: "resolve base: 401"},
+			StageResult: build.StageResult{Name: "other", CacheImports: []build.CacheImport{}, Tags: []string{}, Error: "boom", Source: "RUN false"},
+			Status:      cairn.StageFailed,
+			Base:        &cairn.BaseReport{Ref: "registry.example.com/base:1", Error: "resolve base: 401"},
 		}},
 		Targets: []cairn.TargetReport{{
 			Name: "app", Digest: d1, Tags: []string{"r/app:v1"}, ImageDigest: d1, ConfigDigest: d2,
 			Descriptor: &ocispecs.Descriptor{MediaType: ocispecs.MediaTypeImageManifest, Digest: d1, Size: 10}, ImageName: "r/app:v1",
 		}},
 		Mounts: []cairn.MountReport{{
-			ID: "//root/.cache/go-build", Target: "/root/.cache/go-build", Stages: []string{"app"}, Snapshot: "r/app:cache-mount-root-.cache-go-build",
-			Restore: build.Restored, Source: "r/app:cache-mount-root-.cache-go-build", SourceDigest: d2,
-			Save: build.Saved, SavedDigest: d1, Size: 12_345_678, RestoreDuration: 0.812, SaveDuration: 1.5,
-		}, {ID: "//tmp/x", Target: "/tmp/x", Stages: []string{"other"}, Restore: build.Skipped, Note: "from=x seeds it"}},
+			MountResult: build.MountResult{ID: "//root/.cache/go-build", Target: "/root/.cache/go-build", Stages: []string{"app"}, Snapshot: "r/app:cache-mount-root-.cache-go-build",
+				Restore: build.Restored, Source: "r/app:cache-mount-root-.cache-go-build", SourceDigest: d2,
+				Save: build.Saved, SavedDigest: d1, Size: 12_345_678},
+			RestoreDuration: 0.812, SaveDuration: 1.5,
+		}, {MountResult: build.MountResult{ID: "//tmp/x", Target: "/tmp/x", Stages: []string{"other"}, Restore: build.Skipped, Note: "from=x seeds it"}}},
 		Checks: []*cairn.CheckReport{{
 			Target:     "app",
 			Lint:       []lint.Finding{{Rule: "DL3007", Severity: lint.Warning, Line: 1, Message: "m", URL: "u"}},
