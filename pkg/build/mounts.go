@@ -62,7 +62,7 @@ type MountResult struct {
 	Save        SaveState     `json:"save,omitempty"`
 	SavedDigest string        `json:"savedDigest,omitempty"` // the snapshot staged for the commit
 	Size        int64         `json:"size,omitempty"`        // its layer's bytes
-	SaveTime    time.Duration `json:"-"` // a Report has it in seconds
+	SaveTime    time.Duration `json:"-"`                     // a Report has it in seconds
 	Note        string        `json:"note,omitempty"`
 
 	ranOn []Solver // the daemons steps ran with it on
