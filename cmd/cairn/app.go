@@ -12,6 +12,7 @@ import (
 	"github.com/moby/buildkit/util/suggest"
 	"github.com/urfave/cli/v2"
 
+	"github.com/cairn-build/cairn/pkg/bases"
 	"github.com/cairn-build/cairn/pkg/cairn"
 	"github.com/cairn-build/cairn/pkg/cairn/options"
 )
@@ -37,10 +38,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case errors.Is(err, context.Canceled) || ctx.Err() != nil:
 		fmt.Fprintln(stderr, "cairn: canceled")
 		return exitCanceled
-	case errors.As(err, new(*cairn.UsageError)):
+	case errors.As(err, new(*options.UsageError)):
 		fmt.Fprintln(stderr, "cairn:", err)
 		return exitUsage
-	case errors.As(err, new(*cairn.BasesMovedError)):
+	case errors.As(err, new(*bases.MovedError)):
 		fmt.Fprintln(stderr, "cairn:", err)
 		return exitOutdated
 	default:
@@ -68,12 +69,12 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 		// Errors are printed once, by run; urfave must not print or exit.
 		ExitErrHandler: func(*cli.Context, error) {},
 		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
-			return &cairn.UsageError{Err: err}
+			return &options.UsageError{Err: err}
 		},
 		// urfave runs the app's Action for an unknown command: make it a usage error.
 		Action: func(c *cli.Context) error {
 			if c.Args().Present() {
-				return &cairn.UsageError{Err: unknownCommand(c.App, c.Args().First())}
+				return &options.UsageError{Err: unknownCommand(c.App, c.Args().First())}
 			}
 			return cli.ShowAppHelp(c)
 		},

@@ -8,6 +8,7 @@ import (
 
 	"github.com/cairn-build/cairn/pkg/cairn"
 	"github.com/cairn-build/cairn/pkg/cairn/options"
+	"github.com/cairn-build/cairn/pkg/render"
 )
 
 func buildCommand() *cli.Command {
@@ -59,9 +60,9 @@ func execute(c *cli.Context, opts cairn.RunOptions) error {
 	if err := p.Preflight(c.Context, opts); err != nil {
 		return options.Hint(err) // before dialing: the daemon is not the problem
 	}
-	display, err := cairn.NewDisplay(c.Context, c.App.ErrWriter, c.String("progress"))
+	display, err := render.NewDisplay(c.Context, c.App.ErrWriter, c.String("progress"))
 	if err != nil {
-		return &cairn.UsageError{Err: fmt.Errorf("--progress: %w", err)}
+		return &options.UsageError{Err: fmt.Errorf("--progress: %w", err)}
 	}
 	pool, err := options.Dial(c, p)
 	if err != nil {
@@ -69,13 +70,13 @@ func execute(c *cli.Context, opts cairn.RunOptions) error {
 		return err
 	}
 	defer pool.Close()
-	opts.Status, opts.Logger = display.Status(), cairn.NoteLogger(c.App.ErrWriter)
+	opts.Status, opts.Logger = display.Status(), render.NoteLogger(c.App.ErrWriter)
 	report, err := pool.Run(c.Context, p, opts)
 	display.Close()
 	if report == nil {
 		return err
 	}
-	return errors.Join(err, report.WriteAll(cairn.Output{Stdout: c.App.Writer, Stderr: c.App.ErrWriter, MetadataFile: c.String("metadata-file")}))
+	return errors.Join(err, render.Outputs(report, render.Output{Stdout: c.App.Writer, Stderr: c.App.ErrWriter, MetadataFile: c.String("metadata-file")}))
 }
 
 // dryRun prints every tag --push would move and where it points now.
@@ -88,5 +89,5 @@ func dryRun(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	return cairn.WriteDryRun(c.App.Writer, moves)
+	return render.DryRun(c.App.Writer, moves)
 }

@@ -19,6 +19,7 @@ import (
 
 	"github.com/cairn-build/cairn/internal/testenv"
 	"github.com/cairn-build/cairn/pkg/push"
+	"github.com/cairn-build/cairn/pkg/registry"
 )
 
 // buildCairn builds the cairn binary, to run as a process a test can kill.
@@ -173,7 +174,7 @@ func recordState(t *testing.T, repo string) string {
 	if err := json.Unmarshal(desc.Manifest, &m); err != nil {
 		t.Fatal(err)
 	}
-	return m.Annotations["org.cairn-build.commit.state"]
+	return m.Annotations[registry.Annotation(registry.KeyCommit+"state")]
 }
 
 // TestKilledCommitIsRolledBackByTheNextRun: cairn is killed during its

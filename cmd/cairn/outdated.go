@@ -7,6 +7,7 @@ import (
 
 	"github.com/cairn-build/cairn/pkg/cairn"
 	"github.com/cairn-build/cairn/pkg/cairn/options"
+	"github.com/cairn-build/cairn/pkg/render"
 )
 
 func outdatedCommand() *cli.Command {
@@ -22,18 +23,18 @@ func outdatedCommand() *cli.Command {
 		Action: func(c *cli.Context) error {
 			format := c.String("format")
 			if format != "text" && format != "json" {
-				return &cairn.UsageError{Err: fmt.Errorf("--format %q: want text or json", format)}
+				return &options.UsageError{Err: fmt.Errorf("--format %q: want text or json", format)}
 			}
 			p, err := options.Load(c)
 			if err != nil {
 				return err
 			}
-			changes, err := cairn.Outdated(c.Context, p, cairn.OutdatedOptions{Logger: cairn.NoteLogger(c.App.ErrWriter)})
-			write := changes.WriteText
+			changes, err := cairn.Outdated(c.Context, p, cairn.OutdatedOptions{Logger: render.NoteLogger(c.App.ErrWriter)})
+			write := render.BaseChanges
 			if format == "json" {
-				write = changes.WriteJSON
+				write = render.BaseChangesJSON
 			}
-			if werr := write(c.App.Writer); err == nil {
+			if werr := write(c.App.Writer, changes); err == nil {
 				err = werr
 			}
 			if err == nil {

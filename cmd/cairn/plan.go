@@ -5,7 +5,6 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/cairn-build/cairn/pkg/cairn"
 	"github.com/cairn-build/cairn/pkg/cairn/options"
 )
 
@@ -39,7 +38,7 @@ func planCommand() *cli.Command {
 			case "dot":
 				return plan.WriteDOT(w)
 			default:
-				return &cairn.UsageError{Err: fmt.Errorf("--format %q: want text, json or dot", format)}
+				return &options.UsageError{Err: fmt.Errorf("--format %q: want text, json or dot", format)}
 			}
 		},
 	}

@@ -8,6 +8,8 @@ import (
 
 	"github.com/cairn-build/cairn/pkg/cairn"
 	"github.com/cairn-build/cairn/pkg/cairn/options"
+	"github.com/cairn-build/cairn/pkg/render"
+	"github.com/cairn-build/cairn/pkg/tiers"
 )
 
 func pruneCommand() *cli.Command {
@@ -24,9 +26,9 @@ func pruneCommand() *cli.Command {
 			&cli.BoolFlag{Name: "dry-run", Usage: "list the tags that would be deleted and the bytes freed, deleting nothing"},
 		),
 		Action: func(c *cli.Context) error {
-			age, err := cairn.ParseAge(c.String("older-than"))
+			age, err := tiers.ParseAge(c.String("older-than"))
 			if err != nil {
-				return &cairn.UsageError{Err: fmt.Errorf("--older-than: %w", err)}
+				return &options.UsageError{Err: fmt.Errorf("--older-than: %w", err)}
 			}
 			p, err := options.Load(c)
 			if err != nil {
@@ -34,7 +36,7 @@ func pruneCommand() *cli.Command {
 			}
 			report, err := cairn.Prune(c.Context, p, cairn.PruneOptions{OlderThan: age, DryRun: c.Bool("dry-run")})
 			if report != nil {
-				err = errors.Join(err, report.WriteText(c.App.Writer))
+				err = errors.Join(err, render.Prune(c.App.Writer, report))
 			}
 			return err
 		},

@@ -7,6 +7,7 @@ import (
 
 	"github.com/cairn-build/cairn/pkg/cairn"
 	"github.com/cairn-build/cairn/pkg/cairn/options"
+	"github.com/cairn-build/cairn/pkg/render"
 )
 
 func recoverCommand() *cli.Command {
@@ -23,7 +24,7 @@ func recoverCommand() *cli.Command {
 				return err
 			}
 			found, err := cairn.Recover(c.Context, p, cairn.RunOptions{})
-			return errors.Join(err, cairn.WriteRecoveries(c.App.Writer, found))
+			return errors.Join(err, render.Recoveries(c.App.Writer, found))
 		},
 	}
 }

@@ -1,47 +1,53 @@
-// Package depcheck lets a test hold a package to its layer: which packages
-// it may import, directly or below, as ggcr's internal/depcheck does.
+// Package depcheck lets a package's tests enforce its layering, as
+// go-containerregistry's internal/depcheck does: which packages it may not
+// depend on, or import itself.
 package depcheck
 
 import (
 	"context"
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 )
 
-// Imports are pkg's own imports, without its tests'.
-func Imports(t testing.TB, pkg string) []string {
-	t.Helper()
-	return list(t, "-f", `{{join .Imports "\n"}}`, pkg)
-}
-
-// Deps are every package pkg's non-test code depends on, pkg included.
-// (Without -test, go list leaves out what only the tests import.)
-func Deps(t testing.TB, pkg string) []string {
+// Deps fails t when pkg depends, through any of its non-test imports, on a
+// package in forbidden or below one, or on package net itself (the
+// sockets; net/url and net/netip only parse) when noNet is set.
+func Deps(t *testing.T, pkg string, noNet bool, forbidden ...string) {
 	t.Helper()
 	deps := list(t, "-deps", pkg)
-	if len(deps) < 2 {
-		t.Fatalf("go list -deps %s listed %d packages: %q", pkg, len(deps), deps)
+	if len(deps) < 10 {
+		t.Fatalf("go list -deps listed %d packages: %q", len(deps), deps)
 	}
-	return deps
+	check(t, pkg, deps, forbidden)
+	if noNet && slices.Contains(deps, "net") {
+		t.Errorf("%s depends on package net", pkg)
+	}
 }
 
-// Forbid fails t for each of deps that is one of forbidden or below one.
-// "net" means package net itself (the sockets): net/url and net/netip
-// only parse and stay allowed.
-func Forbid(t testing.TB, pkg string, deps, forbidden []string) {
+// Imports fails t when pkg's own non-test files import a package in
+// forbidden or below one: what it may reach only through other packages.
+func Imports(t *testing.T, pkg string, forbidden ...string) {
+	t.Helper()
+	check(t, pkg, list(t, "-f", "{{join .Imports \"\\n\"}}", pkg), forbidden)
+}
+
+func check(t *testing.T, pkg string, deps, forbidden []string) {
 	t.Helper()
 	for _, dep := range deps {
 		for _, bad := range forbidden {
-			if dep == bad || (bad != "net" && strings.HasPrefix(dep, bad+"/")) {
+			if dep == bad || strings.HasPrefix(dep, bad+"/") {
 				t.Errorf("%s depends on %s (forbidden: %s)", pkg, dep, bad)
 			}
 		}
 	}
 }
 
-func list(t testing.TB, args ...string) []string {
+// list runs go list; without -test it reports the package's own imports
+// only, so what its tests import does not count.
+func list(t *testing.T, args ...string) []string {
 	t.Helper()
 	gobin, err := exec.LookPath("go")
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"path"
 	"strconv"
 	"strings"
 
@@ -155,4 +156,15 @@ func RangeLine(r []parser.Range) int {
 		return 0
 	}
 	return r[0].Start.Line
+}
+
+// CacheID is the ID BuildKit gives a RUN --mount=type=cache directory, as
+// dockerfile2llb's dispatchRunMounts does: its id, else its target
+// cleaned, under the BUILDKIT_CACHE_MOUNT_NS namespace ns.
+func CacheID(m *instructions.Mount, ns string) string {
+	id := m.CacheID
+	if id == "" {
+		id = path.Clean(m.Target)
+	}
+	return ns + "/" + id
 }

@@ -14,15 +14,25 @@ import (
 // Image reads ref's image from the test registry (plain HTTP).
 func Image(t testing.TB, ref string) v1.Image {
 	t.Helper()
-	r, err := name.ParseReference(ref, name.Insecure)
-	if err != nil {
-		t.Fatal(err)
-	}
-	img, err := remote.Image(r)
+	img, err := Descriptor(t, ref).Image()
 	if err != nil {
 		t.Fatalf("read image %s: %v", ref, err)
 	}
 	return img
+}
+
+// Descriptor reads ref's manifest (or index) from the test registry.
+func Descriptor(t testing.TB, ref string) *remote.Descriptor {
+	t.Helper()
+	r, err := name.ParseReference(ref, name.Insecure)
+	if err != nil {
+		t.Fatal(err)
+	}
+	desc, err := remote.Get(r)
+	if err != nil {
+		t.Fatalf("read %s: %v", ref, err)
+	}
+	return desc
 }
 
 // Layers are the layers of ref's image.

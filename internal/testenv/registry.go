@@ -2,12 +2,18 @@ package testenv
 
 import (
 	"fmt"
+	"io"
+	"log"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/name"
+	ggcrregistry "github.com/google/go-containerregistry/pkg/registry"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
+
+	"github.com/cairn-build/cairn/pkg/registry"
 )
 
 // Tags reads every tag of repo but cairn's commit record, and the digest
@@ -40,8 +46,34 @@ func Tags(t testing.TB, repo string, opts ...remote.Option) map[string]string {
 
 // Repo returns a repository in the test registry that no earlier run used:
 // the registry keeps its content between runs, and tests compare tag maps.
+// With -short it is in an in-process registry of the test's own (ggcr's),
+// on loopback: the registry tests then run without the environment, and
+// prove against the real one without -short.
 func Repo(t testing.TB) string {
 	t.Helper()
 	path := strings.ToLower(strings.NewReplacer("/", "-", "_", "-").Replace(t.Name()))
-	return fmt.Sprintf("%s/test/%s-%d", Get(t).Registry, path, time.Now().UnixNano())
+	return fmt.Sprintf("%s/test/%s-%d", RegistryHost(t), path, time.Now().UnixNano())
+}
+
+// RegistryHost is the test registry's host:port: the environment's, or with
+// -short an in-process registry that lives as long as the test.
+func RegistryHost(t testing.TB) string {
+	t.Helper()
+	if !testing.Short() {
+		return Get(t).Registry
+	}
+	srv := httptest.NewServer(ggcrregistry.New(ggcrregistry.Logger(log.New(io.Discard, "", 0))))
+	t.Cleanup(srv.Close)
+	return strings.TrimPrefix(srv.URL, "http://")
+}
+
+// Access is cairn's default registry access, for tests that reach the
+// test registry through cairn's packages.
+func Access(t testing.TB) *registry.Access {
+	t.Helper()
+	reg, err := registry.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return reg
 }

@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -23,7 +24,6 @@ import (
 
 	"github.com/cairn-build/cairn/pkg/cache"
 	"github.com/cairn-build/cairn/pkg/planner"
-	"github.com/cairn-build/cairn/pkg/push"
 	"github.com/cairn-build/cairn/pkg/registry"
 )
 
@@ -46,8 +46,8 @@ type Options struct {
 	// Status receives every stage's solve status; nil discards them. Run
 	// does not close it: the caller's later steps (the commit) show there too.
 	Status chan<- *client.SolveStatus
-	// Notef receives notes (a missing cache ref); nil discards them.
-	Notef func(format string, args ...any)
+	// Logger receives notes (a missing cache ref); nil discards them.
+	Logger *slog.Logger
 	// SourceDateEpoch clamps the created times of every exported image's
 	// config and history (BuildKit's source-date-epoch exporter attribute);
 	// with RewriteTimestamp, the files in new layers too. nil leaves them.
@@ -86,12 +86,12 @@ type StageResult struct {
 	Name     string        `json:"name"`
 	Steps    int           `json:"steps"`
 	Cached   int           `json:"cached"`
-	Duration time.Duration `json:"duration"`
+	Duration time.Duration `json:"-"` // a Report has it in seconds
 	Digest   string        `json:"digest,omitempty"`
 	// ConfigDigest and Descriptor are the image exporter's (buildx's
 	// containerimage.config.digest and containerimage.descriptor).
-	ConfigDigest string               `json:"configDigest,omitempty"`
-	Descriptor   *ocispecs.Descriptor `json:"descriptor,omitempty"`
+	ConfigDigest string               `json:"-"`
+	Descriptor   *ocispecs.Descriptor `json:"-"`
 	CacheImports []CacheImport        `json:"cacheImports"`
 	// CacheExport is the stage's cache ref and CacheDigest the cache manifest
 	// staged for it; the commit moves the ref there.
@@ -294,8 +294,8 @@ func probeCaches(ctx context.Context, plan *planner.Plan, opts Options) (map[str
 }
 
 func notef(opts Options, format string, args ...any) {
-	if opts.Notef != nil {
-		opts.Notef(format, args...)
+	if opts.Logger != nil {
+		opts.Logger.Info(fmt.Sprintf(format, args...))
 	}
 }
 
@@ -324,24 +324,3 @@ func (f *fanIn) add() chan *client.SolveStatus {
 
 // wait returns when every solve's status has been passed on.
 func (f *fanIn) wait() { f.wg.Wait() }
-
-// Moves are the tags a commit moves for this build: every stage's cache ref
-// and every target's tags, each to the manifest its stage staged, and the
-// snapshot ref of every cache mount SaveMounts saved.
-func (r *Result) Moves() []push.Move {
-	var moves []push.Move
-	for _, m := range r.Mounts {
-		if m.Save == Saved {
-			moves = append(moves, push.Move{Tag: m.Snapshot, Digest: m.SavedDigest, Kind: push.KindCache})
-		}
-	}
-	for _, s := range r.Stages {
-		if s.CacheExport != "" && s.CacheDigest != "" {
-			moves = append(moves, push.Move{Tag: s.CacheExport, Digest: s.CacheDigest, Kind: push.KindCache})
-		}
-		for _, tag := range s.Tags {
-			moves = append(moves, push.Move{Tag: tag, Digest: s.Digest, Kind: push.KindFinal})
-		}
-	}
-	return moves
-}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/moby/buildkit/client"
 
+	"github.com/cairn-build/cairn/internal/devenv"
 	"github.com/cairn-build/cairn/internal/testenv"
 	"github.com/cairn-build/cairn/pkg/build"
 	"github.com/cairn-build/cairn/pkg/cache"
@@ -70,7 +71,7 @@ func buildOn(t *testing.T, addr, dir, repo string, mode ...string) *build.Result
 	if err != nil {
 		t.Fatalf("build: %v", err)
 	}
-	if _, err := push.Commit(ctx, access(t), res.Moves()); err != nil {
+	if _, err := push.Commit(ctx, access(t), movesOf(res)); err != nil {
 		t.Fatalf("commit: %v", err)
 	}
 	return res
@@ -99,13 +100,41 @@ func planFor(t *testing.T, dir string, o config.Overrides) (*config.Build, *plan
 }
 
 // access is the default registry access, as the CLI makes it.
-func access(t *testing.T) *registry.Access {
+// sharedDaemon is a client of the environment's daemon, closed when t ends.
+func sharedDaemon(t *testing.T, env *devenv.Env) *client.Client {
 	t.Helper()
-	reg, err := registry.New()
+	c, err := client.New(context.Background(), env.BuildkitHost)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return reg
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+func access(t *testing.T) *registry.Access {
+	t.Helper()
+	return testenv.Access(t)
+}
+
+// movesOf are the tags a commit moves for this build: every stage's cache ref
+// and every target's tags, each to the manifest its stage staged, and the
+// snapshot ref of every cache mount SaveMounts saved.
+func movesOf(r *build.Result) []push.Move {
+	var moves []push.Move
+	for _, m := range r.Mounts {
+		if m.Save == build.Saved {
+			moves = append(moves, push.Move{Tag: m.Snapshot, Digest: m.SavedDigest, Kind: push.KindCache})
+		}
+	}
+	for _, s := range r.Stages {
+		if s.CacheExport != "" && s.CacheDigest != "" {
+			moves = append(moves, push.Move{Tag: s.CacheExport, Digest: s.CacheDigest, Kind: push.KindCache})
+		}
+		for _, tag := range s.Tags {
+			moves = append(moves, push.Move{Tag: tag, Digest: s.Digest, Kind: push.KindFinal})
+		}
+	}
+	return moves
 }
 
 func stages(res *build.Result) map[string]build.StageResult {
@@ -175,11 +204,7 @@ func TestNothingWrittenWithoutPush(t *testing.T) {
 	repo, dir := testenv.Repo(t), project(t, "node-style")
 	ctx := context.Background()
 	cfg, plan := planFor(t, dir, config.Overrides{Repository: repo})
-	c, err := client.New(ctx, env.BuildkitHost)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := sharedDaemon(t, env)
 	res, err := build.Run(ctx, c, plan, build.Options{Context: cfg.Context, Dockerfile: cfg.Dockerfile, CacheMode: cfg.CacheMode})
 	if err != nil {
 		t.Fatal(err)
@@ -214,11 +239,7 @@ func TestEveryFailedStageIsReported(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	c, err := client.New(ctx, env.BuildkitHost)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := sharedDaemon(t, env)
 	res, err := build.Run(ctx, c, plan, build.Options{Context: dir, Dockerfile: filepath.Join(dir, "Dockerfile"), CacheMode: cache.ModeOff})
 	if err == nil {
 		t.Fatal("no error from a build with failing stages")
@@ -253,11 +274,7 @@ func TestPushStagesWithoutTagging(t *testing.T) {
 			repo, dir := testenv.Repo(t), project(t, "node-style")
 			ctx := context.Background()
 			cfg, plan := planFor(t, dir, config.Overrides{Repository: repo, CacheMode: mode})
-			c, err := client.New(ctx, env.BuildkitHost)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer c.Close()
+			c := sharedDaemon(t, env)
 			res, err := build.Run(ctx, c, plan, build.Options{Context: cfg.Context, Dockerfile: cfg.Dockerfile, CacheMode: mode, Push: true})
 			if err != nil {
 				t.Fatal(err)
@@ -265,7 +282,7 @@ func TestPushStagesWithoutTagging(t *testing.T) {
 			if tags := testenv.Tags(t, repo); len(tags) != 0 {
 				t.Errorf("tags before the commit: %v", tags)
 			}
-			if moves := res.Moves(); len(moves) != 4 { // three cache refs and latest
+			if moves := movesOf(res); len(moves) != 4 { // three cache refs and latest
 				t.Errorf("moves %+v, want 4", moves)
 			}
 		})
@@ -278,11 +295,7 @@ func TestPushStagesWithoutTagging(t *testing.T) {
 func TestSingleStageCountsSteps(t *testing.T) {
 	env := testenv.Get(t)
 	ctx := context.Background()
-	c, err := client.New(ctx, env.BuildkitHost)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := sharedDaemon(t, env)
 	many := "FROM busybox:1.36 AS app\n" + strings.Repeat("RUN true\n", 11) + "FROM app AS final\nRUN true\n"
 	tests := []struct {
 		name       string

@@ -123,7 +123,7 @@ func (b *mountBuild) run(c *client.Client, push_ bool) (*build.Result, error) {
 	if err := build.SaveMounts(ctx, c, res, opts, cfg.CacheMounts.MaxSize); err != nil {
 		return res, err
 	}
-	_, err = push.Commit(ctx, access(b.t), res.Moves())
+	_, err = push.Commit(ctx, access(b.t), movesOf(res))
 	return res, err
 }
 

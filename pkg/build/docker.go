@@ -15,29 +15,13 @@ import (
 	"github.com/moby/buildkit/util/entitlements"
 	"github.com/tonistiigi/fsutil"
 
+	"github.com/cairn-build/cairn/pkg/config"
 	"github.com/cairn-build/cairn/pkg/planner"
 )
 
-// Docker are docker build's options for every stage's solve, given to
-// BuildKit's Dockerfile frontend as buildx gives them.
-type Docker struct {
-	// NoCache rebuilds every step; NoCacheFilter the steps of the stages
-	// it names. See noCache for how that maps onto per-stage solves.
-	NoCache       bool
-	NoCacheFilter []string
-	// Pull asks the registry for every base image, even one the daemon has.
-	Pull bool
-	// Network of RUN steps: "" (the daemon's default), "none" or "host";
-	// host needs a daemon that allows the network.host entitlement.
-	Network  string
-	AddHosts []string // HOST=IP lines for /etc/hosts
-	ShmSize  int64    // bytes of /dev/shm; 0 is BuildKit's default
-	Ulimits  []string // NAME=SOFT:HARD
-	// Contexts are named build contexts (FROM NAME, COPY --from=NAME): an
-	// absolute directory, sent from here, or a URL BuildKit reads itself
-	// (docker-image://REF, https://…, git@…).
-	Contexts map[string]string
-}
+// Docker are docker build's options for every solve: config.SolveOptions,
+// the one type that carries them from the flags and build.yaml to the solve.
+type Docker = config.SolveOptions
 
 // TargetOptions are what a target's stage gets that the stages it depends
 // on do not: docker build gives labels and annotations to the target only.
@@ -64,11 +48,11 @@ func (s *stageSolve) dockerAttrs(attrs map[string]string) {
 	for k, v := range s.opts.Targets[s.stage.Name].Labels {
 		attrs["label:"+k] = v
 	}
-	s.opts.Docker.frontendAttrs(s.stage, attrs)
+	frontendAttrs(s.opts.Docker, s.stage, attrs)
 }
 
-func (d Docker) frontendAttrs(stage planner.StagePlan, attrs map[string]string) {
-	if v, ok := d.noCache(stage); ok {
+func frontendAttrs(d Docker, stage planner.StagePlan, attrs map[string]string) {
+	if v, ok := noCache(d, stage); ok {
 		attrs["no-cache"] = v
 	}
 	if d.Pull {
@@ -105,7 +89,7 @@ func (d Docker) frontendAttrs(stage planner.StagePlan, attrs map[string]string) 
 // So a solve ignores the cache of its own stage's steps only — unless an
 // unnamed stage is in it: no filter can name those (they are built inside
 // the stages that need them), so that solve ignores every cache.
-func (d Docker) noCache(stage planner.StagePlan) (string, bool) {
+func noCache(d Docker, stage planner.StagePlan) (string, bool) {
 	switch {
 	case d.NoCache && (unnamed(stage) || slices.ContainsFunc(stage.DependsOn, unnamedStage)):
 		return "", true
@@ -121,7 +105,7 @@ func (d Docker) noCache(stage planner.StagePlan) (string, bool) {
 // names start with a letter.
 func unnamedStage(name string) bool { return name != "" && name[0] >= '0' && name[0] <= '9' }
 
-func (d Docker) entitlements() []string {
+func allowedEntitlements(d Docker) []string {
 	if d.Network == "host" {
 		return []string{entitlements.EntitlementNetworkHost.String()}
 	}

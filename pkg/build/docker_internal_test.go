@@ -106,7 +106,7 @@ func TestNoCachePerStage(t *testing.T) {
 		{"filter names another stage", Docker{NoCacheFilter: []string{"deps"}}, named, "", false},
 	}
 	for _, tt := range tests {
-		got, ok := tt.d.noCache(tt.stage)
+		got, ok := noCache(tt.d, tt.stage)
 		if got != tt.want || ok != tt.wantOK {
 			t.Errorf("%s: noCache = %q, %v; want %q, %v", tt.name, got, ok, tt.want, tt.wantOK)
 		}

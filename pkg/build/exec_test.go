@@ -42,11 +42,7 @@ func layoutOf(t *testing.T, c *client.Client, dockerfile string) string {
 func TestLayoutRunnerInBuiltImage(t *testing.T) {
 	env := testenv.Get(t)
 	ctx := context.Background()
-	c, err := client.New(ctx, env.BuildkitHost)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := sharedDaemon(t, env)
 	withShell := layoutOf(t, c, "FROM busybox:1.36\nENV GREETING=hello\nWORKDIR /srv\nRUN echo data > file\n")
 	// No shell, no busybox: only the runner's mount can capture output.
 	noShell := layoutOf(t, c, "FROM busybox:1.36 AS src\nFROM scratch\nCOPY --from=src /bin/busybox /busybox\n")

@@ -3,7 +3,6 @@ package build
 import (
 	"context"
 	"fmt"
-	"path"
 	"regexp"
 	"slices"
 	"strings"
@@ -56,14 +55,14 @@ type MountResult struct {
 	// SourceDigest the snapshot image there.
 	Source       string        `json:"source,omitempty"`
 	SourceDigest string        `json:"sourceDigest,omitempty"`
-	RestoreTime  time.Duration `json:"restoreTime,omitempty"`
+	RestoreTime  time.Duration `json:"-"` // a Report has it in seconds
 	// Ran reports whether a step ran with the mount, not from the cache:
 	// only then did its contents change, and only then is it saved.
-	Ran         bool          `json:"ran"`
+	Ran         bool          `json:"-"`
 	Save        SaveState     `json:"save,omitempty"`
 	SavedDigest string        `json:"savedDigest,omitempty"` // the snapshot staged for the commit
 	Size        int64         `json:"size,omitempty"`        // its layer's bytes
-	SaveTime    time.Duration `json:"saveTime,omitempty"`
+	SaveTime    time.Duration `json:"-"`                     // a Report has it in seconds
 	Note        string        `json:"note,omitempty"`
 
 	ranOn []Solver // the daemons steps ran with it on
@@ -304,11 +303,7 @@ func cacheIDs(run, ns string) ([]string, bool) {
 			if m.Type != instructions.MountTypeCache {
 				continue
 			}
-			id := m.CacheID
-			if id == "" {
-				id = path.Clean(m.Target)
-			}
-			ids = append(ids, ns+"/"+id)
+			ids = append(ids, dfparse.CacheID(m, ns))
 		}
 	}
 	return ids, true
@@ -322,4 +317,42 @@ func leadingFlags(run string) string {
 		n++
 	}
 	return strings.Join(words[:n], " ")
+}
+
+// JoinMounts joins the mounts of builds of one plan, each for its own
+// platform (a Pool's), into one result per cache ID, in the order the
+// first build lists them: the mount ran when a step ran with it in any of
+// them, on every daemon any ran it on (SaveMounts saves it only from one);
+// its restore is the first build's unless that one needed none.
+func JoinMounts(builds ...[]MountResult) []MountResult {
+	out := []MountResult{}
+	byID := map[string]int{}
+	for _, mounts := range builds {
+		for _, m := range mounts {
+			i, ok := byID[m.ID]
+			if !ok {
+				byID[m.ID] = len(out)
+				m.ranOn = slices.Clone(m.ranOn)
+				out = append(out, m)
+				continue
+			}
+			j := &out[i]
+			if j.Restore == NotNeeded && m.Restore != NotNeeded {
+				j.Restore, j.Source, j.SourceDigest, j.RestoreTime = m.Restore, m.Source, m.SourceDigest, m.RestoreTime
+			}
+			for _, s := range m.Stages {
+				if !slices.Contains(j.Stages, s) {
+					j.Stages = append(j.Stages, s)
+				}
+			}
+			for _, s := range m.ranOn {
+				if !slices.Contains(j.ranOn, s) {
+					j.ranOn = append(j.ranOn, s)
+				}
+			}
+			j.Ran = j.Ran || m.Ran
+			j.Note = joinNotes(j.Note, m.Note)
+		}
+	}
+	return out
 }

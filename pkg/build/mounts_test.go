@@ -419,3 +419,43 @@ COPY --from=lint / /
 		t.Errorf("restored mount: order %v, want none", restored)
 	}
 }
+
+// TestJoinMounts: the mounts of a Pool's per-platform builds are one per
+// cache ID; one a step ran with on any platform ran, on every daemon it ran
+// on, and a platform that had to restore it says how.
+func TestJoinMounts(t *testing.T) {
+	amd, arm := &restoreSolver{}, &restoreSolver{}
+	mount := func(restore RestoreState, ran bool, on Solver, stages ...string) MountResult {
+		m := MountResult{ID: "//cache", Snapshot: "r/app:cache-mount", Stages: stages, Restore: restore, Ran: ran}
+		if on != nil {
+			m.ranOn = []Solver{on}
+		}
+		return m
+	}
+	tests := []struct {
+		name        string
+		builds      [][]MountResult
+		ran         bool
+		ranOn       []Solver
+		restore     RestoreState
+		stages      []string
+		otherMounts int
+	}{
+		{"one daemon builds both", [][]MountResult{{mount(Missing, true, amd, "app")}, {mount(Missing, true, amd, "app")}}, true, []Solver{amd}, Missing, []string{"app"}, 0},
+		{"one daemon each", [][]MountResult{{mount(Restored, true, amd, "app")}, {mount(Restored, true, arm, "app")}}, true, []Solver{amd, arm}, Restored, []string{"app"}, 0},
+		{"ran on the second alone", [][]MountResult{{mount(NotNeeded, false, nil, "app")}, {mount(Restored, true, arm, "app", "test")}}, true, []Solver{arm}, Restored, []string{"app", "test"}, 0},
+		{"a mount of one platform's plan", [][]MountResult{{mount(NotNeeded, false, nil)}, {mount(NotNeeded, false, nil), {ID: "//other"}}}, false, nil, NotNeeded, nil, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := JoinMounts(tt.builds...)
+			if len(got) != 1+tt.otherMounts {
+				t.Fatalf("%d mounts, want %d: %+v", len(got), 1+tt.otherMounts, got)
+			}
+			m := got[0]
+			if m.Ran != tt.ran || !slices.Equal(m.ranOn, tt.ranOn) || m.Restore != tt.restore || !slices.Equal(m.Stages, tt.stages) {
+				t.Errorf("joined %+v (ran on %v), want ran %v on %v, restore %s, stages %v", m, m.ranOn, tt.ran, tt.ranOn, tt.restore, tt.stages)
+			}
+		})
+	}
+}

@@ -376,8 +376,11 @@ func isGone(err error) bool {
 }
 
 func joinNotes(a, b string) string {
-	if a == "" {
+	switch {
+	case a == "":
 		return b
+	case b == "" || a == b:
+		return a
 	}
 	return a + "; " + b
 }

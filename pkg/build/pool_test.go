@@ -3,9 +3,6 @@ package build_test
 import (
 	"context"
 	"errors"
-	"fmt"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -20,8 +17,8 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	"github.com/cairn-build/cairn/internal/testenv"
 	"github.com/cairn-build/cairn/pkg/build"
-	"github.com/cairn-build/cairn/pkg/cache"
 	"github.com/cairn-build/cairn/pkg/planner"
 )
 
@@ -133,15 +130,7 @@ func poolPlan(t *testing.T, dockerfile, repo string) (*planner.Plan, build.Optio
 	if repo != "" {
 		po.CacheRef = func(stage string) string { return repo + ":cache-" + stage }
 	}
-	plan, err := planner.New([]byte(dockerfile), po)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "Dockerfile"), []byte(dockerfile), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return plan, build.Options{Context: dir, Dockerfile: filepath.Join(dir, "Dockerfile"), CacheMode: cache.ModeOff}
+	return planWith(t, dockerfile, po)
 }
 
 func newPool(t *testing.T, daemons ...*fakeDaemon) *build.Pool {
@@ -177,8 +166,8 @@ func TestPoolSpreadsIndependentStages(t *testing.T) {
 	for _, name := range []string{"one", "two", "three"} {
 		daemons = append(daemons, &fakeDaemon{name: name, log: log, gate: gate})
 	}
-	var notes []string
-	opts.Notef = func(f string, a ...any) { notes = append(notes, fmt.Sprintf(f, a...)) }
+	var logged testenv.Notes
+	opts.Logger = logged.Logger()
 	res, err := runPool(t, newPool(t, daemons...), plan, opts)
 	if err != nil {
 		t.Fatal(err)
@@ -214,8 +203,8 @@ func TestPoolSpreadsIndependentStages(t *testing.T) {
 	if all[0].pushedTo != "" {
 		t.Errorf("all, which nothing depends on, was pushed to %s", all[0].pushedTo)
 	}
-	if len(notes) != 1 || !strings.Contains(notes[0], "by digest") {
-		t.Errorf("notes %q, want one saying stages go to the registry by digest", notes)
+	if notes := logged.Messages(); len(notes) != 1 || !strings.Contains(notes[0], "by digest") {
+		t.Errorf("notes %q, want one saying stages go to the registry by digest", logged.Messages())
 	}
 }
 
@@ -224,8 +213,8 @@ func TestPoolSpreadsIndependentStages(t *testing.T) {
 func TestPoolWithoutCacheRefsStaysOnTheDefault(t *testing.T) {
 	plan, opts := poolPlan(t, wide, "")
 	log := &solveLog{}
-	var notes []string
-	opts.Notef = func(f string, a ...any) { notes = append(notes, fmt.Sprintf(f, a...)) }
+	var logged testenv.Notes
+	opts.Logger = logged.Logger()
 	res, err := runPool(t, newPool(t, &fakeDaemon{name: "one", log: log}, &fakeDaemon{name: "two", log: log}), plan, opts)
 	if err != nil {
 		t.Fatal(err)
@@ -240,8 +229,8 @@ func TestPoolWithoutCacheRefsStaysOnTheDefault(t *testing.T) {
 			t.Errorf("stage %s pushed to %q, imported %v: want neither", s.stage, s.pushedTo, s.imports)
 		}
 	}
-	if len(notes) != 1 || !strings.Contains(notes[0], "no cache ref") {
-		t.Errorf("notes %q, want one saying why stages stay", notes)
+	if notes := logged.Messages(); len(notes) != 1 || !strings.Contains(notes[0], "no cache ref") {
+		t.Errorf("notes %q, want one saying why stages stay", logged.Messages())
 	}
 }
 

@@ -12,6 +12,8 @@ import (
 	"github.com/moby/buildkit/client"
 	"github.com/moby/buildkit/client/llb"
 	"github.com/opencontainers/go-digest"
+
+	"github.com/cairn-build/cairn/internal/human"
 )
 
 // errRestore is the cause of a stage's canceled attempt: a step that uses
@@ -139,7 +141,7 @@ func (c *carrier) restoreOne(ctx context.Context, s Solver, m *mount, r *restori
 		m.res.Note = "restore canceled"
 	default:
 		m.res.Restore = Broken
-		m.res.Note = fmt.Sprintf("snapshot %s@%s cannot be restored (%s): it started empty", src, shortID(dgst), lastLine(err))
+		m.res.Note = fmt.Sprintf("snapshot %s@%s cannot be restored (%s): it started empty", src, human.Digest(dgst), lastLine(err))
 		warn(status, fmt.Sprintf("cache mount %s: %s", target, m.res.Note))
 	}
 }
@@ -181,7 +183,7 @@ func restoreDefinition(ctx context.Context, id, target, ref, dgst string) (*llb.
 	if err != nil {
 		return nil, err
 	}
-	snapshot := llb.Image(repos[0]+"@"+dgst, llb.WithCustomNamef("[cache mount %s] pull %s@%s", target, ref, shortID(dgst)))
+	snapshot := llb.Image(repos[0]+"@"+dgst, llb.WithCustomNamef("[cache mount %s] pull %s@%s", target, ref, human.Digest(dgst)))
 	run := cacheExec(id, fmt.Sprintf("cp -a %s/. %s/", snapshotDir, mountDir),
 		llb.AddMount(snapshotDir, snapshot, llb.Readonly),
 		llb.WithCustomNamef("[cache mount %s] restore from %s", target, ref))
@@ -224,14 +226,6 @@ func warn(status chan<- *client.SolveStatus, msg string) {
 	status <- &client.SolveStatus{Warnings: []*client.VertexWarning{{
 		Vertex: digest.FromString("cairn warning " + msg), Level: 1, Short: []byte(msg),
 	}}}
-}
-
-// shortID is a digest cut for messages: "sha256:0123456789ab".
-func shortID(d string) string {
-	if len(d) > len("sha256:")+12 {
-		return d[:len("sha256:")+12]
-	}
-	return d
 }
 
 // keepRan records the steps an attempt canceled for a restore ran: the

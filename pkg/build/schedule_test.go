@@ -85,7 +85,14 @@ func fakePlan(t *testing.T, dockerfile string, targets ...string) (*planner.Plan
 	for _, name := range targets {
 		ts = append(ts, planner.Target{Name: name})
 	}
-	plan, err := planner.New([]byte(dockerfile), planner.Options{Targets: ts})
+	return planWith(t, dockerfile, planner.Options{Targets: ts})
+}
+
+// planWith plans the Dockerfile with po, and writes it to a context for
+// Run to mount; the build's cache mode is off.
+func planWith(t *testing.T, dockerfile string, po planner.Options) (*planner.Plan, build.Options) {
+	t.Helper()
+	plan, err := planner.New([]byte(dockerfile), po)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -85,7 +85,7 @@ func (s *stageSolve) run(ctx context.Context, solver Solver, status chan *client
 	var forwarding sync.WaitGroup
 	defer close(status)
 	solve := func(imports []string) (*client.SolveResponse, error) {
-		_, noCache := s.opts.Docker.noCache(s.stage)
+		_, noCache := noCache(s.opts.Docker, s.stage)
 		return s.carry.solve(ctx, solver, status, steps, noCache, func(ctx context.Context, watch func(*client.SolveStatus)) (*client.SolveResponse, error) {
 			inner := make(chan *client.SolveStatus)
 			forwarding.Add(1)
@@ -300,7 +300,7 @@ func (s *stageSolve) solveOpt(imports []string, exportCache bool, names, repos [
 		Session:       s.opts.Session,
 		Exports:       []client.ExportEntry{image},
 	}
-	opt.AllowedEntitlements = s.opts.Docker.entitlements()
+	opt.AllowedEntitlements = allowedEntitlements(s.opts.Docker)
 	if !s.pushing() {
 		// Without a push the checks' layout and the -o outputs come from
 		// this solve (see layoutSolve for why not when pushing); the layout

@@ -2,15 +2,11 @@ package cache
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"strings"
-	"sync"
 
 	"github.com/containerd/platforms"
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
-	"golang.org/x/sync/errgroup"
 
 	"github.com/cairn-build/cairn/pkg/registry"
 )
@@ -22,28 +18,15 @@ import (
 // manifest are imported as they are and left out of the map.
 func ForPlatform(ctx context.Context, reg *registry.Access, refs []string, platform string) (map[string]string, error) {
 	picked := map[string]string{}
-	var (
-		mu   sync.Mutex
-		errs []error
-		g    errgroup.Group
-	)
-	g.SetLimit(reg.Jobs())
-	for _, ref := range unique(refs) {
-		g.Go(func() error {
-			p, isIndex, err := forPlatform(ctx, reg, ref, platform)
-			mu.Lock()
-			defer mu.Unlock()
-			switch {
-			case err != nil:
-				errs = append(errs, fmt.Errorf("cache %s: %w", ref, err))
-			case isIndex:
+	err := eachRef(reg, refs, func(ref string) (func(), error) {
+		p, isIndex, err := forPlatform(ctx, reg, ref, platform)
+		return func() {
+			if isIndex {
 				picked[ref] = p
 			}
-			return nil // keep reading: every failure is reported
-		})
-	}
-	_ = g.Wait() // the goroutines return no error: they collect them in errs
-	return picked, errors.Join(errs...)
+		}, err
+	})
+	return picked, err
 }
 
 func forPlatform(ctx context.Context, reg *registry.Access, ref, platform string) (string, bool, error) {

@@ -4,11 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"sync"
 
 	"github.com/google/go-containerregistry/pkg/v1/remote"
-	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/cairn-build/cairn/pkg/registry"
@@ -28,6 +26,17 @@ const (
 // push either. Every failed ref is reported.
 func Probe(ctx context.Context, reg *registry.Access, refs []string) (map[string]State, error) {
 	states := make(map[string]State, len(refs))
+	err := eachRef(reg, refs, func(ref string) (func(), error) {
+		state, err := probe(ctx, reg, ref)
+		return func() { states[ref] = state }, err
+	})
+	return states, err
+}
+
+// eachRef calls read for every ref once, at most reg.Jobs() at a time, and
+// then, one at a time, what read returned: keep, for a ref read, to record
+// it. Every ref's failure is reported, naming the ref.
+func eachRef(reg *registry.Access, refs []string, read func(ref string) (keep func(), err error)) error {
 	var (
 		mu   sync.Mutex
 		errs []error
@@ -36,19 +45,19 @@ func Probe(ctx context.Context, reg *registry.Access, refs []string) (map[string
 	g.SetLimit(reg.Jobs())
 	for _, ref := range unique(refs) {
 		g.Go(func() error {
-			state, err := probe(ctx, reg, ref)
+			keep, err := read(ref)
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil {
 				errs = append(errs, fmt.Errorf("cache %s: %w", ref, err))
-				return nil // keep probing: every failure is reported
+				return nil // keep reading: every failure is reported
 			}
-			states[ref] = state
+			keep()
 			return nil
 		})
 	}
 	_ = g.Wait() // the goroutines return no error: they collect them in errs
-	return states, errors.Join(errs...)
+	return errors.Join(errs...)
 }
 
 func probe(ctx context.Context, reg *registry.Access, ref string) (State, error) {
@@ -57,11 +66,10 @@ func probe(ctx context.Context, reg *registry.Access, ref string) (State, error)
 		return "", err
 	}
 	_, err = remote.Head(parsed, reg.Remote(ctx)...)
-	var terr *transport.Error
 	switch {
 	case err == nil:
 		return Found, nil
-	case errors.As(err, &terr) && terr.StatusCode == http.StatusNotFound:
+	case registry.IsNotFound(err):
 		return Missing, nil
 	default:
 		return "", err

@@ -15,11 +15,7 @@ func TestMain(m *testing.M) { testenv.Main(m) }
 
 func access(t *testing.T) *registry.Access {
 	t.Helper()
-	reg, err := registry.New()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return reg
+	return testenv.Access(t)
 }
 
 func TestProbe(t *testing.T) {

@@ -1,7 +1,6 @@
 package cairn
 
 import (
-	"fmt"
 	"time"
 
 	"github.com/cairn-build/cairn/pkg/push"
@@ -12,7 +11,7 @@ func (o RunOptions) commitOptions(p *Project, started time.Time) []push.Option {
 	return []push.Option{
 		push.WithForce(o.Force),
 		push.WithSourceTime(p.Source.orderTime(started)),
-		push.WithNotes(o.notef),
+		push.WithLogger(o.Logger),
 	}
 }
 
@@ -28,5 +27,3 @@ func (s Source) orderTime(started time.Time) time.Time {
 	}
 	return started
 }
-
-func (o RunOptions) notef(format string, args ...any) { o.Logger.Info(fmt.Sprintf(format, args...)) }

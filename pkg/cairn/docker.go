@@ -17,6 +17,7 @@ import (
 	"github.com/moby/buildkit/session/secrets/secretsprovider"
 	"github.com/moby/buildkit/session/sshforward/sshprovider"
 
+	"github.com/cairn-build/cairn/pkg/bases"
 	"github.com/cairn-build/cairn/pkg/build"
 	"github.com/cairn-build/cairn/pkg/planner"
 )
@@ -115,38 +116,49 @@ type local struct {
 	loadDir string // the docker archives --load loads, one per target
 }
 
-// newLocal gives the build docker build's options, the targets' labels,
-// annotations and outputs, and the secrets and SSH agents.
-func newLocal(p *Project, bo *build.Options) (*local, error) {
-	s := p.Config.Solve
-	bo.Docker = build.Docker{
-		NoCache: s.NoCache, NoCacheFilter: s.NoCacheFilter, Pull: s.Pull,
-		Network: s.Network, AddHosts: s.AddHosts, ShmSize: s.ShmSize, Ulimits: s.Ulimits,
-		Contexts: s.Contexts,
-	}
+// buildOptions are the build's options, all made here: the project's,
+// the run's, the checks' layouts, the bases' stage options, docker
+// build's, the targets' labels, annotations and outputs, and the secrets
+// and SSH agents. out is what the build leaves on this machine.
+func (o RunOptions) buildOptions(p *Project, g *gates, checked *bases.Checked) (bo build.Options, out *local, err error) {
+	cfg, s := p.Config, p.Config.Solve
 	attach, err := p.attachables()
 	if err != nil {
-		return nil, err
+		return bo, nil, err
 	}
-	bo.Session = slices.Concat(bo.Session, attach)
-	l := &local{p: p}
+	out = &local{p: p}
 	if s.Load {
-		if l.loadDir, err = os.MkdirTemp("", "cairn-load-"); err != nil {
-			return nil, err
+		if out.loadDir, err = os.MkdirTemp("", "cairn-load-"); err != nil {
+			return bo, nil, err
 		}
 	}
-	bo.Targets = make(map[string]build.TargetOptions, len(p.Plan.Targets))
+	targets := make(map[string]build.TargetOptions, len(p.Plan.Targets))
 	for _, t := range p.Plan.Targets {
 		opts := build.TargetOptions{Labels: s.Labels, Annotations: s.Annotations}
-		for _, o := range p.Config.Outputs(t.Name) {
+		for _, o := range cfg.Outputs(t.Name) {
 			opts.Outputs = append(opts.Outputs, build.LocalOutput(o))
 		}
-		if l.loadDir != "" {
-			opts.Outputs = append(opts.Outputs, build.LocalOutput{Type: client.ExporterDocker, Dest: l.archive(t.Name)})
+		if out.loadDir != "" {
+			opts.Outputs = append(opts.Outputs, build.LocalOutput{Type: client.ExporterDocker, Dest: out.archive(t.Name)})
 		}
-		bo.Targets[t.Name] = opts
+		targets[t.Name] = opts
 	}
-	return l, nil
+	return build.Options{
+		Context: cfg.Context, Dockerfile: cfg.Dockerfile, Args: cfg.Args, Platforms: cfg.Platforms, CacheMode: cfg.CacheMode,
+		Push: o.Push, Registry: o.Registry, Session: slices.Concat(o.Session, attach), Status: o.Status,
+		Logger:          o.Logger,
+		SourceDateEpoch: p.Source.Epoch, RewriteTimestamp: o.RewriteTimestamp, FinalLabels: p.Source.finalLabels(),
+		Layouts: g.layouts, Docker: s.SolveOptions, Targets: targets, Stages: checked.StageOptions(p.Plan),
+	}, out, nil
+}
+
+// checkBases checks the bases of the project's stages before a build, when
+// baseImages.refresh is on; nil otherwise.
+func (o RunOptions) checkBases(ctx context.Context, p *Project) *bases.Checked {
+	if !p.Config.RefreshBases {
+		return nil
+	}
+	return bases.Refresh(ctx, o.Registry, p.Plan, p.TargetPlatforms(), o.Logger)
 }
 
 func (l *local) archive(target string) string { return filepath.Join(l.loadDir, target+".tar") }

@@ -27,8 +27,7 @@ func TestLocalOptionsPerTarget(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var bo build.Options
-	l, err := newLocal(p, &bo)
+	bo, l, err := RunOptions{}.buildOptions(p, &gates{}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

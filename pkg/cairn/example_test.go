@@ -8,6 +8,7 @@ import (
 
 	"github.com/cairn-build/cairn/pkg/cairn"
 	"github.com/cairn-build/cairn/pkg/config"
+	"github.com/cairn-build/cairn/pkg/render"
 )
 
 // Load plans a build without a daemon or a registry: which stages each
@@ -50,19 +51,19 @@ func ExampleRun() {
 		return
 	}
 	defer c.Close()
-	display, err := cairn.NewDisplay(ctx, os.Stderr, "plain")
+	display, err := render.NewDisplay(ctx, os.Stderr, "plain")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return
 	}
-	report, err := cairn.Run(ctx, c, p, cairn.RunOptions{
+	report, err := cairn.Run(ctx, cairn.On(c), p, cairn.RunOptions{
 		Push:   true,
 		Status: display.Status(),
-		Logger: cairn.NoteLogger(os.Stderr),
+		Logger: render.NoteLogger(os.Stderr),
 	})
 	display.Close()
 	if report != nil {
-		_ = report.Show(os.Stdout)
+		_ = render.Report(os.Stdout, report)
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

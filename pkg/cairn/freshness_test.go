@@ -20,6 +20,7 @@ import (
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/cairn-build/cairn/internal/testenv"
+	"github.com/cairn-build/cairn/pkg/bases"
 	"github.com/cairn-build/cairn/pkg/cairn"
 	"github.com/cairn-build/cairn/pkg/config"
 )
@@ -70,7 +71,7 @@ func TestMovedBaseRebuildsItsStages(t *testing.T) {
 				t.Errorf("app is built FROM a stage, its report has base %+v", app.Base)
 			}
 			record := cacheAnnotations(t, repo+":cache-deps")
-			if record[cairn.AnnotationBaseDigests] != pf+"="+digestOf(t, v1img) || record[ocispecs.AnnotationBaseImageName] != base {
+			if record[bases.AnnotationDigests] != pf+"="+digestOf(t, v1img) || record[ocispecs.AnnotationBaseImageName] != base {
 				t.Errorf("cache-deps annotations %v, want the base recorded", record)
 			}
 			if changes, err := cairn.Outdated(ctx, load(t, dir, repo, nil), cairn.OutdatedOptions{}); err != nil || len(changes) != 0 {
@@ -79,7 +80,7 @@ func TestMovedBaseRebuildsItsStages(t *testing.T) {
 
 			v2img := testenv.PushBase(t, base, "v2")
 			changes, err := cairn.Outdated(ctx, load(t, dir, repo, nil), cairn.OutdatedOptions{})
-			want := cairn.BaseChanges{{Stage: "deps", Base: base, Platform: pf, Old: digestOf(t, v1img), New: digestOf(t, v2img), CacheRef: repo + ":cache-deps"}}
+			want := bases.Changes{{Stage: "deps", Base: base, Platform: pf, Old: digestOf(t, v1img), New: digestOf(t, v2img), CacheRef: repo + ":cache-deps"}}
 			if err != nil || !slices.Equal(changes, want) {
 				t.Fatalf("Outdated after the base moved: %+v, %v\nwant %+v", changes, err, want)
 			}
@@ -149,7 +150,7 @@ func TestRefreshOffRecordsNothing(t *testing.T) {
 			t.Errorf("stage %s: base %+v with refresh off", s.Name, s.Base)
 		}
 	}
-	if a := cacheAnnotations(t, repo+":cache-deps"); a[cairn.AnnotationBaseDigests] != "" {
+	if a := cacheAnnotations(t, repo+":cache-deps"); a[bases.AnnotationDigests] != "" {
 		t.Errorf("cache-deps annotations %v with refresh off", a)
 	}
 	testenv.PushBase(t, base, "v2")
@@ -163,7 +164,7 @@ func TestRefreshOffRecordsNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := cairn.Outdated(context.Background(), noCache, cairn.OutdatedOptions{}); !errors.Is(err, cairn.ErrNoCacheRefs) {
+	if _, err := cairn.Outdated(context.Background(), noCache, cairn.OutdatedOptions{}); !errors.Is(err, bases.ErrNoCacheRefs) {
 		t.Errorf("Outdated with the cache off: %v, want ErrNoCacheRefs", err)
 	}
 }
@@ -200,14 +201,7 @@ func diffIDs(t *testing.T, img v1.Image) []v1.Hash {
 // cacheAnnotations are the annotations of the manifest (or index) under ref.
 func cacheAnnotations(t *testing.T, ref string) map[string]string {
 	t.Helper()
-	r, err := name.ParseReference(ref, name.Insecure)
-	if err != nil {
-		t.Fatal(err)
-	}
-	desc, err := remote.Get(r)
-	if err != nil {
-		t.Fatal(err)
-	}
+	desc := testenv.Descriptor(t, ref)
 	var m struct {
 		Annotations map[string]string `json:"annotations"`
 	}
@@ -292,7 +286,7 @@ func TestMultiPlatformRecord(t *testing.T) {
 	}
 	testenv.ValidateReport(t, metadata(t, report))
 	record := "linux/amd64=" + digestOf(t, amd1) + ",linux/arm64=" + digestOf(t, arm1)
-	if a := cacheAnnotations(t, repo+":cache-s"); a[cairn.AnnotationBaseDigests] != record || a[ocispecs.AnnotationBaseImageName] != base {
+	if a := cacheAnnotations(t, repo+":cache-s"); a[bases.AnnotationDigests] != record || a[ocispecs.AnnotationBaseImageName] != base {
 		t.Errorf("cache index annotations %v, want %s", a, record)
 	}
 	r, _ := name.ParseReference(repo+":v1", name.Insecure)
@@ -329,7 +323,7 @@ func TestMultiPlatformRecord(t *testing.T) {
 
 	_, arm2 := pushIndex("v1", "v2")
 	changes, err := cairn.Outdated(context.Background(), p, cairn.OutdatedOptions{})
-	wantChanges := cairn.BaseChanges{{Stage: "s", Base: base, Platform: "linux/arm64", Old: digestOf(t, arm1), New: digestOf(t, arm2), CacheRef: repo + ":cache-s"}}
+	wantChanges := bases.Changes{{Stage: "s", Base: base, Platform: "linux/arm64", Old: digestOf(t, arm1), New: digestOf(t, arm2), CacheRef: repo + ":cache-s"}}
 	if err != nil || !slices.Equal(changes, wantChanges) {
 		t.Errorf("Outdated: %+v, %v\nwant %+v", changes, err, wantChanges)
 	}

@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"sort"
 
-	"github.com/moby/buildkit/client"
 	"github.com/moby/buildkit/session"
 
 	"github.com/cairn-build/cairn/pkg/build"
@@ -106,13 +105,13 @@ func (g *gates) lint(ctx context.Context, dockerfile []byte) error {
 }
 
 // images runs the checks on the built images.
-func (g *gates) images(ctx context.Context, c *client.Client, attach []session.Attachable) error {
+func (g *gates) images(ctx context.Context, s build.Solver, attach []session.Attachable) error {
 	for _, r := range g.reports {
 		dir, ok := g.layouts[r.Target]
 		if !ok {
 			continue
 		}
-		runner, err := build.NewLayoutRunner(c, dir, attach)
+		runner, err := build.NewLayoutRunner(s, dir, attach)
 		if err != nil {
 			return fmt.Errorf("checks of target %s: %w", r.Target, err)
 		}

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/containerd/platforms"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
@@ -137,11 +136,11 @@ func (o *LoadOptions) applyPath() (configFile, error) {
 	info, err := os.Stat(o.Path)
 	switch {
 	case err != nil:
-		return configFile{}, &UsageError{fmt.Errorf("build context %s: %w", o.Path, err)}
+		return configFile{}, &PathError{fmt.Errorf("build context %s: %w", o.Path, err)}
 	case !info.IsDir():
-		return configFile{}, &UsageError{fmt.Errorf("build context %s is not a directory", o.Path)}
+		return configFile{}, &PathError{fmt.Errorf("build context %s is not a directory", o.Path)}
 	case o.Overrides.Context != "":
-		return configFile{}, &UsageError{fmt.Errorf("both PATH (%s) and --context (%s) name the build context: give one", o.Path, o.Overrides.Context)}
+		return configFile{}, &PathError{fmt.Errorf("both PATH (%s) and --context (%s) name the build context: give one", o.Path, o.Overrides.Context)}
 	case o.Config != "":
 		o.Overrides.Context = o.Path
 		return configFile{path: o.Config}, nil
@@ -157,12 +156,12 @@ func (o *LoadOptions) applyPath() (configFile, error) {
 	return configFile{}, nil
 }
 
-// UsageError is a mistake in how cairn was called (a flag or argument),
-// as opposed to one in the files it reads.
-type UsageError struct{ Err error }
+// PathError is a LoadOptions.Path that cannot be the build context: it
+// does not exist, is not a directory, or the overrides name another.
+type PathError struct{ Err error }
 
-func (e *UsageError) Error() string { return e.Err.Error() }
-func (e *UsageError) Unwrap() error { return e.Err }
+func (e *PathError) Error() string { return e.Err.Error() }
+func (e *PathError) Unwrap() error { return e.Err }
 
 func (c configFile) load() (*config.File, error) {
 	if c.path == "" {
@@ -173,23 +172,4 @@ func (c configFile) load() (*config.File, error) {
 		return config.Default(), nil
 	}
 	return f, err
-}
-
-// ParseBuildArgs reads KEY=VALUE pairs as docker build does: a bare KEY
-// takes its value from env, and is left out when env has none.
-func ParseBuildArgs(values []string, env func(string) (string, bool)) (map[string]string, error) {
-	args := make(map[string]string, len(values))
-	for _, kv := range values {
-		k, v, ok := strings.Cut(kv, "=")
-		if k == "" {
-			return nil, fmt.Errorf("--build-arg %q: want KEY=VALUE", kv)
-		}
-		if !ok {
-			if v, ok = env(k); !ok {
-				continue
-			}
-		}
-		args[k] = v
-	}
-	return args, nil
 }

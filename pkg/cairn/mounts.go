@@ -1,14 +1,8 @@
 package cairn
 
 import (
-	"context"
-	"fmt"
-	"io"
 	"slices"
-	"text/tabwriter"
 	"time"
-
-	"github.com/moby/buildkit/client"
 
 	"github.com/cairn-build/cairn/pkg/build"
 	"github.com/cairn-build/cairn/pkg/push"
@@ -19,35 +13,18 @@ import (
 // restored before the steps that use it ran, and how it was saved for the
 // next runner.
 type MountReport struct {
-	ID       string   `json:"id"`
-	Target   string   `json:"target"`
-	Stages   []string `json:"stages"`
-	Snapshot string   `json:"snapshot,omitempty"` // "" when not carried
-	// Restore is restored, missing, broken, not-needed or skipped; Source
-	// the ref restored from and SourceDigest its snapshot.
-	Restore      build.RestoreState `json:"restore"`
-	Source       string             `json:"source,omitempty"`
-	SourceDigest string             `json:"sourceDigest,omitempty"`
-	// Save is saved, not-run, too-big or failed; "" when not tried.
-	Save        build.SaveState `json:"save,omitempty"`
-	SavedDigest string          `json:"savedDigest,omitempty"`
-	Size        int64           `json:"size,omitempty"` // the snapshot's layer bytes
+	build.MountResult
 	// RestoreDuration and SaveDuration are in seconds.
 	RestoreDuration float64 `json:"restoreDuration"`
 	SaveDuration    float64 `json:"saveDuration"`
-	Note            string  `json:"note,omitempty"`
 }
 
 func mountReports(mounts []build.MountResult) []MountReport {
 	out := make([]MountReport, len(mounts))
 	for i, m := range mounts {
-		out[i] = MountReport{
-			ID: m.ID, Target: m.Target, Stages: m.Stages, Snapshot: m.Snapshot,
-			Restore: m.Restore, Source: m.Source, SourceDigest: m.SourceDigest,
-			Save: m.Save, SavedDigest: m.SavedDigest, Size: m.Size,
+		out[i] = MountReport{MountResult: m,
 			RestoreDuration: m.RestoreTime.Round(time.Millisecond).Seconds(),
 			SaveDuration:    m.SaveTime.Round(time.Millisecond).Seconds(),
-			Note:            m.Note,
 		}
 	}
 	return out
@@ -75,42 +52,4 @@ func mountMove(t Tag, res *build.Result) (push.Move, bool) {
 		}
 	}
 	return push.Move{}, false
-}
-
-// saveMounts snapshots the cache mounts the build's steps ran with, once
-// everything succeeded; the commit then moves their tags with the others.
-func saveMounts(ctx context.Context, c *client.Client, p *Project, res *build.Result, bo build.Options) error {
-	return build.SaveMounts(ctx, c, res, bo, p.Config.CacheMounts.MaxSize)
-}
-
-func (r *Report) writeMounts(w io.Writer) {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "CACHE MOUNT\tRESTORE\tFROM\tRESTORE TIME\tSAVE\tTO\tSIZE\tSAVE TIME\tNOTE")
-	for _, m := range r.Mounts {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", m.Target, m.Restore, shortDigest(m.SourceDigest), seconds(m.RestoreDuration),
-			orDash(string(m.Save)), shortDigest(m.SavedDigest), bytesize(m.Size), seconds(m.SaveDuration), orDash(m.Note))
-	}
-	tw.Flush()
-}
-
-func seconds(s float64) string {
-	if s == 0 {
-		return "-"
-	}
-	return time.Duration(s * float64(time.Second)).Round(time.Millisecond).String()
-}
-
-// bytesize is n in decimal units, as cache.mounts.maxSize is written.
-func bytesize(n int64) string {
-	switch {
-	case n == 0:
-		return "-"
-	case n < 1e3:
-		return fmt.Sprintf("%dB", n)
-	case n < 1e6:
-		return fmt.Sprintf("%.1fkB", float64(n)/1e3)
-	case n < 1e9:
-		return fmt.Sprintf("%.1fMB", float64(n)/1e6)
-	}
-	return fmt.Sprintf("%.2fGB", float64(n)/1e9)
 }

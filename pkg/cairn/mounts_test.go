@@ -14,15 +14,14 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
-	"github.com/google/go-containerregistry/pkg/v1/remote"
 
 	"github.com/cairn-build/cairn/internal/testenv"
 	"github.com/cairn-build/cairn/pkg/build"
 	"github.com/cairn-build/cairn/pkg/cairn"
 	"github.com/cairn-build/cairn/pkg/config"
 	"github.com/cairn-build/cairn/pkg/push"
+	"github.com/cairn-build/cairn/pkg/render"
 )
 
 // writeTree writes files (path → content) under dir.
@@ -62,15 +61,7 @@ COPY --from=builder /out /out
 // the packages it compiled, and whether it linked.
 func compiled(t *testing.T, ref string) (pkgs []string, linked bool) {
 	t.Helper()
-	r, err := name.ParseReference(ref, name.Insecure)
-	if err != nil {
-		t.Fatal(err)
-	}
-	img, err := remote.Image(r)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rc := mutate.Extract(img)
+	rc := mutate.Extract(testenv.Image(t, ref))
 	defer rc.Close()
 	tr := tar.NewReader(rc)
 	for {
@@ -174,7 +165,7 @@ func TestCacheMountCarriesTheGoBuildCache(t *testing.T) {
 		t.Errorf("one-file edit: snapshot tag at %s, want %s", got, m.SavedDigest)
 	}
 	var summary strings.Builder
-	if err := edit.Show(&summary); err != nil {
+	if err := render.Report(&summary, edit); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(summary.String(), "CACHE MOUNT") || !strings.Contains(summary.String(), "/root/.cache/go-build  restored") {
@@ -285,7 +276,7 @@ func TestTagsListSnapshots(t *testing.T) {
 // says it moves only if a step runs with the mount.
 func TestDryRunSaysWhenSnapshotsMove(t *testing.T) {
 	var b strings.Builder
-	err := cairn.WriteDryRun(&b, []cairn.PlannedMove{
+	err := render.DryRun(&b, []cairn.PlannedMove{
 		{Tag: cairn.Tag{Ref: "r/app:cache-app", Kind: push.KindCache, Stage: "app"}},
 		{Tag: cairn.Tag{Ref: "r/app:" + appSnapshotTag, Kind: push.KindCache, Mount: appMountID}, Current: "sha256:1"},
 	})

@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"slices"
 	"testing"
-	"time"
 
 	"github.com/containerd/platforms"
 	"github.com/google/go-containerregistry/pkg/name"
@@ -19,6 +18,8 @@ import (
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/cairn-build/cairn/internal/testenv"
+	"github.com/cairn-build/cairn/pkg/bases"
+	"github.com/cairn-build/cairn/pkg/build"
 	"github.com/cairn-build/cairn/pkg/cairn"
 	"github.com/cairn-build/cairn/pkg/config"
 	"github.com/cairn-build/cairn/pkg/push"
@@ -41,14 +42,7 @@ func archPool(t *testing.T) *cairn.Pool {
 	t.Helper()
 	amd := testenv.NewDaemon(t, testenv.Platforms("linux/amd64"))
 	arm := testenv.NewDaemon(t, testenv.Platforms("linux/arm64"))
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	pool, err := cairn.DialPool(ctx, []cairn.DaemonOptions{{Addr: amd.Addr, Name: "amd"}, {Addr: arm.Addr, Name: "arm"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { pool.Close() })
-	return pool
+	return dialNamed(t, []string{"amd", "arm"}, amd, arm)
 }
 
 func archProject(t *testing.T, dir, repo, mode string) *cairn.Project {
@@ -146,11 +140,7 @@ func TestPoolBuildsEachPlatformNatively(t *testing.T) {
 // image's config must be for the platform its descriptor names.
 func indexImages(t *testing.T, ref string) map[string]string {
 	t.Helper()
-	r, err := name.ParseReference(ref, name.Insecure)
-	if err != nil {
-		t.Fatal(err)
-	}
-	idx, err := remote.Index(r)
+	idx, err := testenv.Descriptor(t, ref).ImageIndex()
 	if err != nil {
 		t.Fatalf("%s: %v", ref, err)
 	}
@@ -167,11 +157,7 @@ func indexImages(t *testing.T, ref string) map[string]string {
 		p := platforms.Format(platforms.MustParse(desc.Platform.String()))
 		out[p] = desc.Digest.String()
 		if desc.MediaType.IsImage() && !isCache(t, idx, desc) {
-			img, err := idx.Image(desc.Digest)
-			if err != nil {
-				t.Fatal(err)
-			}
-			cf, err := img.ConfigFile()
+			cf, err := indexImage(t, idx, desc).ConfigFile()
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -186,15 +172,20 @@ func indexImages(t *testing.T, ref string) map[string]string {
 // isCache reports whether the manifest is a mode=max cache, not an image.
 func isCache(t *testing.T, idx v1.ImageIndex, desc v1.Descriptor) bool {
 	t.Helper()
-	img, err := idx.Image(desc.Digest)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := img.Manifest()
+	m, err := indexImage(t, idx, desc).Manifest()
 	if err != nil {
 		t.Fatal(err)
 	}
 	return m.Config.MediaType == "application/vnd.buildkit.cacheconfig.v0"
+}
+
+func indexImage(t *testing.T, idx v1.ImageIndex, desc v1.Descriptor) v1.Image {
+	t.Helper()
+	img, err := idx.Image(desc.Digest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return img
 }
 
 func writeFiles(t *testing.T, files map[string]string) string {
@@ -247,7 +238,7 @@ func TestPoolRecordsEachPlatformsBase(t *testing.T) {
 	testenv.ValidateReport(t, metadata(t, report))
 	want := map[string]string{"linux/amd64": digestOf(t, amd), "linux/arm64": digestOf(t, arm)}
 	record := "linux/amd64=" + want["linux/amd64"] + ",linux/arm64=" + want["linux/arm64"]
-	if a := cacheAnnotations(t, repo+":cache-s"); a[cairn.AnnotationBaseDigests] != record || a[ocispecs.AnnotationBaseImageName] != base {
+	if a := cacheAnnotations(t, repo+":cache-s"); a[bases.AnnotationDigests] != record || a[ocispecs.AnnotationBaseImageName] != base {
 		t.Errorf("cache index annotations %v, want %s", a, record)
 	}
 	r, err := name.ParseReference(repo+":v1", name.Insecure)
@@ -281,5 +272,30 @@ func TestPoolRecordsEachPlatformsBase(t *testing.T) {
 	}
 	if changes, err := cairn.Outdated(context.Background(), archProject(t, dir, repo, config.CacheInline), cairn.OutdatedOptions{}); err != nil || len(changes) != 0 {
 		t.Errorf("Outdated right after the build: %+v, %v; want nothing", changes, err)
+	}
+}
+
+// TestPoolSavesTheCacheMountsOfTwoPlatforms: a pool that builds two
+// platforms, each on its own, reports the cache mount their RUNs share and
+// saves it (one daemon builds both here, so one directory holds it all),
+// and the commit moves its snapshot tag.
+func TestPoolSavesTheCacheMountsOfTwoPlatforms(t *testing.T) {
+	both := testenv.NewDaemon(t, testenv.Platforms("linux/amd64", "linux/arm64"))
+	other := testenv.NewDaemon(t, testenv.Platforms("linux/s390x")) // builds neither: a pool, not one daemon
+	pool := dialNamed(t, []string{"both", "other"}, both, other)
+	repo, dir := testenv.Repo(t), appWithMount(t)
+	report, err := poolRun(t, pool, archProject(t, dir, repo, config.CacheInline), cairn.RunOptions{Push: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(report.Stages) != 2 || report.Stages[0].Platform == report.Stages[1].Platform {
+		t.Fatalf("stages %+v, want app once per platform", report.Stages)
+	}
+	m := mountOf(t, report, appMountID)
+	if m.Save != build.Saved || m.SavedDigest == "" {
+		t.Fatalf("mount %+v, want saved", m)
+	}
+	if got := published(t, repo)[appSnapshotTag]; got != m.SavedDigest {
+		t.Errorf("snapshot tag at %q, want the saved %s", got, m.SavedDigest)
 	}
 }

@@ -5,9 +5,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"strings"
-	"sync"
 
 	"github.com/containerd/platforms"
 	"github.com/moby/buildkit/client"
@@ -73,7 +73,7 @@ func DialPool(ctx context.Context, daemons []DaemonOptions) (*Pool, error) {
 }
 
 // Default is the default daemon's client.
-func (pl *Pool) Default() *client.Client { return pl.clients[0] }
+func (pl *Pool) Default() Daemon { return pl.clients[0] }
 
 // Builders are the daemons with their workers' platforms; nil for a pool
 // of one daemon, whose platforms Run asks for itself.
@@ -95,11 +95,9 @@ func (pl *Pool) Close() error {
 	return errors.Join(errs...)
 }
 
-// Run is Run on the default daemon, with the build spread over the pool.
-// The report names the daemon that built each stage.
+// Run is Run on the pool: the report names the daemon that built each stage.
 func (pl *Pool) Run(ctx context.Context, p *Project, opts RunOptions) (*Report, error) {
-	opts.pool = pl
-	return Run(ctx, pl.Default(), p, opts)
+	return Run(ctx, pl, p, opts)
 }
 
 // Daemons are the BuildKit daemons a build of the project runs on, the
@@ -136,11 +134,12 @@ func (p *Project) Daemons(addrs []string, tls DaemonOptions) []DaemonOptions {
 	return []DaemonOptions{{Addr: DefaultAddr}}
 }
 
-// build builds the plan on c, as it always did, unless Run was called by a
-// Pool of several daemons.
-func (o RunOptions) build(ctx context.Context, c *client.Client, p *Project, bo build.Options) (*build.Result, error) {
-	if o.pool == nil || o.pool.builders == nil {
-		return build.Run(ctx, c, p.Plan, bo)
+// Build builds the plan on the default daemon when the pool has one, else
+// spreads it over the pool: each target platform on the daemons that build
+// it natively, a platform's independent stages over its daemons.
+func (pl *Pool) Build(ctx context.Context, p *Project, bo build.Options, log *slog.Logger) (*build.Result, error) {
+	if pl.builders == nil {
+		return build.Run(ctx, pl.Default(), p.Plan, bo)
 	}
 	var targets []string
 	if len(p.Config.Platforms) > 0 {
@@ -151,17 +150,25 @@ func (o RunOptions) build(ctx context.Context, c *client.Client, p *Project, bo 
 		if len(targets) == 1 {
 			t = targets[0]
 		}
-		part, err := o.pool.part(p, t, o)
+		part, err := pl.part(p, t, log)
 		if err != nil {
 			return nil, err
 		}
-		return build.RunPool(ctx, part.daemons, part.plan, bo)
+		return build.RunPool(ctx, part.Daemons, part.Plan, bo)
 	}
 	if hasOutputs(bo) {
-		o.Logger.Info("-o and --load of several platforms come from one solve: building on the default builder alone")
-		return build.Run(ctx, c, p.Plan, bo)
+		log.Info("-o and --load of several platforms come from one solve: building on the default builder alone")
+		return build.Run(ctx, pl.Default(), p.Plan, bo)
 	}
-	return o.pool.buildPlatforms(ctx, p, targets, bo, o)
+	parts := make([]*build.PlatformBuild, len(targets))
+	for i, t := range targets {
+		part, err := pl.part(p, t, log)
+		if err != nil {
+			return nil, err
+		}
+		parts[i] = part
+	}
+	return build.RunPlatforms(ctx, parts, bo)
 }
 
 func hasOutputs(bo build.Options) bool {
@@ -173,22 +180,12 @@ func hasOutputs(bo build.Options) bool {
 	return false
 }
 
-// platformPart is one target platform's share of a build: its plan and
-// the daemons that build it.
-type platformPart struct {
-	platform string
-	daemons  *build.Pool
-	plan     *planner.Plan
-	res      *build.Result
-	err      error
-}
-
 // part picks the daemons for the target platform t ("" for the default
 // daemon's) and plans for their build platform.
-func (pl *Pool) part(p *Project, t string, o RunOptions) (*platformPart, error) {
+func (pl *Pool) part(p *Project, t string, log *slog.Logger) (*build.PlatformBuild, error) {
 	daemons, emulated := pl.builders.For(t)
 	if emulated {
-		o.Logger.Info(fmt.Sprintf("no builder's worker lists %s: building it on %s, by emulation", t, daemons.Builders()[0].Name))
+		log.Info(fmt.Sprintf("no builder's worker lists %s: building it on %s, by emulation", t, daemons.Builders()[0].Name))
 	}
 	bp, err := platforms.Parse(daemons.BuildPlatform())
 	if err != nil {
@@ -211,7 +208,7 @@ func (pl *Pool) part(p *Project, t string, o RunOptions) (*platformPart, error) 
 			return nil, fmt.Errorf("%s, built on %s: %w", cmp.Or(t, daemons.BuildPlatform()), daemons.BuildPlatform(), err)
 		}
 	}
-	return &platformPart{platform: t, daemons: daemons, plan: plan}, nil
+	return &build.PlatformBuild{Platform: t, Daemons: daemons, Plan: plan}, nil
 }
 
 // sameStages checks that a plan made for another platform publishes what
@@ -242,66 +239,4 @@ func standalone(p *planner.Plan) string {
 		}
 	}
 	return strings.Join(names, ", ")
-}
-
-// buildPlatforms builds each target platform on its own daemons, all at
-// once, then joins each stage's per-platform images (and caches) in an
-// image index, staged by digest when publishing.
-func (pl *Pool) buildPlatforms(ctx context.Context, p *Project, targets []string, bo build.Options, o RunOptions) (*build.Result, error) {
-	parts := make([]*platformPart, len(targets))
-	for i, t := range targets {
-		part, err := pl.part(p, t, o)
-		if err != nil {
-			return nil, err
-		}
-		parts[i] = part
-	}
-	var wg sync.WaitGroup
-	var annotations map[string]map[string]string
-	for i, part := range parts {
-		opts, index := onePlatform(bo, part.platform)
-		annotations = index // the same for every platform
-		if i > 0 {
-			opts.Layouts = nil // checks read the first platform's image
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			part.res, part.err = build.RunPool(ctx, part.daemons, part.plan, opts)
-		}()
-	}
-	wg.Wait()
-	res := joinPlatforms(parts)
-	var errs []error
-	for _, part := range parts {
-		if part.err != nil {
-			errs = append(errs, fmt.Errorf("%s: %w", part.platform, part.err))
-		}
-	}
-	if len(errs) > 0 {
-		return res, errors.Join(errs...)
-	}
-	var err error
-	res.Indexes, err = stageIndexes(ctx, parts, bo, annotations)
-	return res, err
-}
-
-// joinPlatforms lists every stage's per-platform results together, in plan
-// order, each platform in the order of the targets.
-func joinPlatforms(parts []*platformPart) *build.Result {
-	res := &build.Result{}
-	for _, s := range parts[0].plan.Stages {
-		for _, part := range parts {
-			if part.res == nil {
-				continue
-			}
-			for _, r := range part.res.Stages {
-				if r.Name == s.Name {
-					r.Platform = part.platform
-					res.Stages = append(res.Stages, r)
-				}
-			}
-		}
-	}
-	return res
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/cairn-build/cairn/internal/testenv"
 	"github.com/cairn-build/cairn/pkg/cairn"
 	"github.com/cairn-build/cairn/pkg/config"
+	"github.com/cairn-build/cairn/pkg/render"
 )
 
 // wideProject loads a copy of examples/wide whose stages sleep busy
@@ -42,7 +43,12 @@ func wideProject(t *testing.T, repo, busy, mode string) *cairn.Project {
 // dialPool dials the daemons, named one, two, three, ...
 func dialPool(t *testing.T, daemons ...*devenv.Daemon) *cairn.Pool {
 	t.Helper()
-	names := []string{"one", "two", "three", "four"}
+	return dialNamed(t, []string{"one", "two", "three", "four"}, daemons...)
+}
+
+// dialNamed dials the daemons, each named as in names.
+func dialNamed(t *testing.T, names []string, daemons ...*devenv.Daemon) *cairn.Pool {
+	t.Helper()
 	var opts []cairn.DaemonOptions
 	for i, d := range daemons {
 		opts = append(opts, cairn.DaemonOptions{Addr: d.Addr, Name: names[i]})
@@ -150,7 +156,7 @@ func assertSpread(t *testing.T, r *cairn.Report) {
 		t.Errorf("all, on %s, imported %v by digest; want the two stages built on other builders, %v (%+v)", all.Builder, handedOver, elsewhere, all.CacheImports)
 	}
 	var summary bytes.Buffer
-	if err := r.Show(&summary); err != nil {
+	if err := render.Report(&summary, r); err != nil {
 		t.Fatal(err)
 	}
 	if head, _, _ := strings.Cut(summary.String(), "\n"); !strings.HasPrefix(head, "STAGE  BUILDER  STEPS") {

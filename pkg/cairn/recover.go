@@ -2,8 +2,6 @@ package cairn
 
 import (
 	"context"
-	"fmt"
-	"io"
 
 	"github.com/cairn-build/cairn/pkg/push"
 )
@@ -25,19 +23,5 @@ func Recover(ctx context.Context, p *Project, opts RunOptions) ([]push.Recovery,
 	for _, t := range p.Tags() {
 		refs = append(refs, t.Ref)
 	}
-	return push.Recover(ctx, opts.Registry, refs, push.WithNotes(opts.notef))
-}
-
-// WriteRecoveries prints what Recover found, or that there was nothing.
-func WriteRecoveries(w io.Writer, found []push.Recovery) error {
-	if len(found) == 0 {
-		_, err := fmt.Fprintln(w, "no unfinished commit")
-		return err
-	}
-	for _, r := range found {
-		if _, err := fmt.Fprintln(w, r); err != nil {
-			return err
-		}
-	}
-	return nil
+	return push.Recover(ctx, opts.Registry, refs, push.WithLogger(opts.Logger))
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/cairn-build/cairn/pkg/cairn"
 	"github.com/cairn-build/cairn/pkg/config"
+	"github.com/cairn-build/cairn/pkg/render"
 )
 
 // TestPreflightHoldsReleaseTags: a pull request build's publish of a tag
@@ -42,7 +43,7 @@ func TestPreflightHoldsReleaseTags(t *testing.T) {
 		moves = append(moves, cairn.PlannedMove{Tag: tag})
 	}
 	var out bytes.Buffer
-	if err := cairn.WriteDryRun(&out, moves); err != nil {
+	if err := render.DryRun(&out, moves); err != nil {
 		t.Fatal(err)
 	}
 	want := "reg.example.com/app:latest: (new tag) -> (held: a pull request build (GITHUB_EVENT_NAME=pull_request) moves only final tags of its own; a publish fails)\n" +

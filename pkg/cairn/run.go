@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"time"
 
@@ -14,6 +13,7 @@ import (
 	"github.com/cairn-build/cairn/pkg/build"
 	"github.com/cairn-build/cairn/pkg/push"
 	"github.com/cairn-build/cairn/pkg/registry"
+	"github.com/cairn-build/cairn/pkg/tiers"
 )
 
 // RunOptions configure Run. The zero value builds and checks, publishing
@@ -40,8 +40,6 @@ type RunOptions struct {
 	// Force makes the commit overwrite final tags that another publisher
 	// moved since it started, instead of failing.
 	Force bool
-
-	pool *Pool // set by Pool.Run
 }
 
 // ErrNothingPublished is matched (errors.Is) by the error of a publishing
@@ -52,96 +50,142 @@ var ErrNothingPublished = errors.New("nothing published: no tag was created or m
 // project names no tag to move: no repository for cache refs and no tags.
 var ErrNothingToPublish = errors.New("nothing to publish")
 
-// Run lints the Dockerfile, builds every planned stage on the daemon, runs
-// the targets' checks and, with opts.Push, commits the tags: each step only
-// when everything before it succeeded. The report is returned also on
-// error (it holds what ran: the lint alone when the lint stopped a
-// publish); it is nil when nothing ran (Preflight failed, or a Dockerfile
-// that could not be linted). A publishing run first rolls back any commit
-// to its repositories that a killed publisher left unfinished (Recover).
-func Run(ctx context.Context, c *client.Client, p *Project, opts RunOptions) (*Report, error) {
+// Builder is what Run builds on: one BuildKit daemon (On) or a Pool.
+type Builder interface {
+	// Default is the daemon Run plans for (its first worker's platform),
+	// runs the image checks on and saves the cache mounts from.
+	Default() Daemon
+	// Build solves every stage of p's plan with bo; log receives notes.
+	Build(ctx context.Context, p *Project, bo build.Options, log *slog.Logger) (*build.Result, error)
+}
+
+// Daemon is what cairn asks of one BuildKit daemon; *client.Client is one.
+type Daemon interface {
+	build.Solver
+	ListWorkers(ctx context.Context, opts ...client.ListWorkersOption) ([]*client.WorkerInfo, error)
+}
+
+// On is the Builder of one daemon: every stage is built on d.
+func On(d Daemon) Builder { return single{d} }
+
+type single struct{ d Daemon }
+
+func (s single) Default() Daemon { return s.d }
+func (s single) Build(ctx context.Context, p *Project, bo build.Options, _ *slog.Logger) (*build.Result, error) {
+	return build.Run(ctx, s.d, p.Plan, bo)
+}
+
+// Run lints the Dockerfile, builds every planned stage on b, runs the
+// targets' checks and, with opts.Push, saves the cache mounts and commits
+// the tags: each step only when everything before it succeeded. The report
+// is returned also on error (it holds what ran: the lint alone when the
+// lint stopped a publish); it is nil when nothing ran (Preflight failed, or
+// a Dockerfile that could not be linted). A publishing run first rolls back
+// any commit to its repositories that a killed publisher left unfinished
+// (Recover). Every failure of a publishing run before its commit matches
+// ErrNothingPublished.
+func Run(ctx context.Context, b Builder, p *Project, opts RunOptions) (*Report, error) {
 	started := time.Now()
 	opts, err := opts.withDefaults(p)
 	if err != nil {
-		return nil, err
+		return nil, opts.unpublished(err)
 	}
-	if err := p.Preflight(ctx, opts); err != nil {
-		return nil, err
-	}
-	if opts.Push {
-		if err := checkPush(ctx, p, opts.Registry); err != nil {
-			return nil, fmt.Errorf("%w\n%w", err, ErrNothingPublished)
-		}
-		// Before anything else: a killed publisher's tags go back first.
-		if _, err := Recover(ctx, p, opts); err != nil {
-			return nil, fmt.Errorf("%w\n%w", err, ErrNothingPublished)
-		}
-	}
-	if p, err = forDaemon(ctx, c, p); err != nil {
-		return nil, err
-	}
-	if opts.Push {
-		p.noteTier(opts.Logger)
-	}
-	g, err := newGates(p.Config)
-	if err != nil {
-		return nil, err
-	}
-	defer g.cleanup()
-	tap := tapWarnings(opts.Status)
-	opts.Status = tap.in
-	report := &Report{Version: ReportVersion, Dockerfile: p.Config.Dockerfile, Platforms: p.TargetPlatforms(), Stages: []StageReport{}, Targets: []TargetReport{}, Mounts: []MountReport{}, Checks: g.reports}
-	defer func() { report.Warnings = tap.close() }()
-	if err := g.lint(ctx, p.Dockerfile); err != nil {
-		return nil, err
-	}
-	if err := g.verdict(); err != nil && opts.Push {
-		return report, fmt.Errorf("%w\nnothing built or published", err)
-	}
-	bases := refreshBases(ctx, p, opts)
-	bo := opts.buildOptions(p)
-	bo.Layouts = g.layouts
-	bo.Stages = stageOptions(p.Plan, bases, p.TargetPlatforms())
-	out, err := newLocal(p, &bo)
-	if err != nil {
-		return report, err
-	}
-	defer out.cleanup()
-	res, err := opts.build(ctx, c, p, bo)
-	if res != nil {
-		report.Stages = stageReports(res.Stages)
-		report.Targets = targetReports(p, res)
-		addBases(report.Stages, bases)
-	}
-	if err == nil {
-		err = out.finish(ctx, res, opts.Status, opts.Logger)
-	}
-	if err == nil {
-		if err = g.images(ctx, c, bo.Session); err == nil {
-			err = g.verdict()
-		}
-	}
-	if err == nil && opts.Push {
-		err = saveMounts(ctx, c, p, res, bo)
-	}
-	if res != nil {
-		report.Mounts = mountReports(res.Mounts)
-	}
-	switch {
-	case err != nil && opts.Push:
-		return report, fmt.Errorf("%w\n%w", err, ErrNothingPublished)
-	case err != nil || !opts.Push:
-		return report, err
+	report, res, p, err := opts.buildAndCheck(ctx, b, p)
+	if err != nil || !opts.Push {
+		return report, opts.unpublished(err)
 	}
 	report.Tags, err = publish(ctx, p, res, opts, started)
 	return report, err
 }
 
+// buildAndCheck is Run up to the commit: it returns the project as
+// planned for the daemon and what the build made.
+func (o RunOptions) buildAndCheck(ctx context.Context, b Builder, p *Project) (*Report, *build.Result, *Project, error) {
+	if err := p.Preflight(ctx, o); err != nil {
+		return nil, nil, p, err
+	}
+	if o.Push {
+		if err := checkPush(ctx, p, o.Registry); err != nil {
+			return nil, nil, p, fmt.Errorf("%w\n%w", err, ErrNothingPublished)
+		}
+		// Before anything else: a killed publisher's tags go back first.
+		if _, err := Recover(ctx, p, o); err != nil {
+			return nil, nil, p, fmt.Errorf("%w\n%w", err, ErrNothingPublished)
+		}
+	}
+	p, err := forDaemon(ctx, b.Default(), p)
+	if err != nil {
+		return nil, nil, p, err
+	}
+	if o.Push {
+		p.noteTier(o.Logger)
+	}
+	g, err := newGates(p.Config)
+	if err != nil {
+		return nil, nil, p, err
+	}
+	defer g.cleanup()
+	tap := tapWarnings(o.Status)
+	o.Status = tap.in
+	report := &Report{Version: ReportVersion, Dockerfile: p.Config.Dockerfile, Platforms: p.TargetPlatforms(), Stages: []StageReport{}, Targets: []TargetReport{}, Mounts: []MountReport{}, Checks: g.reports}
+	defer func() { report.Warnings = tap.close() }()
+	if err := g.lint(ctx, p.Dockerfile); err != nil {
+		return nil, nil, p, err
+	}
+	if err := g.verdict(); err != nil && o.Push {
+		return report, nil, p, fmt.Errorf("%w\nnothing built or published", err)
+	}
+	checked := o.checkBases(ctx, p)
+	bo, out, err := o.buildOptions(p, g, checked)
+	if err != nil {
+		return report, nil, p, err
+	}
+	defer out.cleanup()
+	res, err := b.Build(ctx, p, bo, o.Logger)
+	if res != nil {
+		report.Stages, report.Targets = stageReports(res.Stages, checked), targetReports(p, res)
+	}
+	if err == nil {
+		err = out.finish(ctx, res, o.Status, o.Logger)
+	}
+	if err == nil {
+		if err = g.images(ctx, b.Default(), bo.Session); err == nil {
+			err = g.verdict()
+		}
+	}
+	if err == nil && o.Push {
+		// Once everything succeeded: the commit moves the snapshot tags too.
+		err = build.SaveMounts(ctx, b.Default(), res, bo, p.Config.CacheMounts.MaxSize)
+	}
+	if res != nil {
+		report.Mounts = mountReports(res.Mounts)
+	}
+	if err != nil && o.Push && !errors.Is(err, ErrNothingPublished) {
+		err = fmt.Errorf("%w\n%w", err, ErrNothingPublished)
+	}
+	return report, res, p, err
+}
+
+// unpublished is err matching ErrNothingPublished, its message unchanged,
+// when the run publishes; else err.
+func (o RunOptions) unpublished(err error) error {
+	if err == nil || !o.Push || errors.Is(err, ErrNothingPublished) {
+		return err
+	}
+	return &unpublishedError{err}
+}
+
+type unpublishedError struct{ err error }
+
+func (e *unpublishedError) Error() string        { return e.err.Error() }
+func (e *unpublishedError) Unwrap() error        { return e.err }
+func (e *unpublishedError) Is(target error) bool { return target == ErrNothingPublished }
+
 // forDaemon plans the project again for the platform of the daemon's first
 // worker, the platform BuildKit builds on (and for, when none is set): a
 // plan made for another machine's platform may select other stages.
-func forDaemon(ctx context.Context, c *client.Client, p *Project) (*Project, error) {
-	workers, err := c.ListWorkers(ctx)
+func forDaemon(ctx context.Context, d Daemon, p *Project) (*Project, error) {
+	workers, err := d.ListWorkers(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("list the daemon's workers: %w", err)
 	}
@@ -152,9 +196,10 @@ func forDaemon(ctx context.Context, c *client.Client, p *Project) (*Project, err
 }
 
 // publish moves the tags, caches first, final tags last, shown as one
-// vertex in the progress display.
+// vertex in the progress display. A failure before any tag moved (the
+// stamp, a push.PrepareError) matches ErrNothingPublished.
 func publish(ctx context.Context, p *Project, res *build.Result, opts RunOptions, started time.Time) ([]push.TagResult, error) {
-	stamp, err := p.stageTierStamp(ctx, opts.Registry, time.Now())
+	stamp, err := tiers.Stamp(ctx, opts.Registry, p.Config, p.Source.Commit, time.Now())
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrNothingPublished, err)
 	}
@@ -165,18 +210,19 @@ func publish(ctx context.Context, p *Project, res *build.Result, opts RunOptions
 	step := startStep(opts.Status, "[publish] move tags: caches first, final tags last")
 	tags, err := push.Commit(ctx, opts.Registry, moves, opts.commitOptions(p, started)...)
 	step.done(tags, err)
+	if errors.As(err, new(*push.PrepareError)) {
+		err = opts.unpublished(err)
+	}
 	return tags, err
 }
 
 func (o RunOptions) withDefaults(p *Project) (RunOptions, error) {
 	if o.Logger == nil {
-		o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	if o.Registry == nil {
-		var err error
-		if o.Registry, err = Registry(p); err != nil {
-			return o, err
-		}
+	var err error
+	if o.Registry, err = p.access(o.Registry); err != nil {
+		return o, err
 	}
 	if o.Session == nil {
 		o.Session = []session.Attachable{o.Registry.SessionAuth()}
@@ -184,30 +230,17 @@ func (o RunOptions) withDefaults(p *Project) (RunOptions, error) {
 	return o, nil
 }
 
+// access is reg, or the project's default Registry when reg is nil.
+func (p *Project) access(reg *registry.Access) (*registry.Access, error) {
+	if reg != nil {
+		return reg, nil
+	}
+	return Registry(p)
+}
+
 // Registry is the default registry access for the project: credentials
 // from the docker config and its helpers, and the insecure hosts of
 // build.yaml and --insecure-registry.
 func Registry(p *Project, opts ...registry.Option) (*registry.Access, error) {
 	return registry.New(append([]registry.Option{registry.WithInsecure(p.Config.InsecureRegistries...)}, opts...)...)
-}
-
-// buildOptions are the build's options from the project and the run's.
-func (o RunOptions) buildOptions(p *Project) build.Options {
-	cfg := p.Config
-	return build.Options{
-		Context:    cfg.Context,
-		Dockerfile: cfg.Dockerfile,
-		Args:       cfg.Args,
-		Platforms:  cfg.Platforms,
-		CacheMode:  cfg.CacheMode,
-		Push:       o.Push,
-		Registry:   o.Registry,
-		Session:    o.Session,
-		Status:     o.Status,
-
-		SourceDateEpoch:  p.Source.Epoch,
-		RewriteTimestamp: o.RewriteTimestamp,
-		FinalLabels:      p.Source.finalLabels(),
-		Notef:            func(f string, a ...any) { o.Logger.Info(fmt.Sprintf(f, a...)) },
-	}
 }

@@ -2,6 +2,7 @@ package cairn_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"maps"
 	"os"
@@ -75,7 +76,7 @@ func runOn(t *testing.T, addr string, p *cairn.Project, opts cairn.RunOptions) (
 		t.Fatal(err)
 	}
 	defer c.Close()
-	return cairn.Run(ctx, c, p, opts)
+	return cairn.Run(ctx, cairn.On(c), p, opts)
 }
 
 // TestRunPublishesThroughTheLibrary: Run publishes exactly the tags
@@ -171,4 +172,14 @@ func imageConfig(t *testing.T, ref string) *v1.ConfigFile {
 		t.Fatal(err)
 	}
 	return cf
+}
+
+// metadata round-trips a report through JSON, as a metadata file.
+func metadata(t *testing.T, r *cairn.Report) []byte {
+	t.Helper()
+	data, err := json.Marshal(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
 }

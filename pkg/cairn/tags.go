@@ -3,7 +3,7 @@ package cairn
 import (
 	"context"
 	"fmt"
-	"io"
+	"log/slog"
 	"slices"
 
 	"github.com/cairn-build/cairn/pkg/build"
@@ -126,25 +126,23 @@ func DryRun(ctx context.Context, p *Project, opts RunOptions) ([]PlannedMove, er
 	return moves, nil
 }
 
-// WriteDryRun prints one line per move: "TAG: CURRENT -> (this build)";
-// a cache mount's snapshot moves only if a step runs with the mount, and
-// a held final tag does not move: a publish fails for it.
-func WriteDryRun(w io.Writer, moves []PlannedMove) error {
-	for _, m := range moves {
-		from := m.Current
-		if from == "" {
-			from = "(new tag)"
-		}
-		to := "(this build)"
-		switch {
-		case m.Mount != "":
-			to = "(this build, if a step runs with the cache mount)"
-		case m.Held != "":
-			to = "(held: " + m.Held + " moves only final tags of its own; a publish fails)"
-		}
-		if _, err := fmt.Fprintf(w, "%s: %s -> %s\n", m.Ref, from, to); err != nil {
-			return err
+// readOnly reports whether the project reads cache refs it never writes:
+// its tier is read-only and there is something to read.
+func (p *Project) readOnly() bool {
+	if p.Config.Tier.Writes {
+		return false
+	}
+	for _, s := range p.Plan.Stages {
+		if len(s.CacheImports) > 0 {
+			return true
 		}
 	}
-	return nil
+	return false
+}
+
+// noteTier says, when a publish writes no cache, why.
+func (p *Project) noteTier(log *slog.Logger) {
+	if p.readOnly() {
+		log.Info("cache is read-only: " + p.Config.Tier.Reason)
+	}
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/cairn-build/cairn/pkg/cache"
 	"github.com/cairn-build/cairn/pkg/cairn"
 	"github.com/cairn-build/cairn/pkg/config"
+	"github.com/cairn-build/cairn/pkg/tiers"
 )
 
 // tieredConfig gives each branch its own cache tier, reads main's as the
@@ -113,7 +114,7 @@ func TestPullRequestReadsMainTier(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(pruned.Tiers) != 1 || pruned.Tiers[0].Tier != "main" || pruned.Tiers[0].Action != cairn.TierKept || pruned.Tiers[0].Written.IsZero() || pruned.Bytes != 0 {
+	if len(pruned.Tiers) != 1 || pruned.Tiers[0].Tier != "main" || pruned.Tiers[0].Action != tiers.Kept || pruned.Tiers[0].Written.IsZero() || pruned.Bytes != 0 {
 		t.Errorf("prune: %+v, want main's tier alone, stamped and kept", pruned)
 	}
 	if after := testenv.Tags(t, repo); !maps.Equal(after, tags) {

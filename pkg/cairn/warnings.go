@@ -2,7 +2,6 @@ package cairn
 
 import (
 	"fmt"
-	"io"
 	"sync"
 
 	"github.com/moby/buildkit/client"
@@ -24,16 +23,6 @@ func (w Warning) String() string {
 		return fmt.Sprintf("%s (%s:%d)", w.Message, w.File, w.Line)
 	}
 	return w.Message
-}
-
-// WriteWarnings prints the report's warnings, one "WARNING:" line each.
-func (r *Report) WriteWarnings(w io.Writer) error {
-	for _, warn := range r.Warnings {
-		if _, err := fmt.Fprintf(w, "WARNING: %s\n", warn); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // warningTap passes a run's progress on to the caller's channel and keeps

@@ -2,10 +2,10 @@ package check
 
 import (
 	"fmt"
+	"maps"
 	"path"
 	"regexp"
 	"slices"
-	"sort"
 	"strings"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -19,12 +19,12 @@ func checkMetadata(cfg v1.Config, m MetadataCheck) []Result {
 		out = append(out, Result{Kind: KindMetadata, Name: name, Passed: ok, Message: msg})
 	}
 	env := envMap(cfg.Env)
-	for _, key := range sortedKeys(m.Env) {
+	for _, key := range slices.Sorted(maps.Keys(m.Env)) {
 		value, set := env[key]
 		ok, msg := matchValue("env "+key, value, set, m.Env[key])
 		add("env "+key, ok, msg)
 	}
-	for _, key := range sortedKeys(m.Labels) {
+	for _, key := range slices.Sorted(maps.Keys(m.Labels)) {
 		value, set := cfg.Labels[key]
 		ok, msg := matchValue("label "+key, value, set, m.Labels[key])
 		add("label "+key, ok, msg)
@@ -155,13 +155,4 @@ func envMap(env []string) map[string]string {
 		m[k] = v
 	}
 	return m
-}
-
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

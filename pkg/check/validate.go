@@ -3,7 +3,9 @@ package check
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -71,10 +73,10 @@ func (v *validator) file(field string, f FileCheck) {
 }
 
 func (v *validator) metadata(field string, m MetadataCheck) {
-	for _, key := range sortedKeys(m.Env) {
+	for _, key := range slices.Sorted(maps.Keys(m.Env)) {
 		v.regexes(field+".env."+key, []string{m.Env[key]})
 	}
-	for _, key := range sortedKeys(m.Labels) {
+	for _, key := range slices.Sorted(maps.Keys(m.Labels)) {
 		v.regexes(field+".labels."+key, []string{m.Labels[key]})
 	}
 	v.ports(field+".exposedPorts", m.ExposedPorts)

@@ -22,14 +22,7 @@ func TestRefreshBases(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f, err := Parse("build.yaml", []byte(tt.yaml))
-			if err != nil {
-				t.Fatal(err)
-			}
-			b, err := f.Resolve(Overrides{RefreshBases: tt.flag}, env(nil))
-			if err != nil {
-				t.Fatal(err)
-			}
+			b := resolve(t, tt.yaml, Overrides{RefreshBases: tt.flag}, nil)
 			if b.RefreshBases != tt.want {
 				t.Errorf("RefreshBases = %v, want %v", b.RefreshBases, tt.want)
 			}

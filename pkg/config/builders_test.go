@@ -6,20 +6,13 @@ import (
 )
 
 func TestBuilders(t *testing.T) {
-	f, err := Parse("ci/build.yaml", []byte(`version: 1
+	b := resolveFile(t, "ci/build.yaml", `version: 1
 builders:
   - address: tcp://amd64:1234
     name: amd64
     tls: { ca: certs/ca.pem, cert: certs/cert.pem, key: /etc/key.pem, serverName: amd64.internal }
   - address: unix:///run/buildkit/buildkitd.sock
-`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := f.Resolve(Overrides{}, env(nil))
-	if err != nil {
-		t.Fatal(err)
-	}
+`, Overrides{}, nil)
 	want := []Builder{
 		{Address: "tcp://amd64:1234", Name: "amd64", TLS: &TLS{CA: "ci/certs/ca.pem", Cert: "ci/certs/cert.pem", Key: "/etc/key.pem", ServerName: "amd64.internal"}},
 		{Address: "unix:///run/buildkit/buildkitd.sock", Name: "unix:///run/buildkit/buildkitd.sock"},

@@ -34,7 +34,13 @@ func env(vars map[string]string) func(string) (string, bool) {
 // resolve parses a build.yaml and resolves it with o, in the environment vars.
 func resolve(t *testing.T, yaml string, o Overrides, vars map[string]string) *Build {
 	t.Helper()
-	f, err := Parse("build.yaml", []byte(yaml))
+	return resolveFile(t, "build.yaml", yaml, o, vars)
+}
+
+// resolveFile is resolve of the build.yaml at path file.
+func resolveFile(t *testing.T, file, yaml string, o Overrides, vars map[string]string) *Build {
+	t.Helper()
+	f, err := Parse(file, []byte(yaml))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,15 +51,27 @@ func resolve(t *testing.T, yaml string, o Overrides, vars map[string]string) *Bu
 	return b
 }
 
+// wantFileError checks that build.yaml's text fails to parse or resolve
+// with the *Error want.
+func wantFileError(t *testing.T, yaml string, o Overrides, vars map[string]string, want string) {
+	t.Helper()
+	f, err := Parse("build.yaml", []byte(yaml))
+	if err == nil {
+		_, err = f.Resolve(o, env(vars))
+	}
+	if err == nil {
+		t.Fatalf("no error, want %q", want)
+	}
+	if err.Error() != want {
+		t.Errorf("error:\n got %s\nwant %s", err, want)
+	}
+	if !errors.As(err, new(*Error)) {
+		t.Errorf("error is %T, want *config.Error", err)
+	}
+}
+
 func TestParseAndResolve(t *testing.T) {
-	f, err := Parse("ci/build.yaml", []byte(full))
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := f.Resolve(Overrides{Args: map[string]string{"DEBUG": "true"}}, env(map[string]string{"VERSION": "v1.2.3"}))
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := resolveFile(t, "ci/build.yaml", full, Overrides{Args: map[string]string{"DEBUG": "true"}}, map[string]string{"VERSION": "v1.2.3"})
 	checks := []struct {
 		name      string
 		got, want any
@@ -175,20 +193,7 @@ func TestErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f, err := Parse("build.yaml", []byte(tt.yaml))
-			if err == nil {
-				_, err = f.Resolve(Overrides{}, env(tt.env))
-			}
-			if err == nil {
-				t.Fatalf("no error, want %q", tt.want)
-			}
-			if err.Error() != tt.want {
-				t.Errorf("error:\n got %s\nwant %s", err, tt.want)
-			}
-			var cerr *Error
-			if !errors.As(err, &cerr) {
-				t.Errorf("error is %T, want *config.Error", err)
-			}
+			wantFileError(t, tt.yaml, Overrides{}, tt.env, tt.want)
 		})
 	}
 }

@@ -76,30 +76,43 @@ type DockerFlags struct {
 // Solve is how every stage is solved beyond its Dockerfile and args:
 // build.yaml's Docker options with the flags applied, checked.
 type Solve struct {
+	SolveOptions
 	Labels map[string]string
 	// Annotations are keyed as BuildKit's image exporter takes them
 	// ("annotation.KEY", "annotation-index.KEY", …).
 	Annotations map[string]string
-	Network     string   // "" (the daemon's default), "none" or "host"
-	AddHosts    []string // HOST=IP, in order
-	ShmSize     int64    // bytes; 0 is the default
-	Ulimits     []string // NAME=SOFT:HARD, sorted by name
-	// Contexts map names to an absolute directory or a URL
-	// (docker-image://, https://, git@…).
-	Contexts      map[string]string
-	Secrets       []Secret
-	SSH           []SSH
-	NoCache       bool
-	NoCacheFilter []string
-	Pull          bool // image-resolve-mode=pull: always ask the registry for bases
+	Secrets     []Secret
+	SSH         []SSH
 	// Load loads each target's image into the Docker engine.
 	Load bool
+}
+
+// SolveOptions are docker build's options for every solve of a build,
+// as pkg/build gives them to BuildKit.
+type SolveOptions struct {
+	// NoCache rebuilds every step; NoCacheFilter the steps of the stages
+	// it names.
+	NoCache       bool
+	NoCacheFilter []string
+	// Pull asks the registry for every base image, even one the daemon has
+	// (image-resolve-mode=pull).
+	Pull bool
+	// Network of RUN steps: "" (the daemon's default), "none" or "host";
+	// host needs a daemon that allows the network.host entitlement.
+	Network  string
+	AddHosts []string // HOST=IP lines for /etc/hosts, in order
+	ShmSize  int64    // bytes of /dev/shm; 0 is BuildKit's default
+	Ulimits  []string // NAME=SOFT:HARD, sorted by name
+	// Contexts are named build contexts (FROM NAME, COPY --from=NAME): an
+	// absolute directory, sent from here, or a URL BuildKit reads itself
+	// (docker-image://REF, https://…, git@…).
+	Contexts map[string]string
 }
 
 // resolveDocker checks build.yaml's Docker options (relative paths are
 // relative to base) and applies the flags over them.
 func (f *File) resolveDocker(fl DockerFlags, base string) (Solve, error) {
-	s := Solve{NoCache: fl.NoCache, Pull: fl.Pull, Load: fl.Load, Labels: maps.Clone(f.Labels), Annotations: map[string]string{}}
+	s := Solve{SolveOptions: SolveOptions{NoCache: fl.NoCache, Pull: fl.Pull}, Load: fl.Load, Labels: maps.Clone(f.Labels), Annotations: map[string]string{}}
 	if s.Labels == nil {
 		s.Labels = map[string]string{}
 	}
@@ -114,7 +127,7 @@ func (f *File) resolveDocker(fl DockerFlags, base string) (Solve, error) {
 	}
 	maps.Copy(s.Labels, labels)
 
-	for _, k := range sortedKeys(f.Annotations) {
+	for _, k := range slices.Sorted(maps.Keys(f.Annotations)) {
 		if err := addAnnotation(s.Annotations, k, f.Annotations[k]); err != nil {
 			return s, f.errorAt("annotations."+k, "%v", err)
 		}
@@ -138,7 +151,7 @@ func (f *File) resolveDocker(fl DockerFlags, base string) (Solve, error) {
 		}
 	}
 
-	for _, host := range sortedKeys(f.AddHosts) {
+	for _, host := range slices.Sorted(maps.Keys(f.AddHosts)) {
 		entries, err := parseHost(host + "=" + f.AddHosts[host])
 		if err != nil {
 			return s, f.errorAt("addHosts."+host, "%v", err)
@@ -187,7 +200,7 @@ func (f *File) resolveDocker(fl DockerFlags, base string) (Solve, error) {
 
 func (f *File) resolveUlimits(flags []string) ([]string, error) {
 	limits := map[string]string{}
-	for _, n := range sortedKeys(f.Ulimits) {
+	for _, n := range slices.Sorted(maps.Keys(f.Ulimits)) {
 		u, err := units.ParseUlimit(n + "=" + f.Ulimits[n])
 		if err != nil {
 			return nil, f.errorAt("ulimits."+n, "%v", err)
@@ -202,7 +215,7 @@ func (f *File) resolveUlimits(flags []string) ([]string, error) {
 		limits[u.Name] = u.String()
 	}
 	var out []string
-	for _, n := range sortedKeys(limits) {
+	for _, n := range slices.Sorted(maps.Keys(limits)) {
 		out = append(out, limits[n])
 	}
 	return out, nil
@@ -210,7 +223,7 @@ func (f *File) resolveUlimits(flags []string) ([]string, error) {
 
 func (f *File) resolveContexts(flags []string, base string) (map[string]string, error) {
 	contexts := map[string]string{}
-	for _, n := range sortedKeys(f.BuildContexts) {
+	for _, n := range slices.Sorted(maps.Keys(f.BuildContexts)) {
 		v, err := parseContext(n, f.BuildContexts[n], base)
 		if err != nil {
 			return nil, f.errorAt("buildContexts."+n, "%v", err)
@@ -301,33 +314,4 @@ func (f *File) resolveSSH(flags []string, base string) ([]SSH, error) {
 		}
 	}
 	return agents, nil
-}
-
-// FlagValues reads flag values by name, as urfave/cli's Context does.
-type FlagValues interface {
-	StringSlice(name string) []string
-	String(name string) string
-	Bool(name string) bool
-}
-
-// ReadDockerFlags reads docker build's flags by their docker names
-// (--secret, --ssh, --label, …, -o/--output, --load, --iidfile).
-func ReadDockerFlags(f FlagValues) DockerFlags {
-	return DockerFlags{
-		Secrets:       f.StringSlice("secret"),
-		SSH:           f.StringSlice("ssh"),
-		Labels:        f.StringSlice("label"),
-		Annotations:   f.StringSlice("annotation"),
-		BuildContexts: f.StringSlice("build-context"),
-		AddHosts:      f.StringSlice("add-host"),
-		Ulimits:       f.StringSlice("ulimit"),
-		Network:       f.String("network"),
-		ShmSize:       f.String("shm-size"),
-		NoCache:       f.Bool("no-cache"),
-		NoCacheFilter: f.StringSlice("no-cache-filter"),
-		Pull:          f.Bool("pull"),
-		Outputs:       f.StringSlice("output"),
-		Load:          f.Bool("load"),
-		IIDFile:       f.String("iidfile"),
-	}
 }

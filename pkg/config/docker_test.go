@@ -46,13 +46,15 @@ func TestDockerFromFileAndFlags(t *testing.T) {
 				"annotation.org.opencontainers.image.source": "https://example.com/src",
 				"annotation-index.org.example.idx":           "i",
 			},
-			Network:  "none",
-			AddHosts: []string{"db.internal=10.0.0.5"},
-			ShmSize:  64 << 20,
-			Ulimits:  []string{"nofile=1024:2048", "nproc=512:512"},
-			Contexts: map[string]string{"extra": filepath.Join(dir, "extra"), "base": "docker-image://busybox:1.36"},
-			Secrets:  []Secret{{ID: "token", Env: "CI_TOKEN"}, {ID: "npmrc", Src: filepath.Join(dir, ".npmrc")}},
-			SSH:      []SSH{{ID: "default"}, {ID: "deploy", Paths: []string{filepath.Join(dir, "keys/deploy")}}},
+			SolveOptions: SolveOptions{
+				Network:  "none",
+				AddHosts: []string{"db.internal=10.0.0.5"},
+				ShmSize:  64 << 20,
+				Ulimits:  []string{"nofile=1024:2048", "nproc=512:512"},
+				Contexts: map[string]string{"extra": filepath.Join(dir, "extra"), "base": "docker-image://busybox:1.36"},
+			},
+			Secrets: []Secret{{ID: "token", Env: "CI_TOKEN"}, {ID: "npmrc", Src: filepath.Join(dir, ".npmrc")}},
+			SSH:     []SSH{{ID: "default"}, {ID: "deploy", Paths: []string{filepath.Join(dir, "keys/deploy")}}},
 		}
 		if !reflect.DeepEqual(b.Solve, want) {
 			t.Errorf("Solve =\n%#v\nwant\n%#v", b.Solve, want)

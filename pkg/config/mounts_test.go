@@ -1,7 +1,6 @@
 package config
 
 import (
-	"errors"
 	"reflect"
 	"regexp"
 	"strings"
@@ -154,20 +153,7 @@ func TestCacheMountErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f, err := Parse("build.yaml", []byte(tt.yaml))
-			if err == nil {
-				_, err = f.Resolve(Overrides{}, env(nil))
-			}
-			if err == nil {
-				t.Fatalf("no error, want %q", tt.want)
-			}
-			if err.Error() != tt.want {
-				t.Errorf("error:\n got %s\nwant %s", err, tt.want)
-			}
-			var cerr *Error
-			if !errors.As(err, &cerr) {
-				t.Errorf("error is %T, want *config.Error", err)
-			}
+			wantFileError(t, tt.yaml, Overrides{}, nil, tt.want)
 		})
 	}
 	_, err := Default().Resolve(Overrides{CacheMounts: "sometimes"}, env(nil))
@@ -242,20 +228,13 @@ func TestParseSize(t *testing.T) {
 // TestPlanOptionsCarryMounts: the planner gets the policy through
 // PlanOptions.
 func TestPlanOptionsCarryMounts(t *testing.T) {
-	f, err := Parse("build.yaml", []byte(`version: 1
+	b := resolve(t, `version: 1
 repository: reg.example.com/app
 cache:
   mounts:
     fallback: ["{repository}:main-{mount}"]
     exclude: [/root/.npm]
-`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := f.Resolve(Overrides{}, env(nil))
-	if err != nil {
-		t.Fatal(err)
-	}
+`, Overrides{}, nil)
 	p, err := planner.New([]byte("FROM alpine\nRUN --mount=type=cache,target=/root/.cache/go-build --mount=type=cache,target=/root/.npm true\n"), b.PlanOptions())
 	if err != nil {
 		t.Fatal(err)
@@ -273,14 +252,7 @@ cache:
 }
 
 func TestLongIDFitsTheTag(t *testing.T) {
-	f, err := Parse("build.yaml", []byte("version: 1\nrepository: localhost:5000/team/app\n"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := f.Resolve(Overrides{}, env(nil))
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := resolve(t, "version: 1\nrepository: localhost:5000/team/app\n", Overrides{}, nil)
 	ref := b.CacheMounts.Ref("//" + strings.Repeat("deep/", 60) + "cache")
 	tag, err := name.NewTag(ref)
 	if err != nil {

@@ -26,14 +26,7 @@ func TestPlanOptionsPlatforms(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f, err := Parse("build.yaml", []byte(tt.yaml))
-			if err != nil {
-				t.Fatal(err)
-			}
-			b, err := f.Resolve(Overrides{Platforms: tt.flags}, env(nil))
-			if err != nil {
-				t.Fatal(err)
-			}
+			b := resolve(t, tt.yaml, Overrides{Platforms: tt.flags}, nil)
 			if got := b.PlanOptions(); !reflect.DeepEqual(got.Platforms, tt.want) || !reflect.DeepEqual(got.BuildPlatform, ocispecs.Platform{}) {
 				t.Errorf("PlanOptions: platforms %v, build %v; want %v and none", got.Platforms, got.BuildPlatform, tt.want)
 			}

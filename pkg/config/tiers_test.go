@@ -284,14 +284,7 @@ func TestProtects(t *testing.T) {
 }
 
 func TestTierPatterns(t *testing.T) {
-	f, err := Parse("build.yaml", []byte(tiered))
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := f.Resolve(Overrides{}, env(nil))
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := resolve(t, tiered, Overrides{}, nil)
 	patterns, err := b.TierPatterns([]string{"deps", "x-deps", "my-stage"}, []string{"//root/.cache/go-build"})
 	if err != nil {
 		t.Fatal(err)

@@ -112,12 +112,8 @@ func (s *mountScan) combine(a, b runMounts, broken string) []CacheMount {
 
 // mount describes m the way dispatchRunMounts turns it into an LLB mount.
 func (s *mountScan) mount(m *instructions.Mount, workdir string, line int) CacheMount {
-	id := m.CacheID
-	if id == "" {
-		id = path.Clean(m.Target)
-	}
 	cm := CacheMount{
-		ID:        s.opts.BuildArgs[cacheNSArg] + "/" + id,
+		ID:        dfparse.CacheID(m, s.opts.BuildArgs[cacheNSArg]),
 		Target:    m.Target,
 		Sharing:   string(instructions.MountSharingShared),
 		UID:       m.UID,

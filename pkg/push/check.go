@@ -7,8 +7,6 @@ import (
 	"maps"
 	"sync"
 	"time"
-
-	"github.com/google/go-containerregistry/pkg/v1/remote"
 )
 
 // check reads each pending tag's digest again, now that the commit holds
@@ -39,14 +37,9 @@ func (c *commit) check(ctx context.Context, tags []*tagMove) error {
 }
 
 func (c *commit) checkOne(ctx context.Context, t *tagMove) error {
-	current := ""
-	desc, err := remote.Head(t.tag, c.reg.Remote(ctx)...)
-	switch {
-	case isNotFound(err):
-	case err != nil:
-		return fmt.Errorf("read current digest: %w", err)
-	default:
-		current = desc.Digest.String()
+	current, err := c.reg.Digest(ctx, t.tag)
+	if err != nil {
+		return err
 	}
 	switch {
 	case current == t.Digest:

@@ -16,6 +16,7 @@ import (
 
 	"github.com/cairn-build/cairn/internal/testenv"
 	"github.com/cairn-build/cairn/pkg/push"
+	"github.com/cairn-build/cairn/pkg/registry"
 )
 
 // another stages a second build for the fixture's tags: new digests for
@@ -41,10 +42,10 @@ func commitRecord(t *testing.T, repo string) (string, map[string]any) {
 		t.Fatal(err)
 	}
 	var body map[string]any
-	if err := json.Unmarshal([]byte(m.Annotations["org.cairn-build.commit.body"]), &body); err != nil {
+	if err := json.Unmarshal([]byte(m.Annotations[registry.Annotation(registry.KeyCommit+"body")]), &body); err != nil {
 		t.Fatal(err)
 	}
-	return m.Annotations["org.cairn-build.commit.state"], body
+	return m.Annotations[registry.Annotation(registry.KeyCommit+"state")], body
 }
 
 func TestCommitRecordIsDoneAfterwards(t *testing.T) {
@@ -145,9 +146,7 @@ func TestNewerCacheIsKept(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, want := states(results), "cache-a=skipped-newer cache-b=skipped-newer latest=moved v1=moved"; got != want {
-		t.Errorf("states %s, want %s", got, want)
-	}
+	expectStates(t, results, "cache-a=skipped-newer cache-b=skipped-newer latest=moved v1=moved")
 	if !strings.Contains(results[0].Note, "newer source (2026-05-01T00:00:00Z") || results[0].Previous != f.digests["cache-a"] {
 		t.Errorf("skipped cache: %+v, want a note naming the newer source time and its digest as previous", results[0])
 	}
@@ -231,17 +230,10 @@ func TestCommitWaitsForLivePublisher(t *testing.T) {
 	}()
 	<-hold.Reached() // the first holds the record, its caches moved
 	other, _ := f.another(t)
-	var (
-		mu    sync.Mutex
-		notes []string
-	)
+	var logged testenv.Notes
 	second := make(chan error)
 	go func() {
-		_, err := push.Commit(context.Background(), fast(t), other, push.WithNotes(func(format string, args ...any) {
-			mu.Lock()
-			defer mu.Unlock()
-			notes = append(notes, fmt.Sprintf(format, args...))
-		}))
+		_, err := push.Commit(context.Background(), fast(t), other, push.WithLogger(logged.Logger()))
 		second <- err
 	}()
 	time.Sleep(2 * time.Second)
@@ -258,10 +250,8 @@ func TestCommitWaitsForLivePublisher(t *testing.T) {
 	if !errors.As(err, new(*push.ConflictError)) || !strings.Contains(err.Error(), ":latest: moved by another publisher from (no tag) to "+f.digests["latest"]) {
 		t.Errorf("second commit: %v, want a conflict on latest", err)
 	}
-	mu.Lock()
-	defer mu.Unlock()
-	if len(notes) == 0 || !strings.HasPrefix(notes[0], "waiting for the commit to "+f.repo) {
-		t.Errorf("notes %q, want one saying it waits", notes)
+	if notes := logged.Messages(); len(notes) == 0 || !strings.HasPrefix(notes[0], "waiting for the commit to "+f.repo) {
+		t.Errorf("notes %q, want one saying it waits", logged.Messages())
 	}
 	if got := testenv.Tags(t, f.repo); !reflect.DeepEqual(got, f.digests) {
 		t.Errorf("tags %v, want the first commit's %v", got, f.digests)

@@ -1,13 +1,12 @@
 package push
 
 import (
-	"errors"
 	"fmt"
 	"net/http"
 	"slices"
 	"strings"
 
-	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
+	"github.com/cairn-build/cairn/pkg/registry"
 )
 
 // PrepareError is a commit that stopped before any tag moved: a staged
@@ -100,12 +99,7 @@ func (e *CommitError) leftMoved() []string {
 // error body with a newline.
 func oneLine(err error) string { return strings.TrimSpace(err.Error()) }
 
-func isNotFound(err error) bool {
-	var terr *transport.Error
-	return errors.As(err, &terr) && terr.StatusCode == http.StatusNotFound
-}
-
 func isUnsupported(err error) bool {
-	var terr *transport.Error
-	return errors.As(err, &terr) && (terr.StatusCode == http.StatusMethodNotAllowed || terr.StatusCode == http.StatusNotImplemented)
+	status, _ := registry.Status(err)
+	return status == http.StatusMethodNotAllowed || status == http.StatusNotImplemented
 }

@@ -44,7 +44,7 @@ func newLease(reg *registry.Access, repo name.Repository, me Owner, o *options) 
 // one's, and rolls back the tags an unfinished commit left moved before it
 // returns. The returned recovery is that roll back, nil when there was none.
 func (l *lease) acquire(ctx context.Context, wait bool) (*Recovery, error) {
-	if err := writeEmptyConfig(ctx, l.reg, l.repo); err != nil {
+	if err := l.reg.WriteEmptyBlob(ctx, l.repo); err != nil {
 		return nil, err
 	}
 	noted := false

@@ -1,6 +1,10 @@
 package push
 
-import "time"
+import (
+	"fmt"
+	"log/slog"
+	"time"
+)
 
 // Option configures Commit and Recover.
 type Option func(*options)
@@ -56,12 +60,12 @@ func WithForce(force bool) Option { return func(o *options) { o.force = force } 
 // Without it, cache tags always move.
 func WithSourceTime(t time.Time) Option { return func(o *options) { o.sourceTime = t } }
 
-// WithNotes receives notes: a wait for another publisher, an unfinished
-// commit rolled back, a final tag overwritten with force.
-func WithNotes(notef func(format string, args ...any)) Option {
+// WithLogger receives notes: a wait for another publisher, an unfinished
+// commit rolled back, a final tag overwritten with force. nil discards them.
+func WithLogger(l *slog.Logger) Option {
 	return func(o *options) {
-		if notef != nil {
-			o.notef = notef
+		if l != nil {
+			o.notef = func(format string, args ...any) { l.Info(fmt.Sprintf(format, args...)) }
 		}
 	}
 }

@@ -223,7 +223,7 @@ func (c *commit) prepareOne(ctx context.Context, t *tagMove) error {
 func (c *commit) setPrevious(ctx context.Context, t *tagMove) error {
 	previous, err := remote.Get(t.tag, c.reg.Remote(ctx)...)
 	switch {
-	case isNotFound(err):
+	case registry.IsNotFound(err):
 		t.previous, t.result.Previous = nil, ""
 		return nil
 	case err != nil:
@@ -384,14 +384,8 @@ func Current(ctx context.Context, reg *registry.Access, tags []string) (map[stri
 		if err != nil {
 			return nil, err
 		}
-		desc, err := remote.Head(tag, reg.Remote(ctx)...)
-		switch {
-		case isNotFound(err):
-			current[t] = ""
-		case err != nil:
+		if current[t], err = reg.Digest(ctx, tag); err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", t, err))
-		default:
-			current[t] = desc.Digest.String()
 		}
 	}
 	return current, errors.Join(errs...)

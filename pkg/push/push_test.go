@@ -67,11 +67,11 @@ type fixture struct {
 }
 
 func newFixture(t *testing.T) *fixture {
-	env := testenv.Get(t)
-	f := &fixture{proxy: faultproxy.Start(env.Registry)}
+	repo := testenv.Repo(t) // with -short, in a registry of the test's own
+	host, _, _ := strings.Cut(repo, "/")
+	f := &fixture{repo: repo, proxy: faultproxy.Start(host)}
 	t.Cleanup(f.proxy.Close)
-	f.repo = testenv.Repo(t)
-	f.proxied = f.proxy.Addr + strings.TrimPrefix(f.repo, env.Registry)
+	f.proxied = f.proxy.Addr + strings.TrimPrefix(f.repo, host)
 	f.old = stage(t, f.repo)
 	oldTag, err := name.NewTag(f.repo + ":cache-a")
 	if err != nil {
@@ -104,6 +104,23 @@ func mustGet(t testing.TB, ref string) *remote.Descriptor {
 	return d
 }
 
+// expect checks the results' states (as states writes them) and that the
+// repository's tags are tags.
+func (f *fixture) expect(t *testing.T, results []push.TagResult, want string, tags map[string]string) {
+	t.Helper()
+	expectStates(t, results, want)
+	if got := testenv.Tags(t, f.repo); !reflect.DeepEqual(got, tags) {
+		t.Errorf("tags %v, want %v", got, tags)
+	}
+}
+
+func expectStates(t *testing.T, results []push.TagResult, want string) {
+	t.Helper()
+	if got := states(results); got != want {
+		t.Errorf("states %s, want %s", got, want)
+	}
+}
+
 // states is "tag=state …" in commit order, tags without their repository.
 func states(results []push.TagResult) string {
 	var s []string
@@ -123,9 +140,7 @@ func TestCommitMovesCachesFirstAndRecordsPrevious(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, want := states(results), "cache-a=moved cache-b=moved latest=moved v1=moved"; got != want {
-		t.Errorf("states %s, want %s", got, want)
-	}
+	expectStates(t, results, "cache-a=moved cache-b=moved latest=moved v1=moved")
 	if results[0].Previous != f.old || results[1].Previous != "" {
 		t.Errorf("previous digests %q, %q; want %q, none", results[0].Previous, results[1].Previous, f.old)
 	}
@@ -156,9 +171,7 @@ func TestFailedFinalTagRollsEverythingBack(t *testing.T) {
 	if !strings.Contains(err.Error(), f.proxied+":v1: failed") {
 		t.Errorf("error does not name the failed tag:\n%v", err)
 	}
-	if got, want := states(results), "cache-a=rolled-back cache-b=rolled-back latest=rolled-back v1=failed"; got != want {
-		t.Errorf("states %s, want %s", got, want)
-	}
+	expectStates(t, results, "cache-a=rolled-back cache-b=rolled-back latest=rolled-back v1=failed")
 	if !reflect.DeepEqual(cerr.Tags, results) {
 		t.Errorf("error's tags %v, want the results %v", cerr.Tags, results)
 	}
@@ -255,12 +268,7 @@ func TestCanceledCommitRollsBack(t *testing.T) {
 	if !errors.As(err, &cerr) || !cerr.RolledBack || !errors.Is(err, context.Canceled) {
 		t.Fatalf("error %v (%T), want a rolled back *push.CommitError that is context.Canceled", err, err)
 	}
-	if got, want := states(results), "cache-a=rolled-back cache-b=rolled-back latest=failed v1=pending"; got != want {
-		t.Errorf("states %s, want %s", got, want)
-	}
-	if after := testenv.Tags(t, f.repo); !reflect.DeepEqual(after, before) {
-		t.Errorf("tags after a canceled commit %v, want them as before %v", after, before)
-	}
+	f.expect(t, results, "cache-a=rolled-back cache-b=rolled-back latest=failed v1=pending", before)
 }
 
 func TestUnreachableRegistryMovesNothing(t *testing.T) {
@@ -272,12 +280,7 @@ func TestUnreachableRegistryMovesNothing(t *testing.T) {
 	if !errors.As(err, &perr) || !strings.HasPrefix(err.Error(), "nothing published: ") || !strings.Contains(err.Error(), "connection refused") {
 		t.Errorf("error = %v (%T), want a *push.PrepareError: nothing published, connection refused", err, err)
 	}
-	if got, want := states(results), "cache-a=pending cache-b=pending latest=pending v1=pending"; got != want {
-		t.Errorf("states %s, want %s", got, want)
-	}
-	if after := testenv.Tags(t, f.repo); !reflect.DeepEqual(after, before) {
-		t.Errorf("tags changed: %v, was %v", after, before)
-	}
+	f.expect(t, results, "cache-a=pending cache-b=pending latest=pending v1=pending", before)
 }
 
 func TestRateLimitIsRetried(t *testing.T) {
@@ -287,9 +290,7 @@ func TestRateLimitIsRetried(t *testing.T) {
 	if err != nil {
 		t.Fatalf("commit after two 429s: %v", err)
 	}
-	if got, want := states(results), "cache-a=moved cache-b=moved latest=moved v1=moved"; got != want {
-		t.Errorf("states %s, want %s", got, want)
-	}
+	expectStates(t, results, "cache-a=moved cache-b=moved latest=moved v1=moved")
 }
 
 func TestMissingStagedManifestMovesNothing(t *testing.T) {

@@ -9,8 +9,6 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
-	"github.com/google/go-containerregistry/pkg/v1/static"
-	"github.com/google/go-containerregistry/pkg/v1/types"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/cairn-build/cairn/pkg/registry"
@@ -23,14 +21,6 @@ import (
 // previous and new digest, and the source time of each cache tag's digest).
 // A record write is one manifest put. It stays after a commit, marked done.
 const RecordTag = "cairn-commit"
-
-const (
-	recordArtifactType = "application/vnd.cairn-build.commit.v1"
-	annotation         = "org.cairn-build.commit."
-)
-
-// emptyConfig is the OCI empty descriptor's content, the record's config.
-var emptyConfig = ocispecs.DescriptorEmptyJSON
 
 // recordState is a record's stage. locked and moving records are held by
 // their owner while its heartbeat is fresh; moving, abandoned and stale
@@ -94,24 +84,24 @@ func (r *record) unfinished() bool { return r.State == stateMoving || r.State ==
 
 func readRecord(ctx context.Context, reg *registry.Access, tag name.Tag) (*record, error) {
 	desc, err := remote.Get(tag, reg.Remote(ctx)...)
-	if isNotFound(err) {
+	if registry.IsNotFound(err) {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read commit record %s: %w", tag, err)
 	}
 	var m ocispecs.Manifest
-	if err := json.Unmarshal(desc.Manifest, &m); err != nil || m.ArtifactType != recordArtifactType {
+	if err := json.Unmarshal(desc.Manifest, &m); err != nil || !registry.IsArtifact(m.ArtifactType, registry.ArtifactCommit) {
 		return nil, fmt.Errorf("%s is not a cairn commit record (tag %s is cairn's)", tag, RecordTag)
 	}
-	a := m.Annotations
-	r := &record{State: recordState(a[annotation+"state"]), Commit: a[annotation+"commit"], Body: &recordBody{}}
-	if err := json.Unmarshal([]byte(a[annotation+"body"]), r.Body); err != nil {
+	get := func(field string) string { return registry.Lookup(m.Annotations, registry.KeyCommit+field) }
+	r := &record{State: recordState(get("state")), Commit: get("commit"), Body: &recordBody{}}
+	if err := json.Unmarshal([]byte(get("body")), r.Body); err != nil {
 		return nil, fmt.Errorf("commit record %s: body: %w", tag, err)
 	}
-	r.Owner = Owner{ID: a[annotation+"owner"], Host: a[annotation+"host"], PIDNamespace: a[annotation+"pidns"]}
-	r.Owner.PID, _ = strconv.Atoi(a[annotation+"pid"])
-	r.Heartbeat, _ = time.Parse(time.RFC3339Nano, a[annotation+"heartbeat"])
+	r.Owner = Owner{ID: get("owner"), Host: get("host"), PIDNamespace: get("pidns")}
+	r.Owner.PID, _ = strconv.Atoi(get("pid"))
+	r.Heartbeat, _ = time.Parse(time.RFC3339Nano, get("heartbeat"))
 	return r, nil
 }
 
@@ -120,45 +110,21 @@ func writeRecord(ctx context.Context, reg *registry.Access, tag name.Tag, r reco
 	if err != nil {
 		return err
 	}
-	m := ocispecs.Manifest{
-		MediaType:    ocispecs.MediaTypeImageManifest,
-		ArtifactType: recordArtifactType,
-		Config:       emptyConfig,
-		Layers:       []ocispecs.Descriptor{},
-		Annotations: map[string]string{
-			annotation + "body":      string(body),
-			annotation + "state":     string(r.State),
-			annotation + "commit":    r.Commit,
-			annotation + "owner":     r.Owner.ID,
-			annotation + "host":      r.Owner.Host,
-			annotation + "pid":       strconv.Itoa(r.Owner.PID),
-			annotation + "pidns":     r.Owner.PIDNamespace,
-			annotation + "heartbeat": r.Heartbeat.UTC().Format(time.RFC3339Nano),
-		},
+	annotations := map[string]string{}
+	for field, v := range map[string]string{
+		"body":      string(body),
+		"state":     string(r.State),
+		"commit":    r.Commit,
+		"owner":     r.Owner.ID,
+		"host":      r.Owner.Host,
+		"pid":       strconv.Itoa(r.Owner.PID),
+		"pidns":     r.Owner.PIDNamespace,
+		"heartbeat": r.Heartbeat.UTC().Format(time.RFC3339Nano),
+	} {
+		annotations[registry.Annotation(registry.KeyCommit+field)] = v
 	}
-	m.SchemaVersion = 2
-	data, err := json.Marshal(m)
-	if err != nil {
-		return err
-	}
-	if err := remote.Put(tag, rawManifest(data), reg.Remote(ctx)...); err != nil {
+	if _, err := reg.PutArtifact(ctx, tag.Context(), tag.TagStr(), registry.ArtifactType(registry.ArtifactCommit), annotations); err != nil {
 		return fmt.Errorf("write commit record %s: %w", tag, err)
-	}
-	return nil
-}
-
-// rawManifest is an OCI image manifest to put as it is.
-type rawManifest []byte
-
-func (m rawManifest) RawManifest() ([]byte, error)        { return m, nil }
-func (m rawManifest) MediaType() (types.MediaType, error) { return types.OCIManifestSchema1, nil }
-
-// writeEmptyConfig uploads the record's config blob, "{}", unless the
-// repository has it.
-func writeEmptyConfig(ctx context.Context, reg *registry.Access, repo name.Repository) error {
-	layer := static.NewLayer(emptyConfig.Data, types.MediaType(emptyConfig.MediaType))
-	if err := remote.WriteLayer(repo, layer, reg.Remote(ctx)...); err != nil {
-		return fmt.Errorf("write the commit record's config in %s: %w", repo, err)
 	}
 	return nil
 }

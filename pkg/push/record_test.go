@@ -1,9 +1,21 @@
 package push
 
 import (
+	"context"
+	"encoding/json"
+	"io"
+	"log"
+	"net/http/httptest"
 	"os/exec"
+	"reflect"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/google/go-containerregistry/pkg/name"
+	ggcrregistry "github.com/google/go-containerregistry/pkg/registry"
+
+	"github.com/cairn-build/cairn/pkg/registry"
 )
 
 func TestRecordLive(t *testing.T) {
@@ -42,6 +54,64 @@ func TestRecordLive(t *testing.T) {
 			r := &record{State: tt.state, Owner: tt.owner, Heartbeat: now.Add(-tt.age)}
 			if got := r.live(now, me, time.Minute); got != tt.live {
 				t.Errorf("live = %v, want %v", got, tt.live)
+			}
+		})
+	}
+}
+
+// TestRecordWrittenTheOldWayIsRead: a record an older cairn wrote, under
+// its org.cairn-build.commit.* annotations, reads as the same record this
+// cairn writes under its namespace.
+func TestRecordWrittenTheOldWayIsRead(t *testing.T) {
+	ctx := context.Background()
+	reg, err := registry.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(ggcrregistry.New(ggcrregistry.Logger(log.New(io.Discard, "", 0))))
+	defer srv.Close()
+	repo, err := name.NewRepository(strings.TrimPrefix(srv.URL, "http://")+"/app", name.Insecure)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := reg.WriteEmptyBlob(ctx, repo); err != nil {
+		t.Fatal(err)
+	}
+	beat := time.Date(2026, 1, 2, 3, 4, 5, 6, time.UTC)
+	want := record{State: stateAbandoned, Commit: "c1", Owner: Owner{ID: "o1", Host: "h", PID: 42, PIDNamespace: "pid:[1]"}, Heartbeat: beat,
+		Body: &recordBody{Version: 1, Commit: "c1", Tags: []recordTag{{Tag: "v1", Kind: KindFinal, Previous: "sha256:a", Digest: "sha256:b"}}}}
+	body, err := json.Marshal(want.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := map[string]string{
+		"org.cairn-build.commit.body": string(body), "org.cairn-build.commit.state": string(want.State),
+		"org.cairn-build.commit.commit": want.Commit, "org.cairn-build.commit.owner": want.Owner.ID,
+		"org.cairn-build.commit.host": want.Owner.Host, "org.cairn-build.commit.pid": "42",
+		"org.cairn-build.commit.pidns": want.Owner.PIDNamespace, "org.cairn-build.commit.heartbeat": beat.Format(time.RFC3339Nano),
+	}
+	for _, tt := range []struct {
+		name string
+		tag  string
+		put  func(tag name.Tag) error
+	}{
+		{"written the old way", "old", func(tag name.Tag) error {
+			_, err := reg.PutArtifact(ctx, repo, tag.TagStr(), "application/vnd.cairn-build.commit.v1", old)
+			return err
+		}},
+		{"written now", "new", func(tag name.Tag) error { return writeRecord(ctx, reg, tag, want) }},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			tag := repo.Tag(tt.tag)
+			if err := tt.put(tag); err != nil {
+				t.Fatal(err)
+			}
+			got, err := readRecord(ctx, reg, tag)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(*got, want) {
+				t.Errorf("read %+v (body %+v), want %+v (body %+v)", *got, got.Body, want, want.Body)
 			}
 		})
 	}

@@ -137,14 +137,9 @@ func restoreTags(ctx context.Context, reg *registry.Access, repo name.Repository
 }
 
 func restoreTag(ctx context.Context, reg *registry.Access, tag name.Tag, r *TagResult) error {
-	current := ""
-	desc, err := remote.Head(tag, reg.Remote(ctx)...)
-	switch {
-	case isNotFound(err):
-	case err != nil:
-		return fmt.Errorf("read current digest: %w", err)
-	default:
-		current = desc.Digest.String()
+	current, err := reg.Digest(ctx, tag)
+	if err != nil {
+		return err
 	}
 	switch current {
 	case r.Previous:

@@ -26,9 +26,8 @@ func TestRecoverAbandonedCommit(t *testing.T) {
 		t.Fatalf("record state %q after a failed roll back, want abandoned", state)
 	}
 	f.proxy.Heal()
-	var notes []string
-	found, err := push.Recover(context.Background(), fast(t), []string{f.proxied + ":latest"},
-		push.WithNotes(func(format string, args ...any) { notes = append(notes, format) }))
+	var logged testenv.Notes
+	found, err := push.Recover(context.Background(), fast(t), []string{f.proxied + ":latest"}, push.WithLogger(logged.Logger()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -42,7 +41,7 @@ func TestRecoverAbandonedCommit(t *testing.T) {
 	if !strings.HasPrefix(msg, "rolled back the unfinished commit to "+f.proxied) || !strings.Contains(msg, ":cache-a: restored to "+f.old) {
 		t.Errorf("recovery says:\n%s", msg)
 	}
-	if len(notes) != 1 {
+	if notes := logged.Messages(); len(notes) != 1 {
 		t.Errorf("notes %q, want one", notes)
 	}
 	if after := testenv.Tags(t, f.repo); !reflect.DeepEqual(after, before) {
@@ -97,12 +96,7 @@ func TestMultiTagPut(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, want := states(results), "cache-a=moved cache-b=moved latest=moved v1=moved"; got != want {
-		t.Errorf("states %s, want %s", got, want)
-	}
-	if got := testenv.Tags(t, f.repo); !reflect.DeepEqual(got, f.digests) {
-		t.Errorf("tags %v, want %v", got, f.digests)
-	}
+	f.expect(t, results, "cache-a=moved cache-b=moved latest=moved v1=moved", f.digests)
 }
 
 // TestMultiTagPutFallsBack: a registry that refuses the multi-tag put gets
@@ -115,10 +109,5 @@ func TestMultiTagPutFallsBack(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, want := states(results), "cache-a=moved cache-b=moved latest=moved v1=moved"; got != want {
-		t.Errorf("states %s, want %s", got, want)
-	}
-	if got := testenv.Tags(t, f.repo); !reflect.DeepEqual(got, f.digests) {
-		t.Errorf("tags %v, want %v", got, f.digests)
-	}
+	f.expect(t, results, "cache-a=moved cache-b=moved latest=moved v1=moved", f.digests)
 }

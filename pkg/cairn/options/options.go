@@ -49,20 +49,31 @@ func Build() []cli.Flag {
 // `docker build PATH`; anything more is a usage error.
 func Load(c *cli.Context) (*cairn.Project, error) {
 	if c.NArg() > 1 {
-		return nil, &cairn.UsageError{Err: fmt.Errorf("want at most one PATH (the build context), got %d arguments: %s", c.NArg(), strings.Join(c.Args().Slice(), " "))}
+		return nil, &UsageError{Err: fmt.Errorf("want at most one PATH (the build context), got %d arguments: %s", c.NArg(), strings.Join(c.Args().Slice(), " "))}
 	}
 	opts, err := loadOptions(c, c.Args().First())
 	if err != nil {
 		return nil, err
 	}
-	return cairn.Load(c.Context, opts)
+	p, err := cairn.Load(c.Context, opts)
+	if errors.As(err, new(*cairn.PathError)) {
+		return nil, &UsageError{Err: err} // PATH is an argument
+	}
+	return p, err
 }
+
+// UsageError is a mistake in how cairn was called (a flag or argument),
+// as opposed to one in the files it reads: the CLI exits 2 for it.
+type UsageError struct{ Err error }
+
+func (e *UsageError) Error() string { return e.Err.Error() }
+func (e *UsageError) Unwrap() error { return e.Err }
 
 // loadOptions are the LoadOptions the flags give, path being PATH ("" for none).
 func loadOptions(f *cli.Context, path string) (cairn.LoadOptions, error) {
-	args, err := cairn.ParseBuildArgs(f.StringSlice("build-arg"), os.LookupEnv)
+	args, err := ParseBuildArgs(f.StringSlice("build-arg"), os.LookupEnv)
 	if err != nil {
-		return cairn.LoadOptions{}, &cairn.UsageError{Err: err}
+		return cairn.LoadOptions{}, &UsageError{Err: err}
 	}
 	var refresh *bool
 	if f.IsSet("refresh-bases") {
@@ -88,7 +99,7 @@ func loadOptions(f *cli.Context, path string) (cairn.LoadOptions, error) {
 			Targets:            f.StringSlice("target"),
 			Tags:               f.StringSlice("tag"),
 			InsecureRegistries: f.StringSlice("insecure-registry"),
-			Docker:             config.ReadDockerFlags(f),
+			Docker:             dockerFlags(f),
 			RefreshBases:       refresh,
 		},
 	}, nil
@@ -119,7 +130,7 @@ func Refresh() cli.Flag {
 }
 
 // Docker are docker build's flags CI relies on, with docker's names
-// (config.ReadDockerFlags reads them); build.yaml may set most of them.
+// (dockerFlags reads them); build.yaml may set most of them.
 func Docker() []cli.Flag {
 	return []cli.Flag{
 		&cli.StringSliceFlag{Name: "secret", Usage: "secret for RUN --mount=type=secret: `id=ID,src=FILE|env=VAR` (repeatable)"},
@@ -137,6 +148,27 @@ func Docker() []cli.Flag {
 		&cli.StringSliceFlag{Name: "output", Aliases: []string{"o"}, Usage: "also export each target to `type=oci|docker|tar|local,dest=PATH` ({target} in PATH with several targets)"},
 		&cli.BoolFlag{Name: "load", Usage: "load each target into the Docker engine (docker load)"},
 		&cli.StringFlag{Name: "iidfile", Usage: "write the target's image ID (config digest) to `FILE` ({target} in FILE with several targets)"},
+	}
+}
+
+// dockerFlags reads docker build's flags by their docker names.
+func dockerFlags(f *cli.Context) config.DockerFlags {
+	return config.DockerFlags{
+		Secrets:       f.StringSlice("secret"),
+		SSH:           f.StringSlice("ssh"),
+		Labels:        f.StringSlice("label"),
+		Annotations:   f.StringSlice("annotation"),
+		BuildContexts: f.StringSlice("build-context"),
+		AddHosts:      f.StringSlice("add-host"),
+		Ulimits:       f.StringSlice("ulimit"),
+		Network:       f.String("network"),
+		ShmSize:       f.String("shm-size"),
+		NoCache:       f.Bool("no-cache"),
+		NoCacheFilter: f.StringSlice("no-cache-filter"),
+		Pull:          f.Bool("pull"),
+		Outputs:       f.StringSlice("output"),
+		Load:          f.Bool("load"),
+		IIDFile:       f.String("iidfile"),
 	}
 }
 
@@ -162,4 +194,23 @@ func Dial(c *cli.Context, p *cairn.Project) (*cairn.Pool, error) {
 		return nil, fmt.Errorf("%w (set --addr or BUILDKIT_HOST; `make dev-up` starts a local daemon)", err)
 	}
 	return pool, err
+}
+
+// ParseBuildArgs reads KEY=VALUE pairs as docker build does: a bare KEY
+// takes its value from env, and is left out when env has none.
+func ParseBuildArgs(values []string, env func(string) (string, bool)) (map[string]string, error) {
+	args := make(map[string]string, len(values))
+	for _, kv := range values {
+		k, v, ok := strings.Cut(kv, "=")
+		if k == "" {
+			return nil, fmt.Errorf("--build-arg %q: want KEY=VALUE", kv)
+		}
+		if !ok {
+			if v, ok = env(k); !ok {
+				continue
+			}
+		}
+		args[k] = v
+	}
+	return args, nil
 }

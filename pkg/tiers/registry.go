@@ -1,14 +1,12 @@
-package cairn
+package tiers
 
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
 	"sync"
 
@@ -19,18 +17,18 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/cairn-build/cairn/pkg/config"
-	"github.com/cairn-build/cairn/pkg/push"
 	"github.com/cairn-build/cairn/pkg/registry"
 )
 
 // pruner holds what one prune read from the registry.
 type pruner struct {
-	reg      *registry.Access
-	project  *Project
-	patterns []config.TierPattern
-	tags     []foundTag
-	stamps   map[string]bool // refs of the tier stamps found
-	mu       sync.Mutex
+	reg       *registry.Access
+	tier      config.CacheTier
+	finalTags []string
+	patterns  []config.TierPattern
+	tags      []foundTag
+	stamps    map[string]bool // refs of the tier stamps found
+	mu        sync.Mutex
 	// manifests by repository and tag.
 	manifests map[string]*manifestInfo
 }
@@ -56,11 +54,9 @@ type manifestInfo struct {
 // manifest: its digest, its blobs, and a stamp's time.
 func (pr *pruner) read(ctx context.Context) error {
 	final := map[string]bool{}
-	for _, t := range pr.project.Tags() {
-		if t.Kind == push.KindFinal {
-			if tag, err := pr.reg.Tag(t.Ref); err == nil {
-				final[tag.Name()] = true
-			}
+	for _, ref := range pr.finalTags {
+		if tag, err := pr.reg.Tag(ref); err == nil {
+			final[tag.Name()] = true
 		}
 	}
 	seen := map[string]bool{}
@@ -90,7 +86,7 @@ func (pr *pruner) read(ctx context.Context) error {
 	for _, t := range pr.tags {
 		g.Go(func() error {
 			info, err := pr.manifest(gctx, t.repo, t.repo.Tag(t.tag))
-			if status, _ := transportStatus(err); status == http.StatusNotFound {
+			if registry.IsNotFound(err) {
 				return nil // deleted since the listing: nothing to keep or delete
 			}
 			if err != nil {
@@ -176,7 +172,7 @@ func (pr *pruner) manifest(ctx context.Context, repo name.Repository, ref name.R
 
 // delete deletes the tags of the tiers to delete, each tier's stamp last:
 // a tier cut short keeps its stamp, and the next prune finds it again.
-func (pr *pruner) delete(ctx context.Context, report *PruneReport) error {
+func (pr *pruner) delete(ctx context.Context, report *Report) error {
 	keptDigests := map[string][]string{}
 	doomed := map[string]bool{}
 	for _, r := range report.Tiers {
@@ -193,11 +189,11 @@ func (pr *pruner) delete(ctx context.Context, report *PruneReport) error {
 	var failed error
 	for i := range report.Tiers {
 		r := &report.Tiers[i]
-		if r.Action != TierDelete {
+		if r.Action != Delete {
 			continue
 		}
 		if failed != nil {
-			r.Action = TierNotPruned
+			r.Action = NotDeleted
 			continue
 		}
 		tags := slices.Clone(r.Tags)
@@ -209,9 +205,9 @@ func (pr *pruner) delete(ctx context.Context, report *PruneReport) error {
 			}
 			r.Deleted = append(r.Deleted, ref)
 		}
-		r.Action = TierDeleted
+		r.Action = Deleted
 		if failed != nil {
-			r.Action = TierNotPruned
+			r.Action = NotDeleted
 		}
 	}
 	return failed
@@ -225,14 +221,14 @@ func (pr *pruner) deleteTag(ctx context.Context, ref string, kept map[string][]s
 		return err
 	}
 	err = remote.Delete(tag, pr.reg.Remote(ctx)...)
-	status, code := transportStatus(err)
+	status, code := registry.Status(err)
 	switch {
 	case err == nil || status == http.StatusNotFound:
 		return nil // a tag already gone is deleted enough
 	case status != http.StatusMethodNotAllowed && status != http.StatusBadRequest && code != transport.UnsupportedErrorCode:
 		return fmt.Errorf("delete %s: %w", ref, err)
 	}
-	byTag := fmt.Sprintf("it answered a delete of tag %s with %s", ref, describeStatus(status, code))
+	byTag := fmt.Sprintf("it answered a delete of tag %s with %s", ref, registry.DescribeStatus(status, code))
 	digest := tag.Context().Name() + "@" + pr.manifests[ref].digest
 	if others := kept[digest]; len(others) > 0 {
 		return fmt.Errorf("%w: %s; %s; its manifest cannot be deleted by digest instead: kept tags point at it too (%s)",
@@ -243,13 +239,13 @@ func (pr *pruner) deleteTag(ctx context.Context, ref string, kept map[string][]s
 		return err
 	}
 	err = remote.Delete(d, pr.reg.Remote(ctx)...)
-	status, code = transportStatus(err)
+	status, code = registry.Status(err)
 	switch {
 	case err == nil || status == http.StatusNotFound:
 		return nil
 	case status == http.StatusMethodNotAllowed || code == transport.UnsupportedErrorCode:
 		return fmt.Errorf("%w: %s, and a delete of its manifest %s with %s; %s",
-			ErrDeleteRefused, byTag, digest, describeStatus(status, code), enableDeletes)
+			ErrDeleteRefused, byTag, digest, registry.DescribeStatus(status, code), enableDeletes)
 	}
 	return fmt.Errorf("delete %s: %w", digest, err)
 }
@@ -258,28 +254,7 @@ func (pr *pruner) deleteTag(ctx context.Context, ref string, kept map[string][]s
 const enableDeletes = "let it delete (distribution: storage.delete.enabled: true, or REGISTRY_STORAGE_DELETE_ENABLED=true) " +
 	"or prune with the registry's own retention rules"
 
-// transportStatus is an error's HTTP status and first registry error code.
-func transportStatus(err error) (int, transport.ErrorCode) {
-	var te *transport.Error
-	if !errors.As(err, &te) {
-		return 0, ""
-	}
-	var code transport.ErrorCode
-	if len(te.Errors) > 0 {
-		code = te.Errors[0].Code
-	}
-	return te.StatusCode, code
-}
-
-func describeStatus(status int, code transport.ErrorCode) string {
-	s := strconv.Itoa(status) + " " + http.StatusText(status)
-	if code != "" {
-		s += " (" + string(code) + ")"
-	}
-	return s
-}
-
 func isNameUnknown(err error) bool {
-	var te *transport.Error
-	return errors.As(err, &te) && len(te.Errors) > 0 && te.Errors[0].Code == transport.NameUnknownErrorCode
+	_, code := registry.Status(err)
+	return code == transport.NameUnknownErrorCode
 }

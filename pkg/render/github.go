@@ -1,4 +1,4 @@
-package cairn
+package render
 
 import (
 	"errors"
@@ -6,23 +6,25 @@ import (
 	"io"
 	"os"
 	"strings"
+
+	"github.com/cairn-build/cairn/pkg/cairn"
 )
 
-// WriteGitHub publishes the report to GitHub Actions when env says the
+// GitHub publishes the report to GitHub Actions when env says the
 // run is one (GITHUB_ACTIONS=true): a Markdown job summary appended to
 // $GITHUB_STEP_SUMMARY, and the outputs digest (the first target's),
 // digest-TARGET for each target and, when given, metadata (the metadata
 // file's path) appended to $GITHUB_OUTPUT. Elsewhere it does nothing.
-func (r *Report) WriteGitHub(env func(string) (string, bool), metadataFile string) error {
+func GitHub(r *cairn.Report, env func(string) (string, bool), metadataFile string) error {
 	if v, _ := env("GITHUB_ACTIONS"); v != "true" {
 		return nil
 	}
 	var errs []error
 	if path, ok := env("GITHUB_STEP_SUMMARY"); ok && path != "" {
-		errs = append(errs, appendTo(path, r.writeMarkdown))
+		errs = append(errs, appendTo(path, func(w io.Writer) error { return writeMarkdown(w, r) }))
 	}
 	if path, ok := env("GITHUB_OUTPUT"); ok && path != "" {
-		errs = append(errs, appendTo(path, func(w io.Writer) error { return r.writeOutputs(w, metadataFile) }))
+		errs = append(errs, appendTo(path, func(w io.Writer) error { return writeOutputs(w, r, metadataFile) }))
 	}
 	return errors.Join(errs...)
 }
@@ -42,7 +44,7 @@ func appendTo(path string, write func(io.Writer) error) error {
 	return nil
 }
 
-func (r *Report) writeOutputs(w io.Writer, metadataFile string) error {
+func writeOutputs(w io.Writer, r *cairn.Report, metadataFile string) error {
 	var b strings.Builder
 	for i, t := range r.Targets {
 		if t.Digest == "" {
@@ -62,7 +64,7 @@ func (r *Report) writeOutputs(w io.Writer, metadataFile string) error {
 
 // writeMarkdown is the job summary: stages with their cache hits, then
 // the tags the commit touched.
-func (r *Report) writeMarkdown(w io.Writer) error {
+func writeMarkdown(w io.Writer, r *cairn.Report) error {
 	var b strings.Builder
 	b.WriteString("### cairn build\n\n| stage | status | steps cached | time | digest |\n|---|---|---|---|---|\n")
 	for _, s := range r.Stages {

@@ -1,10 +1,10 @@
-package cairn_test
+package tiers_test
 
 import (
 	"testing"
 	"time"
 
-	"github.com/cairn-build/cairn/pkg/cairn"
+	"github.com/cairn-build/cairn/pkg/tiers"
 )
 
 func TestParseAge(t *testing.T) {
@@ -26,7 +26,7 @@ func TestParseAge(t *testing.T) {
 		{in: "", err: true},
 	}
 	for _, tt := range tests {
-		got, err := cairn.ParseAge(tt.in)
+		got, err := tiers.ParseAge(tt.in)
 		if (err != nil) != tt.err || got != tt.want {
 			t.Errorf("ParseAge(%q) = %v, %v; want %v, error %v", tt.in, got, err, tt.want, tt.err)
 		}

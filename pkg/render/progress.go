@@ -1,18 +1,13 @@
-package cairn
+package render
 
 import (
 	"context"
 	"fmt"
 	"io"
 	"log/slog"
-	"strings"
-	"time"
 
 	"github.com/moby/buildkit/client"
 	"github.com/moby/buildkit/util/progress/progressui"
-	"github.com/opencontainers/go-digest"
-
-	"github.com/cairn-build/cairn/pkg/push"
 )
 
 // ProgressModes are the progress displays NewDisplay knows.
@@ -26,7 +21,7 @@ type Display struct {
 }
 
 // NewDisplay starts a display writing to w in mode (one of ProgressModes).
-// Give Status() to RunOptions.Status, and Close the display after Run.
+// Give Status() to cairn.RunOptions.Status, and Close the display after Run.
 func NewDisplay(ctx context.Context, w io.Writer, mode string) (*Display, error) {
 	valid := false
 	for _, m := range ProgressModes {
@@ -77,58 +72,4 @@ func (h noteHandler) Handle(_ context.Context, r slog.Record) error {
 	}
 	_, err := fmt.Fprintf(h.w, "%s: %s\n", prefix, r.Message)
 	return err
-}
-
-// step shows work that is not a BuildKit solve (the commit) as a vertex in
-// BuildKit's display, so one progress stream tells the whole build.
-type step struct {
-	status  chan<- *client.SolveStatus
-	vertex  client.Vertex
-	started time.Time
-}
-
-func startStep(status chan<- *client.SolveStatus, name string) *step {
-	s := &step{status: status, started: time.Now()}
-	s.vertex = client.Vertex{Digest: digest.FromString(fmt.Sprintf("cairn %s %d", name, s.started.UnixNano())), Name: name, Started: &s.started}
-	s.send(&client.SolveStatus{Vertexes: []*client.Vertex{&s.vertex}})
-	return s
-}
-
-func (s *step) send(st *client.SolveStatus) {
-	if s.status != nil {
-		s.status <- st
-	}
-}
-
-// done logs each tag's move and completes the vertex.
-func (s *step) done(tags []push.TagResult, err error) {
-	lines := make([]string, len(tags))
-	for i, t := range tags {
-		lines[i] = fmt.Sprintf("%s %s: %s -> %s\n", t.Kind, t.Tag, orNew(t.Previous), t.State)
-	}
-	s.end(lines, err)
-}
-
-// end logs lines and completes the vertex, failed with err's headline.
-func (s *step) end(lines []string, err error) {
-	now := time.Now()
-	st := &client.SolveStatus{}
-	for _, line := range lines {
-		st.Logs = append(st.Logs, &client.VertexLog{Vertex: s.vertex.Digest, Stream: 1, Data: []byte(line), Timestamp: now})
-	}
-	v := s.vertex
-	v.Completed = &now
-	if err != nil {
-		// The headline: for a publish, it says what the registry holds now.
-		v.Error, _, _ = strings.Cut(err.Error(), "\n")
-	}
-	st.Vertexes = []*client.Vertex{&v}
-	s.send(st)
-}
-
-func orNew(digest string) string {
-	if digest == "" {
-		return "(new)"
-	}
-	return shortDigest(digest)
 }

@@ -1,8 +1,7 @@
-package cairn_test
+package render_test
 
 import (
 	"bytes"
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -17,6 +16,7 @@ import (
 	"github.com/cairn-build/cairn/pkg/check"
 	"github.com/cairn-build/cairn/pkg/lint"
 	"github.com/cairn-build/cairn/pkg/push"
+	"github.com/cairn-build/cairn/pkg/render"
 )
 
 const d1 = "sha256:1111111111111111111111111111111111111111111111111111111111111111"
@@ -27,23 +27,26 @@ func fullReport() *cairn.Report {
 	return &cairn.Report{
 		Version: cairn.ReportVersion, Dockerfile: "Dockerfile", Platforms: []string{"linux/amd64", "linux/arm/v7"},
 		Stages: []cairn.StageReport{{
-			Name: "app", Status: cairn.StageOK, Steps: 2, Cached: 1, Duration: 1.25, Digest: d1,
-			CacheImports: []build.CacheImport{{Ref: "r/app:cache-app", State: cache.Found}, {Ref: "r/app:cache-base", State: cache.Missing, Via: "base"}},
-			CacheExport:  "r/app:cache-app", CacheDigest: d1, Tags: []string{"r/app:v1"}, Note: "n",
+			StageResult: build.StageResult{Name: "app", Steps: 2, Cached: 1, Digest: d1,
+				CacheImports: []build.CacheImport{{Ref: "r/app:cache-app", State: cache.Found}, {Ref: "r/app:cache-base", State: cache.Missing, Via: "base"}},
+				CacheExport:  "r/app:cache-app", CacheDigest: d1, Tags: []string{"r/app:v1"}, Note: "n"},
+			Status: cairn.StageOK, Duration: 1.25,
 			Base: &cairn.BaseReport{Ref: "docker.io/library/busybox:1.36", Digests: map[string]string{"linux/amd64": d2, "linux/arm/v7": d1}, Previous: map[string]string{"linux/amd64": d1}},
 		}, {
-			Name: "other", Status: cairn.StageFailed, CacheImports: []build.CacheImport{}, Tags: []string{}, Error: "boom", Source: "RUN false",
-			Base: &cairn.BaseReport{Ref: "registry.example.com/base:1", Error: "resolve base: 401"},
+			StageResult: build.StageResult{Name: "other", CacheImports: []build.CacheImport{}, Tags: []string{}, Error: "boom", Source: "RUN false"},
+			Status:      cairn.StageFailed,
+			Base:        &cairn.BaseReport{Ref: "registry.example.com/base:1", Error: "resolve base: 401"},
 		}},
 		Targets: []cairn.TargetReport{{
 			Name: "app", Digest: d1, Tags: []string{"r/app:v1"}, ImageDigest: d1, ConfigDigest: d2,
 			Descriptor: &ocispecs.Descriptor{MediaType: ocispecs.MediaTypeImageManifest, Digest: d1, Size: 10}, ImageName: "r/app:v1",
 		}},
 		Mounts: []cairn.MountReport{{
-			ID: "//root/.cache/go-build", Target: "/root/.cache/go-build", Stages: []string{"app"}, Snapshot: "r/app:cache-mount-root-.cache-go-build",
-			Restore: build.Restored, Source: "r/app:cache-mount-root-.cache-go-build", SourceDigest: d2,
-			Save: build.Saved, SavedDigest: d1, Size: 12_345_678, RestoreDuration: 0.812, SaveDuration: 1.5,
-		}, {ID: "//tmp/x", Target: "/tmp/x", Stages: []string{"other"}, Restore: build.Skipped, Note: "from=x seeds it"}},
+			MountResult: build.MountResult{ID: "//root/.cache/go-build", Target: "/root/.cache/go-build", Stages: []string{"app"}, Snapshot: "r/app:cache-mount-root-.cache-go-build",
+				Restore: build.Restored, Source: "r/app:cache-mount-root-.cache-go-build", SourceDigest: d2,
+				Save: build.Saved, SavedDigest: d1, Size: 12_345_678},
+			RestoreDuration: 0.812, SaveDuration: 1.5,
+		}, {MountResult: build.MountResult{ID: "//tmp/x", Target: "/tmp/x", Stages: []string{"other"}, Restore: build.Skipped, Note: "from=x seeds it"}}},
 		Checks: []*cairn.CheckReport{{
 			Target:     "app",
 			Lint:       []lint.Finding{{Rule: "DL3007", Severity: lint.Warning, Line: 1, Message: "m", URL: "u"}},
@@ -79,7 +82,7 @@ func TestReportMatchesItsSchema(t *testing.T) {
 // mount directory.
 func TestShowCacheMounts(t *testing.T) {
 	var b strings.Builder
-	if err := fullReport().Show(&b); err != nil {
+	if err := render.Report(&b, fullReport()); err != nil {
 		t.Fatal(err)
 	}
 	lines := map[string][]string{}
@@ -90,7 +93,7 @@ func TestShowCacheMounts(t *testing.T) {
 	}
 	want := map[string][]string{
 		"CACHE":                 {"CACHE", "MOUNT", "RESTORE", "FROM", "RESTORE", "TIME", "SAVE", "TO", "SIZE", "SAVE", "TIME", "NOTE"},
-		"/root/.cache/go-build": {"/root/.cache/go-build", "restored", d2[:19], "812ms", "saved", d1[:19], "12.3MB", "1.5s", "-"},
+		"/root/.cache/go-build": {"/root/.cache/go-build", "restored", d2[:19], "812ms", "saved", d1[:19], "12.3 MB", "1.5s", "-"},
 		"/tmp/x":                {"/tmp/x", "skipped", "-", "-", "-", "-", "-", "-", "from=x", "seeds", "it"},
 	}
 	for key, fields := range want {
@@ -105,7 +108,7 @@ func TestReportWriteGitHub(t *testing.T) {
 	summary, output := filepath.Join(dir, "summary.md"), filepath.Join(dir, "output")
 	env := map[string]string{"GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": summary, "GITHUB_OUTPUT": output}
 	lookup := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
-	if err := fullReport().WriteGitHub(lookup, "meta.json"); err != nil {
+	if err := render.GitHub(fullReport(), lookup, "meta.json"); err != nil {
 		t.Fatal(err)
 	}
 	out, _ := os.ReadFile(output)
@@ -121,20 +124,10 @@ func TestReportWriteGitHub(t *testing.T) {
 	// Outside GitHub Actions nothing is written.
 	env["GITHUB_ACTIONS"] = ""
 	os.Remove(output)
-	if err := fullReport().WriteGitHub(lookup, ""); err != nil {
+	if err := render.GitHub(fullReport(), lookup, ""); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(output); !os.IsNotExist(err) {
 		t.Errorf("wrote %s outside GitHub Actions", output)
 	}
-}
-
-// metadata round-trips a report through JSON, as a metadata file.
-func metadata(t *testing.T, r *cairn.Report) []byte {
-	t.Helper()
-	data, err := json.Marshal(r)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return data
 }

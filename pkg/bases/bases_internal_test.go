@@ -1,4 +1,4 @@
-package cairn
+package bases
 
 import (
 	"context"
@@ -34,15 +34,17 @@ func TestParseRecord(t *testing.T) {
 		annotations map[string]string
 		want        *baseRecord
 	}{
-		{"one platform", map[string]string{name: "docker.io/library/busybox:1.36", AnnotationBaseDigests: "linux/amd64=" + dA},
+		{"one platform", map[string]string{name: "docker.io/library/busybox:1.36", AnnotationDigests: "linux/amd64=" + dA},
 			&baseRecord{ref: "docker.io/library/busybox:1.36", digests: map[string]string{"linux/amd64": dA}}},
-		{"two platforms", map[string]string{name: "r/b:1", AnnotationBaseDigests: "linux/amd64=" + dA + ",linux/arm/v7=" + dB},
+		{"two platforms", map[string]string{name: "r/b:1", AnnotationDigests: "linux/amd64=" + dA + ",linux/arm/v7=" + dB},
 			&baseRecord{ref: "r/b:1", digests: map[string]string{"linux/amd64": dA, "linux/arm/v7": dB}}},
+		{"written the old way", map[string]string{name: "r/b:1", "io.github.cairn-build.base.digests": "linux/amd64=" + dA},
+			&baseRecord{ref: "r/b:1", digests: map[string]string{"linux/amd64": dA}}},
 		{"no annotations", nil, nil},
 		{"a name alone (another tool's OCI annotation)", map[string]string{name: "r/b:1"}, nil},
-		{"digests alone", map[string]string{AnnotationBaseDigests: "linux/amd64=" + dA}, nil},
-		{"malformed", map[string]string{name: "r/b:1", AnnotationBaseDigests: "linux/amd64"}, nil},
-		{"empty digest", map[string]string{name: "r/b:1", AnnotationBaseDigests: "linux/amd64="}, nil},
+		{"digests alone", map[string]string{AnnotationDigests: "linux/amd64=" + dA}, nil},
+		{"malformed", map[string]string{name: "r/b:1", AnnotationDigests: "linux/amd64"}, nil},
+		{"empty digest", map[string]string{name: "r/b:1", AnnotationDigests: "linux/amd64="}, nil},
 	}
 	for _, tt := range tests {
 		got := parseRecord(tt.annotations)
@@ -54,7 +56,7 @@ func TestParseRecord(t *testing.T) {
 	if got, want := formatDigests(digests), "linux/amd64="+dA+",linux/arm64="+dB; got != want {
 		t.Errorf("formatDigests = %q, want %q (sorted)", got, want)
 	}
-	back := parseRecord(map[string]string{name: "r/b:1", AnnotationBaseDigests: formatDigests(digests)})
+	back := parseRecord(map[string]string{name: "r/b:1", AnnotationDigests: formatDigests(digests)})
 	if back == nil || !maps.Equal(back.digests, digests) {
 		t.Errorf("round trip: %+v, want %v", back, digests)
 	}
@@ -106,10 +108,10 @@ func TestStageOptions(t *testing.T) {
 			t.Errorf("%s: Pull = %v, want %v", stage, opts[stage].Pull, want)
 		}
 	}
-	if got := opts["deps"].ImageAnnotations; got["annotation.org.opencontainers.image.base.digest"] != dB || got["annotation."+AnnotationBaseDigests] != amd+"="+dB || got["annotation.org.opencontainers.image.base.name"] != "r/b:1" {
+	if got := opts["deps"].ImageAnnotations; got["annotation.org.opencontainers.image.base.digest"] != dB || got["annotation."+AnnotationDigests] != amd+"="+dB || got["annotation.org.opencontainers.image.base.name"] != "r/b:1" {
 		t.Errorf("deps: image annotations %v, want the new base recorded", got)
 	}
-	if got := opts["deps"].CacheAnnotations; got[AnnotationBaseDigests] != amd+"="+dB || got["org.opencontainers.image.base.name"] != "r/b:1" {
+	if got := opts["deps"].CacheAnnotations; got[AnnotationDigests] != amd+"="+dB || got["org.opencontainers.image.base.name"] != "r/b:1" {
 		t.Errorf("deps: cache annotations %v, want the new base recorded", got)
 	}
 	for _, stage := range []string{"builder", "lone"} {
@@ -125,7 +127,7 @@ func TestImageAnnotationsMultiPlatform(t *testing.T) {
 	want := map[string]string{
 		"annotation.org.opencontainers.image.base.name":                         "r/b:1",
 		"annotation-index.org.opencontainers.image.base.name":                   "r/b:1",
-		"annotation-index." + AnnotationBaseDigests:                             "linux/amd64=" + dA + ",linux/arm64=" + dB,
+		"annotation-index." + AnnotationDigests:                                 "linux/amd64=" + dA + ",linux/arm64=" + dB,
 		"annotation-manifest[linux/amd64].org.opencontainers.image.base.digest": dA,
 		"annotation-manifest[linux/arm64].org.opencontainers.image.base.digest": dB,
 	}
@@ -135,7 +137,7 @@ func TestImageAnnotationsMultiPlatform(t *testing.T) {
 	// FROM --platform=linux/amd64: every target's image is on that one base.
 	pinned := &stageBase{stage: planner.StagePlan{Name: "s", Platform: "linux/amd64"}, ref: "r/b:1", current: map[string]string{"linux/amd64": dA}}
 	got := pinned.imageAnnotations(targets)
-	if got["annotation-manifest[linux/arm64].org.opencontainers.image.base.digest"] != dA || got["annotation-index."+AnnotationBaseDigests] != "linux/amd64="+dA {
+	if got["annotation-manifest[linux/arm64].org.opencontainers.image.base.digest"] != dA || got["annotation-index."+AnnotationDigests] != "linux/amd64="+dA {
 		t.Errorf("FROM --platform: %v, want the amd64 base on every manifest", got)
 	}
 }

@@ -1,12 +1,16 @@
-package cairn
+// Package bases knows the base images of a plan's stages: the digests a
+// stage's cache was built on (recorded in its annotations by a publish),
+// the digests the bases' tags name now, and so which stages a build must
+// pull again (Refresh) or a scheduled job should rebuild (Outdated). It
+// reads registries and needs no daemon.
+package bases
 
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
+	"log/slog"
 	"maps"
-	"net/http"
 	"slices"
 	"strings"
 	"sync"
@@ -15,23 +19,25 @@ import (
 	"github.com/distribution/reference"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
-	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/cairn-build/cairn/internal/dfparse"
+	"github.com/cairn-build/cairn/internal/human"
 	"github.com/cairn-build/cairn/pkg/build"
 	"github.com/cairn-build/cairn/pkg/planner"
 	"github.com/cairn-build/cairn/pkg/registry"
 )
 
-// AnnotationBaseDigests is the annotation of a stage's cache (the manifest
+// AnnotationDigests is the annotation of a stage's cache (the manifest
 // of an inline cache image, the index of a multi-platform one, the manifest
 // of a mode=max cache) that records the base image digests the stage was
 // built on: "linux/amd64=sha256:…,linux/arm64=sha256:…", one manifest
 // digest per platform. The base's name is in ocispecs.AnnotationBaseImageName
 // beside it; stage images also carry ocispecs.AnnotationBaseImageDigest.
-const AnnotationBaseDigests = "io.github.cairn-build.base.digests"
+// Older cairns wrote it as io.github.cairn-build.base.digests, which
+// registry.Lookup reads too.
+const AnnotationDigests = registry.Namespace + registry.KeyBaseDigests
 
 // stageBase is one stage's external base image: the digests its cache was
 // built on and those its tag has now.
@@ -125,8 +131,7 @@ func readRecord(ctx context.Context, reg *registry.Access, ref string) (*baseRec
 		return nil, err
 	}
 	desc, err := remote.Get(parsed, reg.Remote(ctx)...)
-	var terr *transport.Error
-	if errors.As(err, &terr) && terr.StatusCode == http.StatusNotFound {
+	if registry.IsNotFound(err) {
 		return nil, nil
 	}
 	if err != nil {
@@ -143,7 +148,7 @@ func readRecord(ctx context.Context, reg *registry.Access, ref string) (*baseRec
 
 // parseRecord reads a base record from annotations; nil when they hold none.
 func parseRecord(annotations map[string]string) *baseRecord {
-	ref, value := annotations[ocispecs.AnnotationBaseImageName], annotations[AnnotationBaseDigests]
+	ref, value := annotations[ocispecs.AnnotationBaseImageName], registry.Lookup(annotations, registry.KeyBaseDigests)
 	if ref == "" || value == "" {
 		return nil
 	}
@@ -245,10 +250,9 @@ func ociPlatform(p v1.Platform) ocispecs.Platform {
 	return ocispecs.Platform{OS: p.OS, Architecture: p.Architecture, Variant: p.Variant, OSVersion: p.OSVersion, OSFeatures: p.OSFeatures}
 }
 
-// buildPlatforms are the platforms a stage's base is pulled for: its FROM
+// pulledFor are the platforms a stage's base is pulled for: its FROM
 // --platform, else every target platform.
-func buildPlatforms(p *Project) func(*stageBase) []string {
-	targets := p.TargetPlatforms()
+func pulledFor(targets []string) func(*stageBase) []string {
 	return func(b *stageBase) []string {
 		if b.stage.Platform == "" {
 			return targets
@@ -261,39 +265,51 @@ func buildPlatforms(p *Project) func(*stageBase) []string {
 	}
 }
 
-// refreshBases checks the bases of the project's stages before a build and
-// says what it found: which bases moved, and which could not be checked.
-func refreshBases(ctx context.Context, p *Project, opts RunOptions) []*stageBase {
-	if !p.Config.RefreshBases {
-		return nil
-	}
-	bases := externalBases(p.Plan)
-	checkBases(ctx, opts.Registry, bases, buildPlatforms(p))
+// Checked are the bases of a plan's stages, checked before a build of
+// it for its target platforms; nil (baseImages.refresh off) checks none.
+type Checked struct {
+	bases   []*stageBase
+	targets []string
+}
+
+// Refresh checks the bases of the plan's stages before a build for
+// targets and says on log what it found: which bases moved, and which
+// could not be checked.
+func Refresh(ctx context.Context, reg *registry.Access, plan *planner.Plan, targets []string, log *slog.Logger) *Checked {
+	bases := externalBases(plan)
+	checkBases(ctx, reg, bases, pulledFor(targets))
 	failed := map[string]bool{}
 	for _, b := range bases {
 		switch old := b.moved(); {
 		case b.err != nil && !failed[b.ref]:
 			failed[b.ref] = true
-			opts.Logger.Info(fmt.Sprintf("base %s not checked, its digest is not recorded (baseImages.refresh: false skips the check): %v", b.ref, b.err))
+			log.Info(fmt.Sprintf("base %s not checked, its digest is not recorded (baseImages.refresh: false skips the check): %v", b.ref, b.err))
 		case old != nil:
-			opts.Logger.Info(fmt.Sprintf("stage %s: base %s moved since its cache was built (%s): rebuilding it with --pull", b.stage.Name, b.ref, describeMoves(old, b.current)))
+			log.Info(fmt.Sprintf("stage %s: base %s moved since its cache was built (%s): rebuilding it with --pull", b.stage.Name, b.ref, describeMoves(old, b.current)))
 		}
 	}
-	return bases
+	return &Checked{bases: bases, targets: targets}
 }
 
 func describeMoves(old, current map[string]string) string {
 	var moves []string
 	for _, pf := range slices.Sorted(maps.Keys(old)) {
-		moves = append(moves, fmt.Sprintf("%s: %s → %s", pf, shortDigest(old[pf]), shortDigest(current[pf])))
+		moves = append(moves, fmt.Sprintf("%s: %s → %s", pf, human.Digest(old[pf]), human.Digest(current[pf])))
 	}
 	return strings.Join(moves, ", ")
 }
 
-// stageOptions are the solve options the bases give: each resolved base is
-// recorded on its stage's image and cache, and a stage whose base moved, or
-// that depends on one that did, is solved with pull mode (its solve
-// resolves its dependencies' bases again).
+// StageOptions are the solve options the bases give: each resolved base
+// is recorded on its stage's image and cache, and a stage whose base
+// moved, or that depends on one that did, is solved with pull mode (its
+// solve resolves its dependencies' bases again).
+func (c *Checked) StageOptions(plan *planner.Plan) map[string]build.StageOptions {
+	if c == nil {
+		return nil
+	}
+	return stageOptions(plan, c.bases, c.targets)
+}
+
 func stageOptions(plan *planner.Plan, bases []*stageBase, targets []string) map[string]build.StageOptions {
 	opts := map[string]build.StageOptions{}
 	moved := map[string]bool{}
@@ -302,7 +318,7 @@ func stageOptions(plan *planner.Plan, bases []*stageBase, targets []string) map[
 		if b.err == nil && len(b.current) > 0 {
 			opts[b.stage.Name] = build.StageOptions{
 				ImageAnnotations: b.imageAnnotations(targets),
-				CacheAnnotations: map[string]string{ocispecs.AnnotationBaseImageName: b.ref, AnnotationBaseDigests: formatDigests(b.current)},
+				CacheAnnotations: map[string]string{ocispecs.AnnotationBaseImageName: b.ref, AnnotationDigests: formatDigests(b.current)},
 			}
 		}
 	}
@@ -329,12 +345,12 @@ func (b *stageBase) imageAnnotations(targets []string) map[string]string {
 	name, record := ocispecs.AnnotationBaseImageName, formatDigests(b.current)
 	attrs := map[string]string{"annotation." + name: b.ref}
 	if len(targets) < 2 {
-		attrs["annotation."+AnnotationBaseDigests] = record
+		attrs["annotation."+AnnotationDigests] = record
 		attrs["annotation."+ocispecs.AnnotationBaseImageDigest] = b.digestFor(targets[0])
 		return attrs
 	}
 	attrs["annotation-index."+name] = b.ref
-	attrs["annotation-index."+AnnotationBaseDigests] = record
+	attrs["annotation-index."+AnnotationDigests] = record
 	for _, t := range targets {
 		attrs[fmt.Sprintf("annotation-manifest[%s].%s", t, ocispecs.AnnotationBaseImageDigest)] = b.digestFor(t)
 	}
@@ -352,8 +368,8 @@ func (b *stageBase) digestFor(target string) string {
 	return b.current[target]
 }
 
-// BaseReport is a stage's external base image in a Report.
-type BaseReport struct {
+// Report is a stage's external base image in a build's report.
+type Report struct {
 	// Ref is the base as BuildKit names it, e.g. docker.io/library/busybox:1.36.
 	Ref string `json:"ref"`
 	// Digests are the manifest digests the stage was built on, by platform.
@@ -365,21 +381,20 @@ type BaseReport struct {
 	Error string `json:"error,omitempty"`
 }
 
-// addBases adds each stage's base to its report.
-func addBases(stages []StageReport, bases []*stageBase) {
-	byStage := map[string]*stageBase{}
-	for _, b := range bases {
-		byStage[b.stage.Name] = b
+// Report is the stage's base, nil when it has none checked.
+func (c *Checked) Report(stage string) *Report {
+	if c == nil {
+		return nil
 	}
-	for i := range stages {
-		b, ok := byStage[stages[i].Name]
-		if !ok {
+	for _, b := range c.bases {
+		if b.stage.Name != stage {
 			continue
 		}
-		r := &BaseReport{Ref: b.ref, Digests: b.current, Previous: b.moved()}
+		r := &Report{Ref: b.ref, Digests: b.current, Previous: b.moved()}
 		if b.err != nil {
 			r.Error = b.err.Error()
 		}
-		stages[i].Base = r
+		return r
 	}
+	return nil
 }

@@ -1,28 +1,27 @@
-package cairn
+package tiers
 
 import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"sort"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/cairn-build/cairn/pkg/config"
+	"github.com/cairn-build/cairn/pkg/planner"
 	"github.com/cairn-build/cairn/pkg/registry"
 )
 
-// PruneOptions configure Prune.
-type PruneOptions struct {
+// Options configure Prune.
+type Options struct {
 	// OlderThan: a tier whose stamp is older is deleted. 0 deletes every
 	// stamped tier that is not protected.
 	OlderThan time.Duration
 	// DryRun lists what would be deleted, deleting nothing.
 	DryRun bool
-	// Registry is how the registry is reached; nil gives Registry(p).
+	// Registry is how the registry is reached; nil is registry.New().
 	Registry *registry.Access
 	// Now is the clock the age is measured on; nil is time.Now.
 	Now func() time.Time
@@ -36,18 +35,18 @@ var ErrDeleteRefused = errors.New("the registry refuses deletes")
 // refs name no {branch}: there are no branch tiers to tell apart.
 var ErrNoTiers = errors.New("no branch tiers")
 
-// Tier actions in a PruneReport.
+// Tier actions in a Report.
 const (
-	TierKept      = "kept"
-	TierDelete    = "would delete" // a dry run's
-	TierDeleted   = "deleted"
-	TierNotPruned = "not deleted" // the prune stopped before it (see the error)
+	Kept       = "kept"
+	Delete     = "would delete" // a dry run's
+	Deleted    = "deleted"
+	NotDeleted = "not deleted" // the prune stopped before it (see the error)
 )
 
-// PruneReport is what Prune found and did.
-type PruneReport struct {
-	Cutoff time.Time    `json:"cutoff"` // tiers stamped before it are stale
-	Tiers  []TierReport `json:"tiers"`  // by tier name
+// Report is what Prune found and did.
+type Report struct {
+	Cutoff time.Time `json:"cutoff"` // tiers stamped before it are stale
+	Tiers  []Tier    `json:"tiers"`  // by tier name
 	// Bytes is the size of the blobs that the deleted tags reference and
 	// no kept tag does, counted once each: freed when the registry next
 	// collects garbage.
@@ -55,12 +54,12 @@ type PruneReport struct {
 	DryRun bool  `json:"dryRun"`
 }
 
-// TierReport is one tier found in the registry.
-type TierReport struct {
+// Tier is one tier found in the registry.
+type Tier struct {
 	Tier    string    `json:"tier"`              // the {branch} value
 	Branch  string    `json:"branch,omitempty"`  // as its stamp records it
 	Written time.Time `json:"written,omitzero"`  // its stamp's time; zero without one
-	Action  string    `json:"action"`            // TierKept, TierDelete, TierDeleted, TierNotPruned
+	Action  string    `json:"action"`            // Kept, Delete, Deleted, NotDeleted
 	Reason  string    `json:"reason,omitempty"`  // why it is kept
 	Tags    []string  `json:"tags"`              // the tags to delete (its caches and stamp), full refs; none when kept
 	Deleted []string  `json:"deleted,omitempty"` // the tags the prune deleted
@@ -76,22 +75,23 @@ type TierReport struct {
 // have made, and the project's final tags. Tags are deleted by tag (OCI
 // distribution 1.1); a registry that cannot delete tags has the manifest
 // deleted by digest instead, when no kept tag shares it. The report is
-// returned also on error.
-func Prune(ctx context.Context, p *Project, opts PruneOptions) (*PruneReport, error) {
+// returned also on error. finalTags are the project's final tags, never
+// deleted.
+func Prune(ctx context.Context, cfg *config.Build, plan *planner.Plan, finalTags []string, opts Options) (*Report, error) {
 	if opts.Registry == nil {
 		var err error
-		if opts.Registry, err = Registry(p); err != nil {
+		if opts.Registry, err = registry.New(); err != nil {
 			return nil, err
 		}
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	patterns, err := p.tierPatterns()
+	patterns, err := tierPatterns(cfg, plan)
 	if err != nil {
 		return nil, err
 	}
-	pr := &pruner{reg: opts.Registry, project: p, patterns: patterns, stamps: map[string]bool{}, manifests: map[string]*manifestInfo{}}
+	pr := &pruner{reg: opts.Registry, tier: cfg.Tier, finalTags: finalTags, patterns: patterns, stamps: map[string]bool{}, manifests: map[string]*manifestInfo{}}
 	if err := pr.read(ctx); err != nil {
 		return nil, err
 	}
@@ -105,9 +105,9 @@ func Prune(ctx context.Context, p *Project, opts PruneOptions) (*PruneReport, er
 
 // tierPatterns are the project's tiered cache templates, knowing its
 // stages and cache mount IDs.
-func (p *Project) tierPatterns() ([]config.TierPattern, error) {
+func tierPatterns(cfg *config.Build, plan *planner.Plan) ([]config.TierPattern, error) {
 	var stages, ids []string
-	for _, s := range p.Plan.Stages {
+	for _, s := range plan.Stages {
 		stages = append(stages, s.Name)
 		for _, m := range s.CacheMounts {
 			if m.ID != "" {
@@ -115,7 +115,7 @@ func (p *Project) tierPatterns() ([]config.TierPattern, error) {
 			}
 		}
 	}
-	patterns, err := p.Config.TierPatterns(stages, ids)
+	patterns, err := cfg.TierPatterns(stages, ids)
 	if err != nil {
 		return nil, err
 	}
@@ -127,29 +127,29 @@ func (p *Project) tierPatterns() ([]config.TierPattern, error) {
 
 // plan decides each tier's fate: stale when stamped before cutoff and not
 // protected. A tag is deleted only when every tier it can be is stale.
-func (pr *pruner) plan(cutoff time.Time) *PruneReport {
-	tier := pr.project.Config.Tier
-	report := &PruneReport{Cutoff: cutoff, Tiers: []TierReport{}}
-	byName := map[string]*TierReport{}
-	get := func(name string) *TierReport {
+func (pr *pruner) plan(cutoff time.Time) *Report {
+	tier := pr.tier
+	report := &Report{Cutoff: cutoff, Tiers: []Tier{}}
+	byName := map[string]*Tier{}
+	get := func(name string) *Tier {
 		if r, ok := byName[name]; ok {
 			return r
 		}
-		r := &TierReport{Tier: name, Action: TierKept, Tags: []string{}}
+		r := &Tier{Tier: name, Action: Kept, Tags: []string{}}
 		byName[name] = r
 		return r
 	}
 	for _, t := range pr.tags {
 		for _, m := range t.tiers {
 			r := get(m.Tier)
-			if info := pr.manifests[t.ref()]; m.Stamp && len(t.tiers) == 1 && info.artifact == stampArtifactType {
+			if info := pr.manifests[t.ref()]; m.Stamp && len(t.tiers) == 1 && registry.IsArtifact(info.artifact, registry.ArtifactTierStamp) {
 				r.Written, _ = time.Parse(time.RFC3339Nano, info.annotations[annotationCreated])
-				r.Branch = info.annotations[annotationBranch]
+				r.Branch = registry.Lookup(info.annotations, registry.KeyTierBranch)
 				pr.stamps[t.ref()] = true
 			}
 		}
 	}
-	stale := func(r *TierReport) bool {
+	stale := func(r *Tier) bool {
 		if p, ok := tier.Protects(r.Tier); ok {
 			r.Reason = fmt.Sprintf("protected (cache.protected %q)", p)
 			return false
@@ -166,7 +166,7 @@ func (pr *pruner) plan(cutoff time.Time) *PruneReport {
 	}
 	for _, r := range byName {
 		if stale(r) {
-			r.Action = TierDelete
+			r.Action = Delete
 		}
 	}
 	deleted, kept := map[string]int64{}, map[string]bool{}
@@ -174,7 +174,7 @@ func (pr *pruner) plan(cutoff time.Time) *PruneReport {
 		info := pr.manifests[t.ref()]
 		all := len(t.tiers) > 0
 		for _, m := range t.tiers {
-			all = all && byName[m.Tier].Action == TierDelete
+			all = all && byName[m.Tier].Action == Delete
 		}
 		if !all {
 			for d := range info.blobs {
@@ -198,56 +198,6 @@ func (pr *pruner) plan(cutoff time.Time) *PruneReport {
 	}
 	sort.Slice(report.Tiers, func(i, j int) bool { return report.Tiers[i].Tier < report.Tiers[j].Tier })
 	return report
-}
-
-// WriteText prints a table of the tiers, the tags deleted (or that would
-// be), and the bytes freed.
-func (r *PruneReport) WriteText(w io.Writer) error {
-	tw := tabwriter.NewWriter(w, 0, 8, 2, ' ', 0)
-	fmt.Fprintln(tw, "TIER\tBRANCH\tWRITTEN\tACTION\tNOTE")
-	var tags []string
-	for _, t := range r.Tiers {
-		written, note := "-", t.Reason
-		if !t.Written.IsZero() {
-			written = t.Written.UTC().Format(time.RFC3339)
-		}
-		if t.Action != TierKept {
-			note = fmt.Sprintf("%d tags", len(t.Tags))
-			tags = append(tags, t.Tags...)
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", t.Tier, orDash(t.Branch), written, t.Action, note)
-	}
-	if err := tw.Flush(); err != nil {
-		return err
-	}
-	verb := "freed"
-	if r.DryRun {
-		verb = "would free"
-	}
-	var b strings.Builder
-	if len(tags) > 0 {
-		b.WriteString("\n")
-		for _, t := range tags {
-			b.WriteString("  " + t + "\n")
-		}
-	}
-	fmt.Fprintf(&b, "\n%s %s (%d bytes) of blobs no kept tag references, once the registry collects garbage\n", verb, humanBytes(r.Bytes), r.Bytes)
-	_, err := io.WriteString(w, b.String())
-	return err
-}
-
-// humanBytes formats n in decimal units, as registries and docker show sizes.
-func humanBytes(n int64) string {
-	const unit = 1000
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %cB", float64(n)/float64(div), "kMGTPE"[exp])
 }
 
 // ParseAge reads a prune age: a number of days ("14d") or weeks ("2w"),

@@ -1,0 +1,196 @@
+package cairn_test
+
+import (
+	"context"
+	"fmt"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-containerregistry/pkg/name"
+	ggcrregistry "github.com/google/go-containerregistry/pkg/registry"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/empty"
+	"github.com/google/go-containerregistry/pkg/v1/layout"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/moby/buildkit/client"
+	"github.com/moby/buildkit/client/llb"
+	"github.com/opencontainers/go-digest"
+	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
+
+	"github.com/cairn-build/cairn/pkg/cairn"
+	"github.com/cairn-build/cairn/pkg/config"
+)
+
+// fakeDaemon stands in for BuildKit in -short tests of Run: it solves a
+// Dockerfile stage by making an image of its name (pushed by digest where
+// the image exporter says, written where an OCI layout export says), runs
+// each stage's cache-mount step (reporting its RUN vertex), and records
+// every solve in the order it came, with what the registry held then.
+type fakeDaemon struct {
+	reg  *fakeRegistry
+	fail map[string]error // stage → its solve's error
+	// block holds the stage's solve until its context ends.
+	block string
+	// noWorkers is a daemon without a worker; noPush stages nothing.
+	noWorkers, noPush bool
+
+	mu     sync.Mutex
+	events []string
+}
+
+func (d *fakeDaemon) ListWorkers(context.Context, ...client.ListWorkersOption) ([]*client.WorkerInfo, error) {
+	if d.noWorkers {
+		return nil, nil
+	}
+	return []*client.WorkerInfo{{ID: "fake", Platforms: []ocispecs.Platform{{OS: "linux", Architecture: "amd64"}}}}, nil
+}
+
+func (d *fakeDaemon) Solve(ctx context.Context, def *llb.Definition, opt client.SolveOpt, status chan *client.SolveStatus) (*client.SolveResponse, error) {
+	if status != nil {
+		defer close(status)
+	}
+	stage := opt.FrontendAttrs["target"]
+	what := "build " + stage
+	switch {
+	case def != nil && len(opt.Exports) > 0 && opt.Exports[0].Type == client.ExporterImage:
+		what = "save mount"
+	case def != nil:
+		what = "restore mount"
+	case len(opt.Exports) > 0 && opt.Exports[0].Type == client.ExporterOCI:
+		what = "layout " + stage
+	}
+	d.record(fmt.Sprintf("%s (tags: %d)", what, len(d.reg.tags())))
+	if stage == d.block && stage != "" {
+		<-ctx.Done()
+		return nil, ctx.Err()
+	}
+	if err := d.fail[stage]; err != nil {
+		return nil, err
+	}
+	if stage != "" && status != nil && strings.HasPrefix(what, "build") {
+		now := time.Now()
+		status <- &client.SolveStatus{Vertexes: []*client.Vertex{{
+			Digest: digest.FromString(stage), Name: "[" + stage + " 2/2] RUN --mount=type=cache,target=/var/cache/app echo x",
+			Started: &now, Completed: &now,
+		}}}
+	}
+	img, err := mutate.Config(empty.Image, v1.Config{Labels: map[string]string{"stage": stage, "what": what}})
+	if err != nil {
+		return nil, err
+	}
+	dgst, err := img.Digest()
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range opt.Exports {
+		if err := d.export(e, img); err != nil {
+			return nil, err
+		}
+	}
+	return &client.SolveResponse{ExporterResponse: map[string]string{"containerimage.digest": dgst.String()}}, nil
+}
+
+func (d *fakeDaemon) export(e client.ExportEntry, img v1.Image) error {
+	switch {
+	case e.Type == client.ExporterOCI && e.OutputDir != "":
+		p, err := layout.Write(e.OutputDir, empty.Index)
+		if err != nil {
+			return err
+		}
+		return p.AppendImage(img)
+	case e.Type == client.ExporterImage && e.Attrs["push"] == "true" && !d.noPush:
+		dgst, err := img.Digest()
+		if err != nil {
+			return err
+		}
+		for _, repo := range strings.Split(e.Attrs["name"], ",") {
+			ref, err := name.NewDigest(repo+"@"+dgst.String(), name.Insecure)
+			if err != nil {
+				return err
+			}
+			if err := remote.Write(ref, img); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (d *fakeDaemon) record(event string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.events = append(d.events, event)
+}
+
+func (d *fakeDaemon) log() []string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return append([]string(nil), d.events...)
+}
+
+// fakeRegistry is ggcr's in-process registry, on loopback (so reached
+// over plain HTTP), with the repository a test's project publishes to.
+type fakeRegistry struct {
+	repo string
+}
+
+func newFakeRegistry(t *testing.T) *fakeRegistry {
+	t.Helper()
+	srv := httptest.NewServer(ggcrregistry.New(ggcrregistry.Logger(discardLogger())))
+	t.Cleanup(srv.Close)
+	return &fakeRegistry{repo: strings.TrimPrefix(srv.URL, "http://") + "/app"}
+}
+
+// tags are the repository's tags and their digests, the commit record's too.
+func (r *fakeRegistry) tags() map[string]string {
+	repo, err := name.NewRepository(r.repo, name.Insecure)
+	if err != nil {
+		return nil
+	}
+	names, err := remote.List(repo)
+	if err != nil {
+		return map[string]string{}
+	}
+	out := map[string]string{}
+	for _, tag := range names {
+		if desc, err := remote.Head(repo.Tag(tag)); err == nil {
+			out[tag] = desc.Digest.String()
+		}
+	}
+	return out
+}
+
+// project loads a one-stage Dockerfile whose RUN uses a cache mount,
+// published to the fake registry with the tag v1, and with build.yaml's
+// extra (e.g. checks), on this machine's platform.
+func (r *fakeRegistry) project(t *testing.T, dockerfile, targetYAML string) *cairn.Project {
+	t.Helper()
+	dir := t.TempDir()
+	if dockerfile == "" {
+		dockerfile = "FROM busybox:1.36 AS app\nRUN --mount=type=cache,target=/var/cache/app echo x\n"
+	}
+	files := map[string]string{
+		"Dockerfile": dockerfile,
+		"build.yaml": "version: 1\ntargets:\n  app:\n    tags: [v1]\n" + targetYAML,
+	}
+	for f, content := range files {
+		if err := os.WriteFile(filepath.Join(dir, f), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p, err := cairn.Load(context.Background(), cairn.LoadOptions{
+		Config:          filepath.Join(dir, "build.yaml"),
+		Overrides:       config.Overrides{Repository: r.repo, CacheMode: config.CacheInline},
+		SourceDateEpoch: cairn.EpochOff,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}

@@ -1,0 +1,193 @@
+package cairn_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+
+	"github.com/cairn-build/cairn/pkg/build"
+	"github.com/cairn-build/cairn/pkg/cairn"
+	"github.com/cairn-build/cairn/pkg/config"
+	"github.com/cairn-build/cairn/pkg/push"
+	"github.com/cairn-build/cairn/pkg/registry"
+)
+
+func discardLogger() *log.Logger { return log.New(io.Discard, "", 0) }
+
+// passingChecks lint the Dockerfile (its findings warnings) and check the
+// image for a file it does not have.
+const passingChecks = "    checks:\n      lint: {}\n      files:\n        - path: /nope\n          exists: false\n"
+
+// fastAccess reaches the fake registry with quick retries.
+func fastAccess(t *testing.T) *registry.Access {
+	t.Helper()
+	reg, err := registry.New(registry.WithRetryBackoff(remote.Backoff{Duration: time.Millisecond, Factor: 1, Steps: 2}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return reg
+}
+
+func runFake(t *testing.T, ctx context.Context, d *fakeDaemon, p *cairn.Project) (*cairn.Report, error) {
+	t.Helper()
+	return cairn.Run(ctx, cairn.On(d), p, cairn.RunOptions{Push: true, Registry: fastAccess(t)})
+}
+
+// TestRunOrder: a publish lints, builds, writes the image its checks read,
+// saves the cache mount its step ran with, and only then moves the tags:
+// the snapshot's with the others, in the one commit.
+func TestRunOrder(t *testing.T) {
+	reg := newFakeRegistry(t)
+	d := &fakeDaemon{reg: reg}
+	report, err := runFake(t, context.Background(), d, reg.project(t, "", passingChecks))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"build app (tags: 0)", "layout app (tags: 0)", "save mount (tags: 0)"}
+	if got := d.log(); !slices.Equal(got, want) {
+		t.Errorf("solves %q, want %q", got, want)
+	}
+	if len(report.Checks) != 1 || len(report.Checks[0].Lint) == 0 || len(report.Checks[0].Results) != 1 || !report.Checks[0].Results[0].Passed {
+		t.Errorf("checks %+v, want the lint's findings and the passed file check", report.Checks)
+	}
+	if len(report.Mounts) != 1 || report.Mounts[0].Save != build.Saved {
+		t.Errorf("mounts %+v, want the one mount saved", report.Mounts)
+	}
+	tags := reg.tags()
+	for _, tag := range []string{"v1", "cache-app", "cache-mount-var-cache-app", push.RecordTag} {
+		if tags[tag] == "" {
+			t.Errorf("no tag %s after the commit: %v", tag, tags)
+		}
+	}
+	if tags["cache-mount-var-cache-app"] != report.Mounts[0].SavedDigest {
+		t.Errorf("snapshot tag at %s, want the saved %s", tags["cache-mount-var-cache-app"], report.Mounts[0].SavedDigest)
+	}
+}
+
+// TestRunFailuresBeforeTheCommitPublishNothing walks every way a publish
+// can fail before its commit: each error matches ErrNothingPublished, and
+// no tag was created or moved.
+func TestRunFailuresBeforeTheCommitPublishNothing(t *testing.T) {
+	boom := errors.New("boom")
+	tests := []struct {
+		name    string
+		checks  string
+		daemon  func(*fakeDaemon)
+		project func(*testing.T, *fakeRegistry) *cairn.Project
+		solves  int // how many solves ran, at most
+	}{
+		{name: "preflight: a secret's variable is not set", project: func(t *testing.T, r *fakeRegistry) *cairn.Project {
+			p := r.project(t, "", "")
+			p.Config.Solve.Secrets = []config.Secret{{ID: "token", Env: "CAIRN_TEST_UNSET_VARIABLE"}}
+			return p
+		}},
+		{name: "preflight: nothing to publish", project: func(t *testing.T, r *fakeRegistry) *cairn.Project {
+			p := r.project(t, "FROM busybox:1.36 AS app\n", "")
+			p.Config.CacheMode, p.Plan.Stages[0].Tags = "off", nil
+			return p
+		}},
+		{name: "recover: the registry cannot be read", project: func(t *testing.T, r *fakeRegistry) *cairn.Project {
+			p := r.project(t, "", "")
+			p.Plan.Stages[0].Tags = []string{"127.0.0.1:1/app:v1"}
+			return p
+		}},
+		{name: "daemon: no worker", daemon: func(d *fakeDaemon) { d.noWorkers = true }},
+		{name: "lint: an error-level finding", checks: "    checks:\n      lint:\n        severity: { CAIRN002: error }\n"},
+		{name: "build: a stage fails", daemon: func(d *fakeDaemon) { d.fail = map[string]error{"app": boom} }, solves: 1},
+		{name: "checks: a check fails", checks: "    checks:\n      files:\n        - path: /nope\n", solves: 2},
+		{name: "commit: a staged image is missing", daemon: func(d *fakeDaemon) { d.noPush = true }, solves: 3},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			reg := newFakeRegistry(t)
+			d := &fakeDaemon{reg: reg}
+			if tt.daemon != nil {
+				tt.daemon(d)
+			}
+			p := reg.project(t, "", tt.checks)
+			if tt.project != nil {
+				p = tt.project(t, reg)
+			}
+			_, err := runFake(t, context.Background(), d, p)
+			if !errors.Is(err, cairn.ErrNothingPublished) {
+				t.Errorf("error %v, want one matching ErrNothingPublished", err)
+			}
+			if tags := reg.tags(); len(tags) > 0 {
+				t.Errorf("tags %v after a failed publish, want none", tags)
+			}
+			if got := d.log(); len(got) > tt.solves || slices.Contains(got, "save mount (tags: 0)") && tt.solves < 3 {
+				t.Errorf("solves %q, want at most %d and no mount saved", got, tt.solves)
+			}
+		})
+	}
+}
+
+// TestRunCanceled: a publish canceled while a stage builds stops there:
+// its error is the cancellation and matches ErrNothingPublished, and
+// nothing is saved or published.
+func TestRunCanceled(t *testing.T) {
+	reg := newFakeRegistry(t)
+	d := &fakeDaemon{reg: reg, block: "app"}
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		for len(d.log()) == 0 {
+			time.Sleep(time.Millisecond)
+		}
+		cancel()
+	}()
+	report, err := runFake(t, ctx, d, reg.project(t, "", passingChecks))
+	if !errors.Is(err, context.Canceled) || !errors.Is(err, cairn.ErrNothingPublished) {
+		t.Errorf("error %v, want the cancellation, matching ErrNothingPublished", err)
+	}
+	if report == nil || len(report.Stages) != 1 || report.Stages[0].Status == cairn.StageOK {
+		t.Errorf("report %+v, want the stage not built", report)
+	}
+	if got := d.log(); len(got) != 1 {
+		t.Errorf("solves %q, want the one canceled", got)
+	}
+	if tags := reg.tags(); len(tags) > 0 {
+		t.Errorf("tags %v after a canceled publish", tags)
+	}
+}
+
+// TestRunCheckFailureMovesNothing: the image is built and checked, the
+// check fails: no mount is saved and no tag moves, though the image and
+// its cache were staged by digest.
+func TestRunCheckFailureMovesNothing(t *testing.T) {
+	reg := newFakeRegistry(t)
+	d := &fakeDaemon{reg: reg}
+	report, err := runFake(t, context.Background(), d, reg.project(t, "", "    checks:\n      files:\n        - path: /nope\n"))
+	if !errors.Is(err, cairn.ErrChecksFailed) || !errors.Is(err, cairn.ErrNothingPublished) || !strings.Contains(err.Error(), "target app: 1 checks failed") {
+		t.Fatalf("error %v, want the failed check, matching ErrChecksFailed and ErrNothingPublished", err)
+	}
+	if want := []string{"build app (tags: 0)", "layout app (tags: 0)"}; !slices.Equal(d.log(), want) {
+		t.Errorf("solves %q, want %q", d.log(), want)
+	}
+	if report.Mounts[0].Save != "" || len(report.Tags) > 0 || len(reg.tags()) > 0 {
+		t.Errorf("mounts %+v, tags %v and %v: want nothing saved or moved", report.Mounts, report.Tags, reg.tags())
+	}
+}
+
+// TestRunWithoutPushWritesNothing: a build that does not publish solves,
+// checks, and touches no registry: nothing is staged, saved or tagged.
+func TestRunWithoutPushWritesNothing(t *testing.T) {
+	reg := newFakeRegistry(t)
+	d := &fakeDaemon{reg: reg}
+	report, err := cairn.Run(context.Background(), cairn.On(d), reg.project(t, "", passingChecks), cairn.RunOptions{Registry: fastAccess(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(report.Stages) != 1 || report.Stages[0].Status != cairn.StageOK || len(report.Tags) > 0 {
+		t.Errorf("report %+v, want the stage built and no tag", report)
+	}
+	if got := d.log(); slices.Contains(got, "save mount (tags: 0)") || len(reg.tags()) > 0 {
+		t.Errorf("solves %q, tags %v: want no mount saved, no tag", got, reg.tags())
+	}
+}
