@@ -20,7 +20,7 @@ import (
 // registry would, not through cairn's code.
 const (
 	recordTag   = "cairn-commit"
-	recordState = "org.cairn-build.commit.state"
+	recordState = "io.github.cairn-build.v1.commit.state"
 )
 
 // snapshot is what the registry holds after a run, read past the proxy.

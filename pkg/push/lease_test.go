@@ -14,6 +14,7 @@ import (
 
 	"github.com/cairn-build/cairn/internal/testenv"
 	"github.com/cairn-build/cairn/pkg/push"
+	"github.com/cairn-build/cairn/pkg/registry"
 )
 
 // TestRecordTakenDuringCommitStopsBeforeFinals: another publisher's
@@ -51,7 +52,7 @@ func takeRecord(t *testing.T, repo string) {
 	if err := json.Unmarshal(desc.Manifest, &m); err != nil {
 		t.Fatal(err)
 	}
-	m["annotations"].(map[string]any)["org.cairn-build.commit.owner"] = "another-publisher"
+	m["annotations"].(map[string]any)[registry.Annotation(registry.KeyCommit+"owner")] = "another-publisher"
 	data, err := json.Marshal(m)
 	if err != nil {
 		t.Fatal(err)

@@ -7,7 +7,6 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/cairn-build/cairn/pkg/bake"
-	"github.com/cairn-build/cairn/pkg/cairn"
 )
 
 // Bake are the flags of cairn bake, named as docker buildx bake's.
@@ -32,7 +31,7 @@ func BakeLoad(c *cli.Context) (*bake.Project, error) {
 	})
 	// Naming no file or an unknown target is a mistake in the command line.
 	if errors.As(err, new(*bake.UnknownTargetError)) || errors.As(err, new(*bake.NotFoundError)) {
-		return nil, &cairn.UsageError{Err: err}
+		return nil, &UsageError{Err: err}
 	}
 	return p, err
 }
@@ -41,16 +40,16 @@ func BakeLoad(c *cli.Context) (*bake.Project, error) {
 func BakeMode(c *cli.Context) (string, error) {
 	switch {
 	case c.Bool("print") && c.Bool("plan"):
-		return "", &cairn.UsageError{Err: errors.New("--print and --plan: give one")}
+		return "", &UsageError{Err: errors.New("--print and --plan: give one")}
 	case c.IsSet("format") && !c.Bool("plan"):
-		return "", &cairn.UsageError{Err: errors.New("--format is --plan's: add --plan")}
+		return "", &UsageError{Err: errors.New("--format is --plan's: add --plan")}
 	case c.Bool("print"):
 		return "print", nil
 	case c.Bool("plan"):
 		if f := c.String("format"); f != "text" && f != "json" && f != "dot" {
-			return "", &cairn.UsageError{Err: fmt.Errorf("--format %q: want text, json or dot", f)}
+			return "", &UsageError{Err: fmt.Errorf("--format %q: want text, json or dot", f)}
 		}
 		return "plan", nil
 	}
-	return "", &cairn.UsageError{Err: errors.New("cairn bake builds nothing yet: give --print (the resolved targets) or --plan (their stages and cache refs)")}
+	return "", &UsageError{Err: errors.New("cairn bake builds nothing yet: give --print (the resolved targets) or --plan (their stages and cache refs)")}
 }
