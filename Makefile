@@ -13,7 +13,7 @@ help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 .PHONY: deps
-deps: ## install runc and busybox-static from Debian's packages when missing
+deps: ## install runc, busybox-static and docker.io (dockerd) from Debian's packages when missing
 	@hack/install-deps.sh
 
 .PHONY: tools
