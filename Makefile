@@ -81,6 +81,24 @@ demo: dev-up build ## bring the environment up, then plan, build and push an exa
 		$(BIN)/cairn plan --repository "$$repo" && \
 		$(BIN)/cairn build --repository "$$repo" --push --progress plain
 
+# A release's version is the checkout's tag (git describe); the commit is
+# the checkout's. The binaries are static (no cgo), with no local paths.
+VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+COMMIT    ?= $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
+PLATFORMS := linux/amd64 linux/arm64 darwin/amd64 darwin/arm64
+LDFLAGS   := -s -w -X $(LOCAL)/pkg/cairn.version=$(VERSION) -X $(LOCAL)/pkg/cairn.commit=$(COMMIT)
+
+.PHONY: release
+release: ## static binaries for linux and darwin on amd64 and arm64 into dist/, with SHA256SUMS
+	@rm -rf dist && mkdir -p dist
+	@for p in $(PLATFORMS); do \
+		os=$${p%/*} arch=$${p#*/}; echo "dist/cairn-$$os-$$arch"; \
+		CGO_ENABLED=0 GOOS=$$os GOARCH=$$arch go build -trimpath -ldflags "$(LDFLAGS)" \
+			-o dist/cairn-$$os-$$arch ./cmd/cairn || exit 1; \
+	done
+	cd dist && sha256sum cairn-* > SHA256SUMS
+	@ls -l dist
+
 IMAGE_CONTEXT := .cairn-dev/image-context
 
 .PHONY: image
