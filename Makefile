@@ -77,9 +77,10 @@ dev-env: ## print export lines for BUILDKIT_HOST and CAIRN_REGISTRY (eval them)
 
 .PHONY: demo
 demo: dev-up build ## bring the environment up, then plan, build and push an example (EXAMPLE=examples/node-style)
+	@# --registry-mirror: the daemon pulls docker.io from the dev registry; so do cairn's base and cache checks.
 	@eval "$$($(DEVENV) env)" && cd $(EXAMPLE) && repo="$$CAIRN_REGISTRY/demo/$$(basename $(EXAMPLE))" && set -x && \
 		$(BIN)/cairn plan --repository "$$repo" && \
-		$(BIN)/cairn build --repository "$$repo" --push --progress plain
+		$(BIN)/cairn build --repository "$$repo" --registry-mirror "$$CAIRN_REGISTRY" --push --progress plain
 
 # A release's version is the checkout's tag (git describe); the commit is
 # the checkout's. The binaries are static (no cgo), with no local paths.
@@ -108,7 +109,8 @@ image: dev-up build ## cairn builds cairn's own image (Dockerfile, build.yaml) a
 	@# The build is offline: the modules go into the context, not into the repository.
 	go mod vendor -o $(IMAGE_CONTEXT)/vendor
 	@eval "$$($(DEVENV) env)" && set -x && \
-		$(BIN)/cairn build -c $(IMAGE_CONTEXT)/build.yaml --repository "$$CAIRN_REGISTRY/cairn" --push
+		$(BIN)/cairn build -c $(IMAGE_CONTEXT)/build.yaml --repository "$$CAIRN_REGISTRY/cairn" \
+			--registry-mirror "$$CAIRN_REGISTRY" --push
 
 .PHONY: clean
 clean: ## stop the environment (and daemons tests left), unmount what they left, remove .cairn-dev and ./bin

@@ -16,7 +16,7 @@ const usageWidth = 60
 
 // commandHelp lists each flag group under its own heading, as docker's help
 // does (OPTIONS for the command's own flags, then BUILD, CACHE, DAEMON,
-// OUTPUT, PUBLISH: urfave sorts the groups by name). A heading ends
+// OUTPUT, PUBLISH, REGISTRY: urfave sorts the groups by name). A heading ends
 // tabwriter's column block, so each group aligns on its own widest flag.
 const commandHelp = `NAME:
    {{template "helpNameTemplate" .}}

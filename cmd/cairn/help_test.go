@@ -45,7 +45,7 @@ func TestFlagHelpGroups(t *testing.T) {
 	}
 	help := out.String()
 	last := -1
-	for _, heading := range []string{"\nBUILD OPTIONS:", "\nCACHE OPTIONS:", "\nDAEMON OPTIONS:", "\nOUTPUT OPTIONS:", "\nPUBLISH OPTIONS:"} {
+	for _, heading := range []string{"\nBUILD OPTIONS:", "\nCACHE OPTIONS:", "\nDAEMON OPTIONS:", "\nOUTPUT OPTIONS:", "\nPUBLISH OPTIONS:", "\nREGISTRY OPTIONS:"} {
 		i := strings.Index(help, heading)
 		if i <= last {
 			t.Errorf("heading %q at %d, want after %d in:\n%s", heading[1:], i, last, help)

@@ -9,7 +9,6 @@ import (
 
 	"github.com/containerd/platforms"
 	"github.com/google/go-containerregistry/pkg/name"
-	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/cairn-build/cairn/pkg/registry"
@@ -51,7 +50,7 @@ func forPlatform(ctx context.Context, reg *registry.Access, ref, platform string
 	if err != nil {
 		return "", false, err
 	}
-	desc, err := remote.Get(parsed, reg.Remote(ctx)...)
+	desc, err := reg.Get(ctx, parsed)
 	if err != nil {
 		return "", false, err
 	}

@@ -4,11 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"sync"
 
-	"github.com/google/go-containerregistry/pkg/v1/remote"
-	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/cairn-build/cairn/pkg/registry"
@@ -56,12 +53,11 @@ func probe(ctx context.Context, reg *registry.Access, ref string) (State, error)
 	if err != nil {
 		return "", err
 	}
-	_, err = remote.Head(parsed, reg.Remote(ctx)...)
-	var terr *transport.Error
+	_, err = reg.Head(ctx, parsed)
 	switch {
 	case err == nil:
 		return Found, nil
-	case errors.As(err, &terr) && terr.StatusCode == http.StatusNotFound:
+	case registry.IsNotFound(err):
 		return Missing, nil
 	default:
 		return "", err

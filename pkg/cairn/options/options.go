@@ -19,11 +19,12 @@ import (
 
 // The groups --help lists flags under, as docker's help groups its flags.
 const (
-	GroupBuild   = "BUILD"
-	GroupCache   = "CACHE"
-	GroupPublish = "PUBLISH"
-	GroupOutput  = "OUTPUT"
-	GroupDaemon  = "DAEMON"
+	GroupBuild    = "BUILD"
+	GroupCache    = "CACHE"
+	GroupPublish  = "PUBLISH"
+	GroupOutput   = "OUTPUT"
+	GroupDaemon   = "DAEMON"
+	GroupRegistry = "REGISTRY"
 )
 
 // Plan are the flags of every command that plans (plan, build, check,
@@ -43,7 +44,8 @@ func Plan() []cli.Flag {
 		&cli.StringFlag{Name: "cache-write", Category: GroupCache, Usage: "`WHO` writes the cache: auto (all but pull requests), branch (also pull requests) or none"},
 		&cli.StringFlag{Name: "branch", Category: GroupCache, Usage: "the build's `BRANCH`, for {branch} and cache.protected (default: the CI's branch variable, else the checkout's)"},
 		&cli.StringSliceFlag{Name: "platform", Category: GroupBuild, Usage: "target `PLATFORM` (repeatable), e.g. linux/amd64"},
-		&cli.StringSliceFlag{Name: "insecure-registry", Category: GroupPublish, Usage: "registry `HOST[:PORT]` reached over plain HTTP (repeatable; loopback ones always are)"},
+		&cli.StringSliceFlag{Name: "registry-mirror", Category: GroupRegistry, Usage: "read a registry's images from `[REGISTRY=]MIRROR` first, as the daemon's mirrors (repeatable; REGISTRY: docker.io)"},
+		&cli.StringSliceFlag{Name: "insecure-registry", Category: GroupRegistry, Usage: "registry `HOST[:PORT]` reached over plain HTTP (repeatable; loopback ones always are)"},
 	}
 }
 
@@ -95,6 +97,7 @@ func loadOptions(f *cli.Context, path string) (cairn.LoadOptions, error) {
 			Targets:            f.StringSlice("target"),
 			Tags:               f.StringSlice("tag"),
 			InsecureRegistries: f.StringSlice("insecure-registry"),
+			RegistryMirrors:    f.StringSlice("registry-mirror"),
 			Docker:             config.ReadDockerFlags(f),
 			RefreshBases:       refresh,
 		},
