@@ -5,7 +5,7 @@ SHELL := /bin/bash
 BIN       := $(CURDIR)/bin
 TOOLS     := $(BIN)/buildkitd $(BIN)/buildctl $(BIN)/registry
 DEVENV    := go run ./hack/devenv
-GO_DIRS   := ./cmd/... ./pkg/... ./internal/... ./hack/devenv/... ./hack/bench/...
+GO_DIRS   := ./cmd/... ./pkg/... ./internal/... ./ci/... ./hack/devenv/... ./hack/bench/...
 EXAMPLE   ?= examples/node-style
 
 .PHONY: help
@@ -32,7 +32,7 @@ build: ## build bin/cairn
 
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 GOIMPORTS   := golang.org/x/tools/cmd/goimports@v0.52.0
-SRC_DIRS    := cmd pkg internal hack examples
+SRC_DIRS    := cmd pkg internal ci hack examples
 # goimports -local: std, then third-party, then cairn's own packages last.
 LOCAL       := github.com/cairn-build/cairn
 
