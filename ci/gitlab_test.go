@@ -83,7 +83,7 @@ func TestGitLabTemplate(t *testing.T) {
 
 // gitlabEnv is what GitLab gives a job of the component in project dir,
 // the template's variables mapped as it maps them.
-func gitlabEnv(t *testing.T, dir, repo, registry string) map[string]string {
+func gitlabEnv(dir, repo, registry string) map[string]string {
 	return map[string]string{
 		"GITLAB_CI":            "true",
 		"CI_PROJECT_DIR":       dir,
@@ -122,7 +122,7 @@ func TestGitLabComponent(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			repo := testenv.Repo(t)
 			dir := project(t, fmt.Sprint(time.Now().UnixNano()))
-			env := gitlabEnv(t, dir, repo, e.Registry)
+			env := gitlabEnv(dir, repo, e.Registry)
 			env["BUILDKIT_HOST"] = e.BuildkitHost
 			env["CAIRN_RELEASE_URL"] = url
 			env["CAIRN_TAGS"] = "v1,latest"
