@@ -57,7 +57,7 @@ func execute(c *cli.Context, opts cairn.RunOptions) error {
 		return err
 	}
 	if err := p.Preflight(c.Context, opts); err != nil {
-		return err // before dialing: the daemon is not the problem
+		return options.Hint(err) // before dialing: the daemon is not the problem
 	}
 	display, err := cairn.NewDisplay(c.Context, c.App.ErrWriter, c.String("progress"))
 	if err != nil {

@@ -41,6 +41,9 @@ func TestPruneDeletesStaleTier(t *testing.T) {
 	build := func(branch string, args ...string) {
 		t.Helper()
 		args = append([]string{"build", "--addr", env.BuildkitHost, "--repository", repo, "--push", "--progress", "quiet", "--branch", branch, "--target", "app"}, args...)
+		if branch != "main" {
+			args = append(args, "--allow-release") // unprotected, they move latest too: their tiers are what matters here
+		}
 		code, _, stderr := runCLI(t, dir, args...)
 		if code != 0 {
 			t.Fatalf("build of %s: exit %d: %s", branch, code, stderr)

@@ -30,6 +30,7 @@ type Proxy struct {
 	faults   []*fault
 	holds    []*Hold
 	multiTag bool
+	readOnly []string // users whose writes are denied
 	uploaded atomic.Int64
 }
 
@@ -77,6 +78,10 @@ func (p *Proxy) serve(w http.ResponseWriter, r *http.Request) {
 		if r.Context().Err() != nil {
 			return // the client went away while held (killed): nothing is forwarded
 		}
+	}
+	if p.denied(r) {
+		deny(w)
+		return
 	}
 	if status, ok := p.take(r); ok {
 		http.Error(w, "injected fault", status)

@@ -12,14 +12,15 @@ import (
 
 // Tags reads every tag of repo but cairn's commit record, and the digest
 // each points at: the state a publish must change all of or none of. A
-// repository that does not exist has no tags.
-func Tags(t testing.TB, repo string) map[string]string {
+// repository that does not exist has no tags. opts are for registries
+// that want a login (remote.WithAuth).
+func Tags(t testing.TB, repo string, opts ...remote.Option) map[string]string {
 	t.Helper()
 	r, err := name.NewRepository(repo, name.Insecure)
 	if err != nil {
 		t.Fatal(err)
 	}
-	tags, err := remote.List(r)
+	tags, err := remote.List(r, opts...)
 	if err != nil && !strings.Contains(err.Error(), "NAME_UNKNOWN") {
 		t.Fatalf("list tags of %s: %v", repo, err)
 	}
@@ -28,7 +29,7 @@ func Tags(t testing.TB, repo string) map[string]string {
 		if tag == "cairn-commit" {
 			continue // cairn's commit record (push.RecordTag), not a published tag
 		}
-		desc, err := remote.Head(r.Tag(tag))
+		desc, err := remote.Head(r.Tag(tag), opts...)
 		if err != nil {
 			t.Fatal(err)
 		}

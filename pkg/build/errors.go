@@ -29,7 +29,19 @@ type StageError struct {
 }
 
 func (e *StageError) Error() string {
-	return fmt.Sprintf("stage %s: %v%s", e.Stage, e.Err, indent(e.Source))
+	return fmt.Sprintf("stage %s: %v%s%s", e.Stage, e.Err, hint(e.Err), indent(e.Source))
+}
+
+// hint explains a registry answer that BuildKit passes on without its
+// cause: distribution says "invalid content range" when an upload resumes
+// after a chunk it failed to store (the first answer, a 500 naming the
+// cause, is lost in BuildKit's retry).
+func hint(err error) string {
+	msg := err.Error()
+	if strings.Contains(msg, "failed to push") && strings.Contains(msg, "invalid content range") {
+		return " (the registry failed to store part of an upload, most often because its storage is full; its log names the cause)"
+	}
+	return ""
 }
 
 func (e *StageError) Unwrap() error { return e.Err }

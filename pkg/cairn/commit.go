@@ -18,12 +18,12 @@ func (o RunOptions) commitOptions(p *Project, started time.Time) []push.Option {
 
 // orderTime is the time that orders the caches of concurrent publishers
 // (see push.WithSourceTime): the commit time of the context's git checkout,
-// else the source date epoch when one is set, else when the run started.
+// else the source date epoch when one was given, else when the run started.
 func (s Source) orderTime(started time.Time) time.Time {
 	switch {
 	case s.Commit != "":
 		return s.CommitTime
-	case s.Epoch != nil:
+	case s.Epoch != nil && !s.epochDefaulted:
 		return *s.Epoch
 	}
 	return started

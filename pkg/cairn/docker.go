@@ -26,7 +26,8 @@ import (
 var ErrNoDockerEngine = errors.New("no Docker engine reachable")
 
 // Preflight checks, before anything is built, what would make the run
-// fail later: a publish with nothing to publish, secrets and SSH agents
+// fail later: a publish with nothing to publish or with final tags the
+// build may not move (config.HeldTagsError), secrets and SSH agents
 // that cannot be read, a --no-cache-filter naming no planned stage, and
 // --load without a Docker engine. Run calls it first; the CLI calls it
 // before dialing the daemon, which is then not the problem.
@@ -34,6 +35,11 @@ func (p *Project) Preflight(ctx context.Context, opts RunOptions) error {
 	if opts.Push {
 		if err := p.Publishable(); err != nil {
 			return err
+		}
+		// Before anything is built: a pull request build never moves a
+		// final tag that is not its own.
+		if err := p.Config.Release.Err(); err != nil {
+			return fmt.Errorf("%w\n%w", err, ErrNothingPublished)
 		}
 	}
 	if _, err := p.attachables(); err != nil {

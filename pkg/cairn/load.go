@@ -22,8 +22,9 @@ type LoadOptions struct {
 	// build.yaml when it has one (and Config is ""), else PATH/Dockerfile
 	// (unless Overrides.Dockerfile) with PATH as the context. "" is none.
 	Path string
-	// Config is the build.yaml path; "" reads config.DefaultFile when it
-	// exists and builds from the overrides alone when it does not.
+	// Config is the build.yaml path; "" is PATH's build.yaml when PATH
+	// has one, none when it has not (never the current directory's), and
+	// config.DefaultFile when it exists and there is no PATH.
 	Config string
 	// Overrides are the command-line values; each set one beats the file's.
 	Overrides config.Overrides
@@ -31,7 +32,7 @@ type LoadOptions struct {
 	// means os.LookupEnv.
 	Env func(string) (string, bool)
 	// SourceDateEpoch makes images reproducible: "" is $SOURCE_DATE_EPOCH
-	// when set, else EpochGit (the context's commit time; none outside a
+	// when set, else EpochGit (the context's commit time; 0 outside a
 	// checkout); EpochOff; or Unix seconds.
 	SourceDateEpoch string
 }
@@ -58,10 +59,11 @@ func Load(ctx context.Context, opts LoadOptions) (*Project, error) {
 	if env == nil {
 		env = os.LookupEnv
 	}
-	if err := opts.applyPath(); err != nil {
+	cf, err := opts.applyPath()
+	if err != nil {
 		return nil, err
 	}
-	file, err := loadConfig(opts.Config)
+	file, err := cf.load()
 	if err != nil {
 		return nil, err
 	}
@@ -115,31 +117,44 @@ func (p *Project) ForBuildPlatform(bp ocispecs.Platform) (*Project, error) {
 	return &q, nil
 }
 
-// applyPath turns Path into the config, context and Dockerfile it names.
-func (o *LoadOptions) applyPath() error {
+// configFile is the build.yaml a Load reads: path, "" for none (the
+// overrides alone describe the build); optional when its absence means none.
+type configFile struct {
+	path     string
+	optional bool
+}
+
+// applyPath turns Path into the context and Dockerfile it names, and says
+// which build.yaml describes the build: Config, else PATH's, else none —
+// never the current directory's when PATH is given.
+func (o *LoadOptions) applyPath() (configFile, error) {
 	if o.Path == "" {
-		return nil
+		if o.Config != "" {
+			return configFile{path: o.Config}, nil
+		}
+		return configFile{path: config.DefaultFile, optional: true}, nil
 	}
 	info, err := os.Stat(o.Path)
 	switch {
 	case err != nil:
-		return &UsageError{fmt.Errorf("build context %s: %w", o.Path, err)}
+		return configFile{}, &UsageError{fmt.Errorf("build context %s: %w", o.Path, err)}
 	case !info.IsDir():
-		return &UsageError{fmt.Errorf("build context %s is not a directory", o.Path)}
+		return configFile{}, &UsageError{fmt.Errorf("build context %s is not a directory", o.Path)}
 	case o.Overrides.Context != "":
-		return &UsageError{fmt.Errorf("both PATH (%s) and --context (%s) name the build context: give one", o.Path, o.Overrides.Context)}
+		return configFile{}, &UsageError{fmt.Errorf("both PATH (%s) and --context (%s) name the build context: give one", o.Path, o.Overrides.Context)}
 	case o.Config != "":
 		o.Overrides.Context = o.Path
-		return nil
+		return configFile{path: o.Config}, nil
 	}
-	o.Config = filepath.Join(o.Path, config.DefaultFile)
-	if _, err := os.Stat(o.Config); err != nil {
-		o.Config, o.Overrides.Context = "", o.Path
-		if o.Overrides.Dockerfile == "" {
-			o.Overrides.Dockerfile = filepath.Join(o.Path, config.DefaultDockerfile)
-		}
+	own := filepath.Join(o.Path, config.DefaultFile)
+	if _, err := os.Stat(own); err == nil {
+		return configFile{path: own}, nil
 	}
-	return nil
+	o.Overrides.Context = o.Path
+	if o.Overrides.Dockerfile == "" {
+		o.Overrides.Dockerfile = filepath.Join(o.Path, config.DefaultDockerfile)
+	}
+	return configFile{}, nil
 }
 
 // UsageError is a mistake in how cairn was called (a flag or argument),
@@ -149,12 +164,12 @@ type UsageError struct{ Err error }
 func (e *UsageError) Error() string { return e.Err.Error() }
 func (e *UsageError) Unwrap() error { return e.Err }
 
-func loadConfig(path string) (*config.File, error) {
-	if path != "" {
-		return config.Load(path)
+func (c configFile) load() (*config.File, error) {
+	if c.path == "" {
+		return config.Default(), nil
 	}
-	f, err := config.Load(config.DefaultFile)
-	if errors.Is(err, os.ErrNotExist) {
+	f, err := config.Load(c.path)
+	if c.optional && errors.Is(err, os.ErrNotExist) {
 		return config.Default(), nil
 	}
 	return f, err

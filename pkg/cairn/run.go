@@ -69,6 +69,9 @@ func Run(ctx context.Context, c *client.Client, p *Project, opts RunOptions) (*R
 		return nil, err
 	}
 	if opts.Push {
+		if err := checkPush(ctx, p, opts.Registry); err != nil {
+			return nil, fmt.Errorf("%w\n%w", err, ErrNothingPublished)
+		}
 		// Before anything else: a killed publisher's tags go back first.
 		if _, err := Recover(ctx, p, opts); err != nil {
 			return nil, fmt.Errorf("%w\n%w", err, ErrNothingPublished)

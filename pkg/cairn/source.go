@@ -23,17 +23,29 @@ type Source struct {
 	CommitTime time.Time
 	Origin     string
 	Branch     string
+
+	// epochDefaulted: Epoch is the Unix epoch because the context is in no
+	// checkout and no epoch was given. It makes images reproducible but
+	// says nothing of how new the sources are (see orderTime).
+	epochDefaulted bool
 }
 
 // Epoch modes for LoadOptions.SourceDateEpoch.
 const (
-	EpochGit = "git" // the commit time of the context's checkout
+	// EpochGit is the commit time of the context's checkout; outside a
+	// checkout, the Unix epoch (see readSource).
+	EpochGit = "git"
+	// EpochOff leaves image times to BuildKit: the time of the build.
 	EpochOff = "off"
 )
 
 // readSource reads the context's checkout and resolves the epoch: mode is
 // "" (then $SOURCE_DATE_EPOCH when set, else git), "git", "off" or Unix
-// seconds.
+// seconds. Outside a checkout "git" is 0, as ko's default creation time
+// is: a source tarball has no commit time to use, and any clock time
+// would make each run's images differ (BuildKit stamps history times from
+// whichever imported cache record matched), moving tags on a no-change
+// republish.
 func readSource(ctx context.Context, dir, mode string, env func(string) (string, bool)) (Source, error) {
 	var src Source
 	info, err := gitinfo.Read(ctx, dir)
@@ -52,10 +64,11 @@ func readSource(ctx context.Context, dir, mode string, env func(string) (string,
 	switch mode {
 	case EpochOff:
 	case EpochGit:
+		t := time.Unix(0, 0).UTC()
 		if src.Commit != "" {
-			t := src.CommitTime
-			src.Epoch = &t
+			t = src.CommitTime
 		}
+		src.Epoch, src.epochDefaulted = &t, src.Commit == ""
 	default:
 		secs, err := strconv.ParseInt(mode, 10, 64)
 		if err != nil || secs < 0 {

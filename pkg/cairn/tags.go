@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 
 	"github.com/cairn-build/cairn/pkg/build"
 	"github.com/cairn-build/cairn/pkg/cache"
@@ -18,6 +19,9 @@ type Tag struct {
 	Stage string
 	// Mount is the cache ID of a cache mount's snapshot tag (Stage is "").
 	Mount string
+	// Held says why this build may not move the final tag (a pull request
+	// build's, see config.ReleaseHold); "" when it may.
+	Held string
 }
 
 // Tags are every tag `cairn build --push` moves for the project: each
@@ -40,9 +44,14 @@ func (p *Project) Tags() []Tag {
 		}
 	}
 	tags = append(tags, p.mountTags()...)
+	release := p.Config.Release
 	for _, s := range p.Plan.Stages {
 		for _, ref := range s.Tags {
-			tags = append(tags, Tag{Ref: ref, Kind: push.KindFinal, Stage: s.Name})
+			t := Tag{Ref: ref, Kind: push.KindFinal, Stage: s.Name}
+			if slices.Contains(release.Held, ref) {
+				t.Held = release.Reason
+			}
+			tags = append(tags, t)
 		}
 	}
 	return tags
@@ -118,7 +127,8 @@ func DryRun(ctx context.Context, p *Project, opts RunOptions) ([]PlannedMove, er
 }
 
 // WriteDryRun prints one line per move: "TAG: CURRENT -> (this build)";
-// a cache mount's snapshot moves only if a step runs with the mount.
+// a cache mount's snapshot moves only if a step runs with the mount, and
+// a held final tag does not move: a publish fails for it.
 func WriteDryRun(w io.Writer, moves []PlannedMove) error {
 	for _, m := range moves {
 		from := m.Current
@@ -126,8 +136,11 @@ func WriteDryRun(w io.Writer, moves []PlannedMove) error {
 			from = "(new tag)"
 		}
 		to := "(this build)"
-		if m.Mount != "" {
+		switch {
+		case m.Mount != "":
 			to = "(this build, if a step runs with the cache mount)"
+		case m.Held != "":
+			to = "(held: " + m.Held + " moves only final tags of its own; a publish fails)"
 		}
 		if _, err := fmt.Fprintf(w, "%s: %s -> %s\n", m.Ref, from, to); err != nil {
 			return err

@@ -12,6 +12,9 @@ type CI struct {
 	// PullRequest says which variable reports a pull request, as
 	// "NAME=value"; "" when the build is not of one.
 	PullRequest string
+	// PullRequestID is the pull request's number, the value of {pr} once
+	// made a tag component (PullRequestTag); "" when the CI does not say.
+	PullRequestID string
 }
 
 // DetectCI reads the CI system's variables through env (os.LookupEnv in
@@ -21,16 +24,19 @@ type CI struct {
 //
 //   - GitHub Actions: GITHUB_HEAD_REF (set only for pull_request and
 //     pull_request_target events), else GITHUB_REF_NAME; a pull request when
-//     GITHUB_EVENT_NAME starts with pull_request.
+//     GITHUB_EVENT_NAME starts with pull_request, numbered by GITHUB_REF
+//     (refs/pull/N/merge; pull_request_target's names the base branch, so
+//     no number).
 //   - GitLab CI: CI_MERGE_REQUEST_SOURCE_BRANCH_NAME, then
 //     CI_EXTERNAL_PULL_REQUEST_SOURCE_BRANCH_NAME, else CI_COMMIT_REF_NAME;
 //     a merge request when CI_MERGE_REQUEST_ID or
-//     CI_EXTERNAL_PULL_REQUEST_IID is set.
+//     CI_EXTERNAL_PULL_REQUEST_IID is set, numbered by CI_MERGE_REQUEST_IID
+//     (the project's !N), else CI_EXTERNAL_PULL_REQUEST_IID.
 //   - Buildkite: BUILDKITE_BRANCH; a pull request when BUILDKITE_PULL_REQUEST
-//     is set and not "false".
+//     is set and not "false", its value the number.
 //   - Jenkins (multibranch): CHANGE_BRANCH (a change request's source
 //     branch; BRANCH_NAME is then "PR-12"), else BRANCH_NAME; a change
-//     request when CHANGE_ID is set.
+//     request when CHANGE_ID is set, its value the number.
 func DetectCI(env func(string) (string, bool)) CI {
 	get := func(name string) string { v, _ := env(name); return strings.TrimSpace(v) }
 	first := func(ci *CI, names ...string) {
@@ -48,6 +54,14 @@ func DetectCI(env func(string) (string, bool)) CI {
 		}
 		return false
 	}
+	number := func(ci *CI, names ...string) {
+		for _, n := range names {
+			if v := get(n); ci.PullRequest != "" && v != "" {
+				ci.PullRequestID = v
+				return
+			}
+		}
+	}
 	always := func(string) bool { return true }
 	var ci CI
 	switch {
@@ -55,18 +69,24 @@ func DetectCI(env func(string) (string, bool)) CI {
 		ci.Name = "GitHub Actions"
 		first(&ci, "GITHUB_HEAD_REF", "GITHUB_REF_NAME")
 		set(&ci, "GITHUB_EVENT_NAME", func(v string) bool { return strings.HasPrefix(v, "pull_request") })
+		if n, ok := strings.CutPrefix(get("GITHUB_REF"), "refs/pull/"); ok && ci.PullRequest != "" {
+			ci.PullRequestID, _, _ = strings.Cut(n, "/")
+		}
 	case get("GITLAB_CI") == "true":
 		ci.Name = "GitLab CI"
 		first(&ci, "CI_MERGE_REQUEST_SOURCE_BRANCH_NAME", "CI_EXTERNAL_PULL_REQUEST_SOURCE_BRANCH_NAME", "CI_COMMIT_REF_NAME")
 		_ = set(&ci, "CI_MERGE_REQUEST_ID", always) || set(&ci, "CI_EXTERNAL_PULL_REQUEST_IID", always)
+		number(&ci, "CI_MERGE_REQUEST_IID", "CI_EXTERNAL_PULL_REQUEST_IID")
 	case get("BUILDKITE") == "true":
 		ci.Name = "Buildkite"
 		first(&ci, "BUILDKITE_BRANCH")
 		set(&ci, "BUILDKITE_PULL_REQUEST", func(v string) bool { return v != "false" })
+		number(&ci, "BUILDKITE_PULL_REQUEST")
 	case get("JENKINS_URL") != "":
 		ci.Name = "Jenkins"
 		first(&ci, "CHANGE_BRANCH", "BRANCH_NAME")
 		set(&ci, "CHANGE_ID", always)
+		number(&ci, "CHANGE_ID")
 	}
 	return ci
 }

@@ -50,6 +50,8 @@ type File struct {
 	Docker `yaml:",inline"`
 	// Builders are the BuildKit daemons to build on; --addr replaces them.
 	Builders []Builder `yaml:"builders"`
+	// Release says which builds may move the final tags (release.go).
+	Release Release `yaml:"release"`
 
 	path  string
 	lines map[string]int // field path → line, for errors found after parsing

@@ -31,6 +31,20 @@ func env(vars map[string]string) func(string) (string, bool) {
 	return func(k string) (string, bool) { v, ok := vars[k]; return v, ok }
 }
 
+// resolve parses a build.yaml and resolves it with o, in the environment vars.
+func resolve(t *testing.T, yaml string, o Overrides, vars map[string]string) *Build {
+	t.Helper()
+	f, err := Parse("build.yaml", []byte(yaml))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := f.Resolve(o, env(vars))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
 func TestParseAndResolve(t *testing.T) {
 	f, err := Parse("ci/build.yaml", []byte(full))
 	if err != nil {
@@ -140,7 +154,7 @@ func TestErrors(t *testing.T) {
 		{"bad version", "version: 2\n", nil, "build.yaml:1: version: unsupported version 2: want 1"},
 		{"version not a number", "version: one\n", nil, `build.yaml:1: version: want an integer, got "one"`},
 		{"unknown top-level key", "version: 1\nrepo: a/b\n", nil, `build.yaml:2: repo: unknown field (did you mean "repository"?)`},
-		{"unknown key, nothing near", "version: 1\nxyzzy: 1\n", nil, "build.yaml:2: xyzzy: unknown field (known: addHosts, annotations, args, baseImages, buildContexts, builders, cache, context, dockerfile, insecureRegistries, labels, network, platforms, registryMirrors, repository, secrets, shmSize, ssh, targets, ulimits, version)"},
+		{"unknown key, nothing near", "version: 1\nxyzzy: 1\n", nil, "build.yaml:2: xyzzy: unknown field (known: addHosts, annotations, args, baseImages, buildContexts, builders, cache, context, dockerfile, insecureRegistries, labels, network, platforms, registryMirrors, release, repository, secrets, shmSize, ssh, targets, ulimits, version)"},
 		{"unknown target key", "version: 1\ntargets:\n  app:\n    tagz: [x]\n", nil, `build.yaml:4: targets.app.tagz: unknown field (did you mean "tags"?)`},
 		{"tags not a list", "version: 1\ntargets:\n  app:\n    tags: latest\n", nil, `build.yaml:4: targets.app.tags: want a list, got "latest"`},
 		{"push not a bool", "version: 1\ntargets:\n  app:\n    push: maybe\n", nil, `build.yaml:4: targets.app.push: want true or false, got "maybe"`},
@@ -151,7 +165,7 @@ func TestErrors(t *testing.T) {
 		{"bad cache mode", "version: 1\ncache:\n  mode: maximal\n", nil, `build.yaml:3: cache.mode: unknown cache mode "maximal": want inline, max or off`},
 		{"unknown template variable", "version: 1\ncache:\n  ref: \"{repo}:{stage}\"\n", nil, `build.yaml:3: cache.ref: unknown variable {repo} in "{repo}:{stage}" (known here: {repository}, {stage}, {branch}, {env.NAME})`},
 		{"cache ref without stage", "version: 1\ncache:\n  ref: \"a/b:cache\"\n", nil, `build.yaml:3: cache.ref: "a/b:cache" must contain {stage}: every stage needs its own cache ref`},
-		{"stage in a tag", "version: 1\nrepository: a/b\ntargets:\n  app:\n    tags: [\"{stage}\"]\n", nil, `build.yaml:5: targets.app.tags: unknown variable {stage} in "{stage}" (known here: {repository}, {target}, {env.NAME})`},
+		{"stage in a tag", "version: 1\nrepository: a/b\ntargets:\n  app:\n    tags: [\"{stage}\"]\n", nil, `build.yaml:5: targets.app.tags: unknown variable {stage} in "{stage}" (known here: {repository}, {target}, {branch}, {pr}, {env.NAME})`},
 		{"unset env in a tag", "version: 1\nrepository: a/b\ntargets:\n  app:\n    tags: [\"{env.VERSION}\"]\n", nil, `build.yaml:5: targets.app.tags: {env.VERSION} in "{env.VERSION}": environment variable VERSION is not set`},
 		{"bare tag without repository", "version: 1\ntargets:\n  app:\n    tags: [latest]\n", nil, `build.yaml:4: targets.app.tags: tag "latest" needs a repository (set repository: or --repository)`},
 		{"invalid tag", "version: 1\nrepository: a/b\ntargets:\n  app:\n    tags: [\"{env.V}\"]\n", map[string]string{"V": "-bad"}, `build.yaml:5: targets.app.tags: "-bad" is not a valid tag`},

@@ -98,14 +98,7 @@ func TestCacheMountPolicy(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f, err := Parse("build.yaml", []byte(tt.yaml))
-			if err != nil {
-				t.Fatal(err)
-			}
-			b, err := f.Resolve(tt.o, env(tt.env))
-			if err != nil {
-				t.Fatal(err)
-			}
+			b := resolve(t, tt.yaml, tt.o, tt.env)
 			id := tt.id
 			if id == "" {
 				id = goBuild

@@ -49,6 +49,9 @@ type Overrides struct {
 	CheckoutBranch string
 	// CacheWrite is --cache-write: auto, branch or none.
 	CacheWrite string
+	// AllowRelease lifts the hold on final tags, as release.allowAnyBuild
+	// does (see ReleaseHold).
+	AllowRelease bool
 }
 
 // Build is a build description with overrides applied and every template
@@ -83,6 +86,8 @@ type Build struct {
 	// Tier is the build's branch tier: what {branch} is, and whether a
 	// publish writes the cache or only reads it.
 	Tier CacheTier
+	// Release says which final tags a publish of the build may move.
+	Release ReleaseHold
 
 	local local // -o and --iidfile, per target: see Outputs and IIDFile
 
@@ -150,8 +155,12 @@ func (f *File) Resolve(o Overrides, env func(string) (string, bool)) (*Build, er
 		return nil, err
 	}
 	b.decideWrites()
+	b.Release = ReleaseHold{Reason: b.Tier.releaseHold(), Allowed: f.Release.AllowAnyBuild || o.AllowRelease}
 	if err := b.resolveTargets(f, o); err != nil {
 		return nil, err
+	}
+	if note := b.releaseNote(); note != "" {
+		b.Notes = append(b.Notes, note)
 	}
 	solve, err := f.resolveDocker(o.Docker, f.base())
 	if err != nil {
@@ -375,15 +384,22 @@ func (f *File) target(name string) Target {
 var tagPattern = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$`)
 
 // resolveTags expands tag templates: a bare tag ("latest") goes under the
-// repository; anything with ':' or '/' is a full reference.
+// repository; anything with ':' or '/' is a full reference. A template
+// that cannot name this build ({pr} outside a pull request) is left out,
+// and one the build may not move is also listed in Release.Held.
 func (b *Build) resolveTags(target string, templates []string) ([]string, error) {
+	vars := map[string]string{"repository": b.Repository, "target": target, "branch": b.Tier.Tag, "pr": b.Tier.PR}
 	tags := make([]string, 0, len(templates))
 	for _, raw := range templates {
 		t, err := parseTemplate(raw, tagVars...)
 		if err != nil {
 			return nil, err
 		}
-		tag, err := t.expand(map[string]string{"repository": b.Repository, "target": target}, b.env)
+		if why := b.Tier.tagUnknown(t); why != "" {
+			b.Notes = append(b.Notes, fmt.Sprintf("tag %q of %s left out: %s", raw, pick(target, "the last stage"), why))
+			continue
+		}
+		tag, err := t.expand(vars, b.env)
 		if err != nil {
 			return nil, err
 		}
@@ -398,6 +414,9 @@ func (b *Build) resolveTags(target string, templates []string) ([]string, error)
 		}
 		if _, err := name.NewTag(tag); err != nil {
 			return nil, fmt.Errorf("tag %q: %w", tag, err)
+		}
+		if r := &b.Release; r.Reason != "" && !r.Allowed && !b.Tier.ownsTag(t) {
+			r.Held = append(r.Held, tag)
 		}
 		tags = append(tags, tag)
 	}

@@ -32,16 +32,26 @@ const maxBranchTag = 48
 // only in the replaced characters share a tier; cache.protected guards the
 // protected tiers against such look-alikes. "" stays "".
 func BranchTag(branch string) string {
-	branch = strings.TrimPrefix(branch, "refs/heads/")
-	if branch == "" {
+	return tagComponent(strings.TrimPrefix(branch, "refs/heads/"), maxBranchTag)
+}
+
+// PullRequestTag makes a pull request's number (CI.PullRequestID) a tag
+// component, the value of {pr}, as BranchTag does a branch but up to a
+// whole tag's 128 characters. "" stays "".
+func PullRequestTag(id string) string {
+	return tagComponent(id, maxTag)
+}
+
+func tagComponent(s string, limit int) string {
+	if s == "" {
 		return ""
 	}
-	s := sanitizeTag(branch, false)
-	if len(s) <= maxBranchTag {
-		return s
+	out := sanitizeTag(s, false)
+	if len(out) <= limit {
+		return out
 	}
-	sum := sha256.Sum256([]byte(branch))
-	return s[:maxBranchTag-9] + "-" + hex.EncodeToString(sum[:4])
+	sum := sha256.Sum256([]byte(s))
+	return out[:limit-9] + "-" + hex.EncodeToString(sum[:4])
 }
 
 // sanitizeTag maps every character as BranchTag does; with glob, '*' is
@@ -76,7 +86,10 @@ type CacheTier struct {
 	// PullRequest is what reported a pull request build, as "NAME=value"
 	// ("GITHUB_EVENT_NAME=pull_request"); "" when it is not one.
 	PullRequest string
-	Write       string // auto, branch or none: --cache-write, else cache.write, else auto
+	// PR is the pull request's number made a tag component: the value of
+	// {pr}; "" when the build is not of one or the CI gives no number.
+	PR    string
+	Write string // auto, branch or none: --cache-write, else cache.write, else auto
 	// Writes reports whether a publish writes the stages' cache refs; when
 	// it does not, they are only read, and Reason says why. MountWrites and
 	// MountReason say the same of the cache mount snapshots: each kind is
@@ -173,7 +186,7 @@ func (b *Build) resolveTier(f *File, o Overrides) error {
 		return fmt.Errorf("--cache-write: %w", err)
 	}
 	ci := DetectCI(b.env)
-	t := CacheTier{Write: pick(o.CacheWrite, pick(f.Cache.Write, CacheWriteAuto)), PullRequest: ci.PullRequest, Protected: f.Cache.Protected, writeFrom: "cache.write: "}
+	t := CacheTier{Write: pick(o.CacheWrite, pick(f.Cache.Write, CacheWriteAuto)), PullRequest: ci.PullRequest, PR: PullRequestTag(ci.PullRequestID), Protected: f.Cache.Protected, writeFrom: "cache.write: "}
 	if o.CacheWrite != "" {
 		t.writeFrom = "--cache-write="
 	}

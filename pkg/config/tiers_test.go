@@ -74,16 +74,22 @@ func TestDetectCI(t *testing.T) {
 			CI{Name: "GitHub Actions", Branch: "fork-main", BranchVar: "GITHUB_HEAD_REF", PullRequest: "GITHUB_EVENT_NAME=pull_request_target"}},
 		{"GitLab merge request", map[string]string{"GITLAB_CI": "true", "CI_MERGE_REQUEST_ID": "77", "CI_MERGE_REQUEST_SOURCE_BRANCH_NAME": "fix", "CI_COMMIT_REF_NAME": "refs/merge-requests/3/head"},
 			CI{Name: "GitLab CI", Branch: "fix", BranchVar: "CI_MERGE_REQUEST_SOURCE_BRANCH_NAME", PullRequest: "CI_MERGE_REQUEST_ID=77"}},
+		{"GitHub pull request, numbered", map[string]string{"GITHUB_ACTIONS": "true", "GITHUB_EVENT_NAME": "pull_request", "GITHUB_REF": "refs/pull/12/merge", "GITHUB_HEAD_REF": "feat"},
+			CI{Name: "GitHub Actions", Branch: "feat", BranchVar: "GITHUB_HEAD_REF", PullRequest: "GITHUB_EVENT_NAME=pull_request", PullRequestID: "12"}},
+		{"GitHub push to a pull ref is no pull request", map[string]string{"GITHUB_ACTIONS": "true", "GITHUB_EVENT_NAME": "push", "GITHUB_REF": "refs/pull/12/merge", "GITHUB_REF_NAME": "12/merge"},
+			CI{Name: "GitHub Actions", Branch: "12/merge", BranchVar: "GITHUB_REF_NAME"}},
+		{"GitLab merge request, numbered", map[string]string{"GITLAB_CI": "true", "CI_MERGE_REQUEST_ID": "9001", "CI_MERGE_REQUEST_IID": "7", "CI_MERGE_REQUEST_SOURCE_BRANCH_NAME": "fix"},
+			CI{Name: "GitLab CI", Branch: "fix", BranchVar: "CI_MERGE_REQUEST_SOURCE_BRANCH_NAME", PullRequest: "CI_MERGE_REQUEST_ID=9001", PullRequestID: "7"}},
 		{"GitLab external pull request", map[string]string{"GITLAB_CI": "true", "CI_EXTERNAL_PULL_REQUEST_IID": "5", "CI_EXTERNAL_PULL_REQUEST_SOURCE_BRANCH_NAME": "ext", "CI_COMMIT_REF_NAME": "ext"},
-			CI{Name: "GitLab CI", Branch: "ext", BranchVar: "CI_EXTERNAL_PULL_REQUEST_SOURCE_BRANCH_NAME", PullRequest: "CI_EXTERNAL_PULL_REQUEST_IID=5"}},
+			CI{Name: "GitLab CI", Branch: "ext", BranchVar: "CI_EXTERNAL_PULL_REQUEST_SOURCE_BRANCH_NAME", PullRequest: "CI_EXTERNAL_PULL_REQUEST_IID=5", PullRequestID: "5"}},
 		{"GitLab branch", map[string]string{"GITLAB_CI": "true", "CI_COMMIT_REF_NAME": "main"},
 			CI{Name: "GitLab CI", Branch: "main", BranchVar: "CI_COMMIT_REF_NAME"}},
 		{"Buildkite pull request", map[string]string{"BUILDKITE": "true", "BUILDKITE_BRANCH": "feat", "BUILDKITE_PULL_REQUEST": "41"},
-			CI{Name: "Buildkite", Branch: "feat", BranchVar: "BUILDKITE_BRANCH", PullRequest: "BUILDKITE_PULL_REQUEST=41"}},
+			CI{Name: "Buildkite", Branch: "feat", BranchVar: "BUILDKITE_BRANCH", PullRequest: "BUILDKITE_PULL_REQUEST=41", PullRequestID: "41"}},
 		{"Buildkite branch", map[string]string{"BUILDKITE": "true", "BUILDKITE_BRANCH": "main", "BUILDKITE_PULL_REQUEST": "false"},
 			CI{Name: "Buildkite", Branch: "main", BranchVar: "BUILDKITE_BRANCH"}},
 		{"Jenkins change request", map[string]string{"JENKINS_URL": "https://ci/", "BRANCH_NAME": "PR-24", "CHANGE_BRANCH": "feature/y", "CHANGE_ID": "24"},
-			CI{Name: "Jenkins", Branch: "feature/y", BranchVar: "CHANGE_BRANCH", PullRequest: "CHANGE_ID=24"}},
+			CI{Name: "Jenkins", Branch: "feature/y", BranchVar: "CHANGE_BRANCH", PullRequest: "CHANGE_ID=24", PullRequestID: "24"}},
 		{"Jenkins branch", map[string]string{"JENKINS_URL": "https://ci/", "BRANCH_NAME": "main"},
 			CI{Name: "Jenkins", Branch: "main", BranchVar: "BRANCH_NAME"}},
 	}
@@ -177,14 +183,7 @@ func TestCacheTiers(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f, err := Parse("build.yaml", []byte(tt.yaml))
-			if err != nil {
-				t.Fatal(err)
-			}
-			b, err := f.Resolve(tt.o, env(tt.env))
-			if err != nil {
-				t.Fatal(err)
-			}
+			b := resolve(t, tt.yaml, tt.o, tt.env)
 			if b.Tier.Writes != tt.writes || !strings.Contains(b.Tier.Reason, tt.reason) || (tt.writes && b.Tier.Reason != "") {
 				t.Errorf("writes %v (%q), want %v (%q)", b.Tier.Writes, b.Tier.Reason, tt.writes, tt.reason)
 			}

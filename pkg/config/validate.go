@@ -11,7 +11,7 @@ import (
 // Variables each kind of template may name (besides env.NAME).
 var (
 	cacheVars = []string{"repository", "stage", "branch"}
-	tagVars   = []string{"repository", "target"}
+	tagVars   = []string{"repository", "target", "branch", "pr"}
 )
 
 // validate checks what the decoder cannot: values, templates, references.

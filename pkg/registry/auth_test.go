@@ -2,12 +2,8 @@ package registry_test
 
 import (
 	"context"
-	"encoding/base64"
 	"fmt"
-	"net"
-	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -18,7 +14,6 @@ import (
 	"github.com/moby/buildkit/client"
 	"github.com/moby/buildkit/client/llb"
 	"github.com/moby/buildkit/session"
-	"golang.org/x/crypto/bcrypt"
 
 	"github.com/cairn-build/cairn/internal/testenv"
 	"github.com/cairn-build/cairn/pkg/registry"
@@ -32,8 +27,8 @@ func TestMain(m *testing.M) { testenv.Main(m) }
 // same keychain.
 func TestBuildKitUsesTheKeychain(t *testing.T) {
 	env := testenv.Get(t)
-	host := startAuthRegistry(t, "ci", "s3cret")
-	dockerConfig(t, host, "ci", "s3cret")
+	host := testenv.StartRegistry(t, testenv.RegistryOptions{Logins: map[string]string{"ci": "s3cret"}}).Addr
+	testenv.DockerLogin(t, host, "ci", "s3cret")
 	a, err := registry.New()
 	if err != nil {
 		t.Fatal(err)
@@ -127,90 +122,4 @@ func exportLocal(ctx context.Context, t *testing.T, c *client.Client, st llb.Sta
 	}
 	_, err = c.Solve(ctx, def, opt, nil)
 	return dir, err
-}
-
-// dockerConfig points the docker keychain at a config with a login for host.
-func dockerConfig(t *testing.T, host, user, password string) {
-	t.Helper()
-	home := t.TempDir()
-	dir := filepath.Join(home, ".docker")
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	login := base64.StdEncoding.EncodeToString([]byte(user + ":" + password))
-	config := fmt.Sprintf(`{"auths": {%q: {"auth": %q}}}`, host, login)
-	if err := os.WriteFile(filepath.Join(dir, "config.json"), []byte(config), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	t.Setenv("HOME", home)
-	t.Setenv("DOCKER_CONFIG", dir)
-}
-
-// startAuthRegistry runs a distribution registry on loopback that wants a
-// login (htpasswd, so basic auth), until t ends.
-func startAuthRegistry(t *testing.T, user, password string) string {
-	t.Helper()
-	_, binDir, err := testenv.Paths()
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	hash, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.MinCost)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "htpasswd"), []byte(user+":"+string(hash)+"\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	config := fmt.Sprintf(`version: 0.1
-log:
-  level: warn
-storage:
-  filesystem:
-    rootdirectory: %s
-http:
-  addr: %s
-auth:
-  htpasswd:
-    realm: cairn-test
-    path: %s
-`, filepath.Join(dir, "data"), addr, filepath.Join(dir, "htpasswd"))
-	configPath := filepath.Join(dir, "config.yml")
-	if err := os.WriteFile(configPath, []byte(config), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	log, err := os.Create(filepath.Join(dir, "registry.log"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer log.Close()
-	cmd := exec.Command(filepath.Join(binDir, "registry"), "serve", configPath)
-	cmd.Stdout, cmd.Stderr = log, log
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-	})
-	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(100 * time.Millisecond) {
-		resp, err := http.Get("http://" + addr + "/v2/")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusUnauthorized {
-				return addr
-			}
-			t.Fatalf("registry on %s answers %s without a login, want 401", addr, resp.Status)
-		}
-		if time.Now().After(deadline) {
-			out, _ := os.ReadFile(log.Name())
-			t.Fatalf("registry on %s not ready: %v\n%s", addr, err, out)
-		}
-	}
 }

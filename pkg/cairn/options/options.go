@@ -31,7 +31,7 @@ const (
 // outdated, recover, prune); each overrides build.yaml.
 func Plan() []cli.Flag {
 	return []cli.Flag{
-		&cli.StringFlag{Name: "config", Category: GroupBuild, Aliases: []string{"c"}, Usage: "build description `FILE` (default: build.yaml when present)"},
+		&cli.StringFlag{Name: "config", Category: GroupBuild, Aliases: []string{"c"}, Usage: "build description `FILE` (default: PATH's build.yaml when it has one, else none; without PATH, ./build.yaml when present)"},
 		&cli.StringFlag{Name: "file", Category: GroupBuild, Aliases: []string{"f"}, Usage: "Dockerfile `PATH` (default: build.yaml's, else Dockerfile)"},
 		&cli.StringFlag{Name: "context", Category: GroupBuild, Usage: "build context `DIR` (default: build.yaml's, else .)"},
 		&cli.StringSliceFlag{Name: "target", Category: GroupBuild, Usage: "`STAGE` to build (repeatable; default: build.yaml's targets, else the last stage)"},
@@ -42,6 +42,7 @@ func Plan() []cli.Flag {
 		&cli.StringFlag{Name: "cache-ref", Category: GroupCache, Usage: "cache ref `TEMPLATE`, e.g. {repository}:cache-{branch}-{stage}"},
 		&cli.StringFlag{Name: "cache-mounts", Category: GroupCache, Usage: "carry RUN --mount=type=cache directories between runners in registry snapshots: `auto|off`"},
 		&cli.StringFlag{Name: "cache-write", Category: GroupCache, Usage: "`WHO` writes the cache: auto (all but pull requests), branch (also pull requests) or none"},
+		&cli.BoolFlag{Name: "allow-release", Category: GroupPublish, Usage: "let a pull request build, or one of a branch cache.protected does not list, move every final tag (release.allowAnyBuild), not only those naming {pr} or {branch}"},
 		&cli.StringFlag{Name: "branch", Category: GroupCache, Usage: "the build's `BRANCH`, for {branch} and cache.protected (default: the CI's branch variable, else the checkout's)"},
 		&cli.StringSliceFlag{Name: "platform", Category: GroupBuild, Usage: "target `PLATFORM` (repeatable), e.g. linux/amd64"},
 		&cli.StringSliceFlag{Name: "registry-mirror", Category: GroupRegistry, Usage: "read a registry's images from `[REGISTRY=]MIRROR` first, as the daemon's mirrors (repeatable; REGISTRY: docker.io)"},
@@ -93,6 +94,7 @@ func loadOptions(f *cli.Context, path string) (cairn.LoadOptions, error) {
 			CacheRef:           f.String("cache-ref"),
 			CacheMounts:        f.String("cache-mounts"),
 			CacheWrite:         f.String("cache-write"),
+			AllowRelease:       f.Bool("allow-release"),
 			Branch:             f.String("branch"),
 			Targets:            f.StringSlice("target"),
 			Tags:               f.StringSlice("tag"),
@@ -102,6 +104,15 @@ func loadOptions(f *cli.Context, path string) (cairn.LoadOptions, error) {
 			RefreshBases:       refresh,
 		},
 	}, nil
+}
+
+// Hint adds to an error of the pipeline the flag that answers it, where
+// the library's names only build.yaml's field.
+func Hint(err error) error {
+	if errors.As(err, new(*config.HeldTagsError)) {
+		return fmt.Errorf("%w\n(--allow-release publishes them from this build alone)", err)
+	}
+	return err
 }
 
 // Output say how a build shows its progress and where its record goes.
