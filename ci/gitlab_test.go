@@ -104,7 +104,7 @@ func gitlabEnv(dir, repo, registry string) map[string]string {
 // branch pipeline and in a merge request's, on the test daemon and
 // registry: it installs cairn from the release, logs in with the job token,
 // publishes, and writes the dotenv report; a merge request's build
-// publishes its tags but writes no cache (cache.write: auto).
+// publishes its own tags but writes no cache (cache.write: auto).
 func TestGitLabComponent(t *testing.T) {
 	bin := buildCairn(t)
 	e := testenv.Get(t)
@@ -112,11 +112,14 @@ func TestGitLabComponent(t *testing.T) {
 	tests := []struct {
 		name      string
 		env       map[string]string
+		tags      []string // published at the digest
 		wantCache bool
 	}{
-		{"branch", map[string]string{"CI_COMMIT_REF_NAME": "main"}, true},
+		{"branch", map[string]string{"CI_COMMIT_REF_NAME": "main", "CAIRN_TAGS": "v1,latest"}, []string{"v1", "latest"}, true},
+		// A merge request's build moves only tags of its own ({pr}: CI_MERGE_REQUEST_IID).
 		{"merge request", map[string]string{"CI_COMMIT_REF_NAME": "feature/x", "CI_MERGE_REQUEST_IID": "7",
-			"CI_MERGE_REQUEST_ID": "1007", "CI_MERGE_REQUEST_SOURCE_BRANCH_NAME": "feature/x"}, false},
+			"CI_MERGE_REQUEST_ID": "1007", "CI_MERGE_REQUEST_SOURCE_BRANCH_NAME": "feature/x", "CAIRN_TAGS": "pr-{pr}"},
+			[]string{"pr-7"}, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -125,7 +128,6 @@ func TestGitLabComponent(t *testing.T) {
 			env := gitlabEnv(dir, repo, e.Registry)
 			env["BUILDKIT_HOST"] = e.BuildkitHost
 			env["CAIRN_RELEASE_URL"] = url
-			env["CAIRN_TAGS"] = "v1,latest"
 			env["CAIRN_ARGS"] = "--target runtime"
 			env["DOCKER_CONFIG"] = t.TempDir()
 			for k, v := range tt.env {
@@ -154,8 +156,10 @@ func TestGitLabComponent(t *testing.T) {
 				t.Errorf("cairn.env = %q", dotenv)
 			}
 			tags := testenv.Tags(t, repo)
-			if tags["v1"] != digest || tags["latest"] != digest {
-				t.Errorf("tags %v, want v1 and latest at %s", tags, digest)
+			for _, tag := range tt.tags {
+				if tags[tag] != digest {
+					t.Errorf("tags %v, want %s at %s", tags, tag, digest)
+				}
 			}
 			if got := tags["cache-runtime"] != ""; got != tt.wantCache {
 				t.Errorf("cache written: %v, want %v (tags %v)", got, tt.wantCache, tags)

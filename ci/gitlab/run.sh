@@ -61,6 +61,7 @@ login
 metadata=${CAIRN_METADATA_FILE:-cairn-metadata.json}
 set -- "${CAIRN_COMMAND:-build}" --progress plain --metadata-file "$metadata"
 [ -n "${CAIRN_REPOSITORY:-}" ] && set -- "$@" --repository "$CAIRN_REPOSITORY"
+set -f # the lists below are split on commas and spaces, never globbed
 for tag in $(echo "${CAIRN_TAGS:-}" | tr ',' ' '); do
   set -- "$@" --tag "$tag"
 done
@@ -69,8 +70,7 @@ case "${CAIRN_PUSH:-false}" in
   false) ;;
   *) fail "push: want true or false, got \"$CAIRN_PUSH\"" ;;
 esac
-# More flags, split on spaces; globbing off.
-set -f
+# More flags, split on spaces.
 # shellcheck disable=SC2086
 set -- "$@" ${CAIRN_ARGS:-} "${CAIRN_CONTEXT:-.}"
 set +f
