@@ -105,7 +105,7 @@ IMAGE_CONTEXT := .cairn-dev/image-context
 .PHONY: image
 image: dev-up build ## cairn builds cairn's own image (Dockerfile, build.yaml) and pushes it to the dev registry
 	@rm -rf $(IMAGE_CONTEXT) && mkdir -p $(IMAGE_CONTEXT)
-	@cp -r go.mod go.sum cmd pkg internal Dockerfile build.yaml $(IMAGE_CONTEXT)/
+	@cp -r go.mod go.sum cmd pkg internal examples Dockerfile build.yaml $(IMAGE_CONTEXT)/
 	@# The build is offline: the modules go into the context, not into the repository.
 	go mod vendor -o $(IMAGE_CONTEXT)/vendor
 	@eval "$$($(DEVENV) env)" && set -x && \

@@ -43,6 +43,9 @@ func (r *Registry) Log() string {
 // the shared one: with logins, or with a small disk.
 func StartRegistry(t testing.TB, opts RegistryOptions) *Registry {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("starts a registry: not run with -short")
+	}
 	_, binDir, err := Paths()
 	if err != nil {
 		t.Fatal(err)
