@@ -8,6 +8,7 @@ COPY vendor/ vendor/
 FROM deps AS builder
 COPY cmd/ cmd/
 COPY pkg/ pkg/
+COPY internal/ internal/
 RUN go build -mod=vendor -trimpath -o /out/cairn ./cmd/cairn
 
 # test is a gate: built, never published. -short leaves out the tests that
@@ -16,6 +17,7 @@ FROM deps AS test
 COPY cmd/ cmd/
 COPY pkg/ pkg/
 COPY internal/ internal/
+COPY examples/ examples/
 RUN go vet -mod=vendor ./cmd/... ./pkg/... && go test -mod=vendor -short ./cmd/... ./pkg/...
 
 FROM busybox:1.36 AS runtime

@@ -5,7 +5,7 @@ SHELL := /bin/bash
 BIN       := $(CURDIR)/bin
 TOOLS     := $(BIN)/buildkitd $(BIN)/buildctl $(BIN)/registry $(BIN)/buildx
 DEVENV    := go run ./hack/devenv
-GO_DIRS   := ./cmd/... ./pkg/... ./internal/... ./hack/devenv/... ./hack/bench/... ./hack/chaos/...
+GO_DIRS   := ./cmd/... ./pkg/... ./internal/... ./ci/... ./hack/devenv/... ./hack/bench/... ./hack/chaos/...
 EXAMPLE   ?= examples/node-style
 
 .PHONY: help
@@ -13,7 +13,7 @@ help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 .PHONY: deps
-deps: ## install runc and busybox-static from Debian's packages when missing
+deps: ## install runc, busybox-static and docker.io (dockerd) from Debian's packages when missing
 	@hack/install-deps.sh
 
 .PHONY: tools
@@ -34,7 +34,7 @@ build: ## build bin/cairn
 
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 GOIMPORTS   := golang.org/x/tools/cmd/goimports@v0.52.0
-SRC_DIRS    := cmd pkg internal hack examples
+SRC_DIRS    := cmd pkg internal ci hack examples
 # goimports -local: std, then third-party, then cairn's own packages last.
 LOCAL       := github.com/cairn-build/cairn
 
@@ -86,20 +86,40 @@ dev-env: ## print export lines for BUILDKIT_HOST and CAIRN_REGISTRY (eval them)
 
 .PHONY: demo
 demo: dev-up build ## bring the environment up, then plan, build and push an example (EXAMPLE=examples/node-style)
+	@# --registry-mirror: the daemon pulls docker.io from the dev registry; so do cairn's base and cache checks.
 	@eval "$$($(DEVENV) env)" && cd $(EXAMPLE) && repo="$$CAIRN_REGISTRY/demo/$$(basename $(EXAMPLE))" && set -x && \
 		$(BIN)/cairn plan --repository "$$repo" && \
-		$(BIN)/cairn build --repository "$$repo" --push --progress plain
+		$(BIN)/cairn build --repository "$$repo" --registry-mirror "$$CAIRN_REGISTRY" --push --progress plain
+
+# A release's version is the checkout's tag (git describe); the commit is
+# the checkout's. The binaries are static (no cgo), with no local paths.
+VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+COMMIT    ?= $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
+PLATFORMS := linux/amd64 linux/arm64 darwin/amd64 darwin/arm64
+LDFLAGS   := -s -w -X $(LOCAL)/pkg/cairn.version=$(VERSION) -X $(LOCAL)/pkg/cairn.commit=$(COMMIT)
+
+.PHONY: release
+release: ## static binaries for linux and darwin on amd64 and arm64 into dist/, with SHA256SUMS
+	@rm -rf dist && mkdir -p dist
+	@for p in $(PLATFORMS); do \
+		os=$${p%/*} arch=$${p#*/}; echo "dist/cairn-$$os-$$arch"; \
+		CGO_ENABLED=0 GOOS=$$os GOARCH=$$arch go build -trimpath -ldflags "$(LDFLAGS)" \
+			-o dist/cairn-$$os-$$arch ./cmd/cairn || exit 1; \
+	done
+	cd dist && sha256sum cairn-* > SHA256SUMS
+	@ls -l dist
 
 IMAGE_CONTEXT := .cairn-dev/image-context
 
 .PHONY: image
 image: dev-up build ## cairn builds cairn's own image (Dockerfile, build.yaml) and pushes it to the dev registry
 	@rm -rf $(IMAGE_CONTEXT) && mkdir -p $(IMAGE_CONTEXT)
-	@cp -r go.mod go.sum cmd pkg internal Dockerfile build.yaml $(IMAGE_CONTEXT)/
+	@cp -r go.mod go.sum cmd pkg internal examples Dockerfile build.yaml $(IMAGE_CONTEXT)/
 	@# The build is offline: the modules go into the context, not into the repository.
 	go mod vendor -o $(IMAGE_CONTEXT)/vendor
 	@eval "$$($(DEVENV) env)" && set -x && \
-		$(BIN)/cairn build -c $(IMAGE_CONTEXT)/build.yaml --repository "$$CAIRN_REGISTRY/cairn" --push
+		$(BIN)/cairn build -c $(IMAGE_CONTEXT)/build.yaml --repository "$$CAIRN_REGISTRY/cairn" \
+			--registry-mirror "$$CAIRN_REGISTRY" --push
 
 .PHONY: clean
 clean: ## stop the environment (and daemons tests left), unmount what they left, remove .cairn-dev and ./bin

@@ -53,7 +53,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 func newApp(stdout, stderr io.Writer) *cli.App {
 	app := &cli.App{
 		Name:  "cairn",
-		Usage: "build multi-stage Dockerfiles with a per-stage remote cache; publish only when all succeeded",
+		Usage: "build multi-stage Dockerfiles with per-stage remote caches; publish only if all succeeded",
 		Commands: []*cli.Command{
 			versionCommand(),
 			planCommand(),
@@ -86,6 +86,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 	}
 	for _, cmd := range app.Commands {
 		cmd.OnUsageError = app.OnUsageError
+		cmd.CustomHelpTemplate = commandHelp
 	}
 	return app
 }

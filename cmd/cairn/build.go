@@ -22,9 +22,9 @@ func buildCommand() *cli.Command {
 			"uploaded by digest while building, and tags move only when every stage succeeded:\n" +
 			"cache tags first, final tags last; if a tag cannot be moved, the moved ones are put back.",
 		Flags: append(options.Build(),
-			&cli.BoolFlag{Name: "push", Usage: "publish: stage by digest while building, then move cache and final tags, all or nothing"},
-			&cli.BoolFlag{Name: "dry-run", Usage: "print the tags --push would move, from their current digest, without building"},
-			&cli.BoolFlag{Name: "force", Usage: "with --push: overwrite final tags another publisher moved while this one built"},
+			&cli.BoolFlag{Name: "push", Category: options.GroupPublish, Usage: "publish: stage by digest while building, then move cache and final tags, all or nothing"},
+			&cli.BoolFlag{Name: "dry-run", Category: options.GroupPublish, Usage: "print the tags --push would move, from their current digest, without building"},
+			&cli.BoolFlag{Name: "force", Category: options.GroupPublish, Usage: "with --push: overwrite final tags another publisher moved while this one built"},
 		),
 		Action: func(c *cli.Context) error {
 			if c.Bool("dry-run") {

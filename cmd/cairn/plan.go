@@ -12,11 +12,11 @@ func planCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "plan",
 		ArgsUsage: "[PATH]",
-		Usage:     "show the stages each target needs, their build order and cache refs, without building",
+		Usage:     "show the stages each target needs, their build order and cache refs; builds nothing",
 		Description: "Parses the Dockerfile with BuildKit's parser and build.yaml, and prints which stages\n" +
 			"each target needs, which can build in parallel (level), which cache refs each stage\n" +
 			"imports and exports, and which tags would move. Needs no daemon and no registry.",
-		Flags: append(options.Plan(), &cli.StringFlag{Name: "format", Value: "text", Usage: "text, json or dot"}),
+		Flags: append(options.Plan(), &cli.StringFlag{Name: "format", Value: "text", Usage: "`FORMAT`: text, json or dot"}),
 		Action: func(c *cli.Context) error {
 			p, err := options.Load(c)
 			if err != nil {

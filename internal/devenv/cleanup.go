@@ -292,17 +292,19 @@ func stopStrays(dir string) []error {
 	return errs
 }
 
-// startedUnder reports whether argv is a buildkitd or registry that devenv
-// started with a config under dir.
+// startedUnder reports whether argv is a buildkitd, registry or dockerd
+// that devenv started with a config under dir.
 func startedUnder(argv []string, dir string) bool {
 	if len(argv) < 2 {
 		return false
 	}
-	if name := filepath.Base(argv[0]); name != "buildkitd" && name != "registry" {
+	configs := map[string]string{"buildkitd": ".toml", "registry": ".yml", "dockerd": ".json"}
+	ext, ok := configs[filepath.Base(argv[0])]
+	if !ok {
 		return false
 	}
 	for _, arg := range argv[1:] {
-		if under(arg, dir) && (strings.HasSuffix(arg, ".toml") || strings.HasSuffix(arg, ".yml")) {
+		if under(arg, dir) && strings.HasSuffix(arg, ext) {
 			return true
 		}
 	}

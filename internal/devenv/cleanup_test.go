@@ -88,6 +88,9 @@ func TestStartedUnder(t *testing.T) {
 		{[]string{"/w/bin/buildkitd", "--config", "/other/.cairn-dev/buildkit.toml"}, false},
 		{[]string{"vim", dir + "/buildkit.toml"}, false},
 		{[]string{"/w/bin/buildkitd"}, false},
+		{[]string{"/usr/sbin/dockerd", "--config-file", dir + "/dockerd-1/daemon.json", "--host", "unix://x"}, true},
+		{[]string{"/usr/sbin/dockerd", "--config-file", "/etc/docker/daemon.json"}, false},
+		{[]string{"/w/bin/registry", "serve", dir + "/daemon.json"}, false},
 	}
 	for _, tt := range tests {
 		if got := startedUnder(tt.argv, dir); got != tt.want {

@@ -167,9 +167,14 @@ func socketPath(root string) (sock, tmpDir string) {
 	if sock := root + ".sock"; len(sock) < 100 {
 		return sock, ""
 	}
-	sum := sha256.Sum256([]byte(root))
-	tmpDir = filepath.Join(os.TempDir(), "cairn-"+hex.EncodeToString(sum[:6]))
+	tmpDir = hashedTempDir(root)
 	return filepath.Join(tmpDir, "buildkitd.sock"), tmpDir
+}
+
+// hashedTempDir is a short directory of the temp dir named for path.
+func hashedTempDir(path string) string {
+	sum := sha256.Sum256([]byte(path))
+	return filepath.Join(os.TempDir(), "cairn-"+hex.EncodeToString(sum[:6]))
 }
 
 // makeSocketDir returns the socket path for root, creating its directory.

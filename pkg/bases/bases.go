@@ -130,7 +130,7 @@ func readRecord(ctx context.Context, reg *registry.Access, ref string) (*baseRec
 	if err != nil {
 		return nil, err
 	}
-	desc, err := remote.Get(parsed, reg.Remote(ctx)...)
+	desc, err := reg.Get(ctx, parsed)
 	if registry.IsNotFound(err) {
 		return nil, nil
 	}
@@ -239,7 +239,7 @@ func (r *baseResolver) get(ctx context.Context, ref string) (*remote.Descriptor,
 			f.err = err
 			return
 		}
-		if f.desc, f.err = remote.Get(parsed, r.reg.Remote(ctx)...); f.err != nil {
+		if f.desc, f.err = r.reg.Get(ctx, parsed); f.err != nil {
 			f.err = fmt.Errorf("resolve base %s: %w", ref, f.err)
 		}
 	})

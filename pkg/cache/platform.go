@@ -6,7 +6,6 @@ import (
 
 	"github.com/containerd/platforms"
 	"github.com/google/go-containerregistry/pkg/name"
-	"github.com/google/go-containerregistry/pkg/v1/remote"
 
 	"github.com/cairn-build/cairn/pkg/registry"
 )
@@ -34,7 +33,7 @@ func forPlatform(ctx context.Context, reg *registry.Access, ref, platform string
 	if err != nil {
 		return "", false, err
 	}
-	desc, err := remote.Get(parsed, reg.Remote(ctx)...)
+	desc, err := reg.Get(ctx, parsed)
 	if err != nil {
 		return "", false, err
 	}

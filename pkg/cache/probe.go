@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"sync"
 
-	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/cairn-build/cairn/pkg/registry"
@@ -65,7 +64,7 @@ func probe(ctx context.Context, reg *registry.Access, ref string) (State, error)
 	if err != nil {
 		return "", err
 	}
-	_, err = remote.Head(parsed, reg.Remote(ctx)...)
+	_, err = reg.Head(ctx, parsed)
 	switch {
 	case err == nil:
 		return Found, nil

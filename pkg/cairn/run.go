@@ -239,8 +239,13 @@ func (p *Project) access(reg *registry.Access) (*registry.Access, error) {
 }
 
 // Registry is the default registry access for the project: credentials
-// from the docker config and its helpers, and the insecure hosts of
-// build.yaml and --insecure-registry.
+// from the docker config and its helpers, the insecure hosts of build.yaml
+// and --insecure-registry, and the pull mirrors of build.yaml and
+// --registry-mirror.
 func Registry(p *Project, opts ...registry.Option) (*registry.Access, error) {
-	return registry.New(append([]registry.Option{registry.WithInsecure(p.Config.InsecureRegistries...)}, opts...)...)
+	defaults := []registry.Option{
+		registry.WithInsecure(p.Config.InsecureRegistries...),
+		registry.WithMirrors(p.Config.RegistryMirrors),
+	}
+	return registry.New(append(defaults, opts...)...)
 }

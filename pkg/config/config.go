@@ -41,8 +41,11 @@ type File struct {
 	Cache      Cache             `yaml:"cache"`
 	Targets    Targets           `yaml:"targets"`
 	// InsecureRegistries are reached over plain HTTP (loopback ones always are).
-	InsecureRegistries []string   `yaml:"insecureRegistries"`
-	BaseImages         BaseImages `yaml:"baseImages"`
+	InsecureRegistries []string `yaml:"insecureRegistries"`
+	// RegistryMirrors map a registry (docker.io) to the hosts its images
+	// are read from first, as the daemon's mirrors (mirrors.go).
+	RegistryMirrors map[string][]string `yaml:"registryMirrors"`
+	BaseImages      BaseImages          `yaml:"baseImages"`
 	// Docker are docker build's options: labels, network, secrets, … (docker.go).
 	Docker `yaml:",inline"`
 	// Builders are the BuildKit daemons to build on; --addr replaces them.

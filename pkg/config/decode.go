@@ -52,9 +52,15 @@ func (d *decoder) decode(node *yaml.Node, path string, v reflect.Value) error {
 			return err
 		}
 		for i := 0; i < len(node.Content); i += 2 {
-			d.lines[join(path, node.Content[i].Value)] = node.Content[i].Line
-			if node.Content[i+1].Kind != yaml.ScalarNode {
-				return d.wrongKind(node.Content[i+1], join(path, node.Content[i].Value), "a string")
+			key, value := node.Content[i], node.Content[i+1]
+			d.lines[join(path, key.Value)] = key.Line
+			if elem := v.Type().Elem(); elem.Kind() == reflect.Slice {
+				// A map of lists (registryMirrors): each list checked as one.
+				if err := d.decode(value, join(path, key.Value), reflect.New(elem).Elem()); err != nil {
+					return err
+				}
+			} else if value.Kind != yaml.ScalarNode {
+				return d.wrongKind(value, join(path, key.Value), "a string")
 			}
 		}
 	case reflect.Slice:

@@ -35,6 +35,9 @@ type Overrides struct {
 	Tags        []string // replace the tags of every selected target
 	// InsecureRegistries are added to the file's.
 	InsecureRegistries []string
+	// RegistryMirrors are --registry-mirror's [REGISTRY=]MIRROR values,
+	// after the file's.
+	RegistryMirrors []string
 	// Docker are docker build's flags, added to or overriding build.yaml's.
 	Docker DockerFlags
 	// RefreshBases is --refresh-bases; nil keeps build.yaml's baseImages.refresh.
@@ -63,6 +66,9 @@ type Build struct {
 	Targets    []planner.Target
 	// InsecureRegistries are reached over plain HTTP.
 	InsecureRegistries []string
+	// RegistryMirrors map a registry to the hosts its images are read
+	// from first, in order (mirrors.go).
+	RegistryMirrors map[string][]string
 	// Checks are the gates of the selected targets that have any, by target.
 	Checks map[string]TargetChecks
 	// Notes say what was left out and why (e.g. no repository, so no cache refs).
@@ -126,6 +132,11 @@ func (f *File) Resolve(o Overrides, env func(string) (string, bool)) (*Build, er
 			return nil, fmt.Errorf("--insecure-registry: %w", err)
 		}
 	}
+	mirrors, err := f.resolveMirrors(o.RegistryMirrors)
+	if err != nil {
+		return nil, err
+	}
+	b.RegistryMirrors = mirrors
 	if o.Repository != "" {
 		if _, err := name.NewRepository(o.Repository); err != nil {
 			return nil, fmt.Errorf("--repository: %w", err)

@@ -14,7 +14,8 @@ import (
 type Option func(*options) error
 
 type options struct {
-	insecure   map[string]bool // registry hosts, as name.Registry spells them
+	insecure   map[string]bool     // registry hosts, as name.Registry spells them
+	mirrors    map[string][]string // registry host → pull mirror hosts, in order
 	keychain   authn.Keychain
 	transport  http.RoundTripper
 	backoff    remote.Backoff
@@ -26,6 +27,7 @@ type options struct {
 func makeOptions(opts ...Option) (*options, error) {
 	o := &options{
 		insecure:  map[string]bool{},
+		mirrors:   map[string][]string{},
 		keychain:  authn.DefaultKeychain,
 		transport: remote.DefaultTransport,
 		// 5 tries over about 3 seconds: enough for a rate limit or a

@@ -17,25 +17,36 @@ import (
 	"github.com/cairn-build/cairn/pkg/config"
 )
 
+// The groups --help lists flags under, as docker's help groups its flags.
+const (
+	GroupBuild    = "BUILD"
+	GroupCache    = "CACHE"
+	GroupPublish  = "PUBLISH"
+	GroupOutput   = "OUTPUT"
+	GroupDaemon   = "DAEMON"
+	GroupRegistry = "REGISTRY"
+)
+
 // Plan are the flags of every command that plans (plan, build, check,
 // outdated, recover, prune); each overrides build.yaml.
 func Plan() []cli.Flag {
 	return []cli.Flag{
-		&cli.StringFlag{Name: "config", Aliases: []string{"c"}, Usage: "build description (default: PATH's build.yaml when it has one, else none; without PATH, ./build.yaml when present)"},
-		&cli.StringFlag{Name: "file", Aliases: []string{"f"}, Usage: "Dockerfile path (default: build.yaml's, else Dockerfile)"},
-		&cli.StringFlag{Name: "context", Usage: "build context directory (default: build.yaml's, else .)"},
-		&cli.StringSliceFlag{Name: "target", Usage: "target stage to build (repeatable; default: build.yaml's targets, else the last stage)"},
-		&cli.StringSliceFlag{Name: "build-arg", Usage: "build arg `KEY=VALUE` (repeatable)"},
-		&cli.StringFlag{Name: "repository", Usage: "repository tags and caches derive from, e.g. registry.example.com/team/app"},
-		&cli.StringSliceFlag{Name: "tag", Aliases: []string{"t"}, Usage: "final tag of every selected target (repeatable), as in docker build: `REF` (registry/app:v1) or a bare tag under --repository"},
-		&cli.StringFlag{Name: "cache-mode", Usage: "inline, max or off"},
-		&cli.StringFlag{Name: "cache-ref", Usage: "cache ref template, e.g. {repository}:cache-{branch}-{stage}"},
-		&cli.StringFlag{Name: "cache-mounts", Usage: "carry RUN --mount=type=cache directories between runners in registry snapshots: auto or off"},
-		&cli.StringFlag{Name: "cache-write", Usage: "which builds write the cache: auto (all but pull requests), branch (also pull requests) or none"},
-		&cli.BoolFlag{Name: "allow-release", Usage: "let a pull request build, or one of a branch cache.protected does not list, move every final tag (release.allowAnyBuild), not only those naming {pr} or {branch}"},
-		&cli.StringFlag{Name: "branch", Usage: "the build's branch, for {branch} and cache.protected (default: the CI's branch variable, else the checkout's)"},
-		&cli.StringSliceFlag{Name: "platform", Usage: "target platform (repeatable), e.g. linux/amd64"},
-		&cli.StringSliceFlag{Name: "insecure-registry", Usage: "registry `HOST[:PORT]` reached over plain HTTP (repeatable; loopback ones always are)"},
+		&cli.StringFlag{Name: "config", Category: GroupBuild, Aliases: []string{"c"}, Usage: "build description `FILE` (default: PATH's build.yaml when it has one, else none; without PATH, ./build.yaml when present)"},
+		&cli.StringFlag{Name: "file", Category: GroupBuild, Aliases: []string{"f"}, Usage: "Dockerfile `PATH` (default: build.yaml's, else Dockerfile)"},
+		&cli.StringFlag{Name: "context", Category: GroupBuild, Usage: "build context `DIR` (default: build.yaml's, else .)"},
+		&cli.StringSliceFlag{Name: "target", Category: GroupBuild, Usage: "`STAGE` to build (repeatable; default: build.yaml's targets, else the last stage)"},
+		&cli.StringSliceFlag{Name: "build-arg", Category: GroupBuild, Usage: "build arg `KEY=VALUE` (repeatable)"},
+		&cli.StringFlag{Name: "repository", Category: GroupPublish, Usage: "`REPO` tags and caches derive from, e.g. registry.example.com/team/app"},
+		&cli.StringSliceFlag{Name: "tag", Category: GroupPublish, Aliases: []string{"t"}, Usage: "final tag of every selected target (repeatable), as in docker build: `REF` (registry/app:v1) or a bare tag under --repository"},
+		&cli.StringFlag{Name: "cache-mode", Category: GroupCache, Usage: "cache export `MODE`: inline, max or off"},
+		&cli.StringFlag{Name: "cache-ref", Category: GroupCache, Usage: "cache ref `TEMPLATE`, e.g. {repository}:cache-{branch}-{stage}"},
+		&cli.StringFlag{Name: "cache-mounts", Category: GroupCache, Usage: "carry RUN --mount=type=cache directories between runners in registry snapshots: `auto|off`"},
+		&cli.StringFlag{Name: "cache-write", Category: GroupCache, Usage: "`WHO` writes the cache: auto (all but pull requests), branch (also pull requests) or none"},
+		&cli.BoolFlag{Name: "allow-release", Category: GroupPublish, Usage: "let a pull request build, or one of a branch cache.protected does not list, move every final tag (release.allowAnyBuild), not only those naming {pr} or {branch}"},
+		&cli.StringFlag{Name: "branch", Category: GroupCache, Usage: "the build's `BRANCH`, for {branch} and cache.protected (default: the CI's branch variable, else the checkout's)"},
+		&cli.StringSliceFlag{Name: "platform", Category: GroupBuild, Usage: "target `PLATFORM` (repeatable), e.g. linux/amd64"},
+		&cli.StringSliceFlag{Name: "registry-mirror", Category: GroupRegistry, Usage: "read a registry's images from `[REGISTRY=]MIRROR` first, as the daemon's mirrors (repeatable; REGISTRY: docker.io)"},
+		&cli.StringSliceFlag{Name: "insecure-registry", Category: GroupRegistry, Usage: "registry `HOST[:PORT]` reached over plain HTTP (repeatable; loopback ones always are)"},
 	}
 }
 
@@ -99,6 +110,7 @@ func loadOptions(f *cli.Context, path string) (cairn.LoadOptions, error) {
 			Targets:            f.StringSlice("target"),
 			Tags:               f.StringSlice("tag"),
 			InsecureRegistries: f.StringSlice("insecure-registry"),
+			RegistryMirrors:    f.StringSlice("registry-mirror"),
 			Docker:             dockerFlags(f),
 			RefreshBases:       refresh,
 		},
@@ -117,37 +129,37 @@ func Hint(err error) error {
 // Output say how a build shows its progress and where its record goes.
 func Output() []cli.Flag {
 	return []cli.Flag{
-		&cli.StringFlag{Name: "progress", Value: "auto", Usage: "progress display: auto, tty, plain, rawjson or quiet"},
-		&cli.StringFlag{Name: "metadata-file", Usage: "write per-stage digests, cache refs, durations, checks and tags as JSON to `FILE`"},
-		&cli.StringFlag{Name: "source-date-epoch", Usage: "clamp image times to `SECONDS`, git (the context's commit time) or off (default: $SOURCE_DATE_EPOCH, else git)"},
-		&cli.BoolFlag{Name: "rewrite-timestamp", Usage: "also clamp the times of files in new layers to the source date epoch (slower)"},
+		&cli.StringFlag{Name: "progress", Category: GroupOutput, Value: "auto", Usage: "progress display `MODE`: auto, tty, plain, rawjson or quiet"},
+		&cli.StringFlag{Name: "metadata-file", Category: GroupOutput, Usage: "write per-stage digests, cache refs, durations, checks and tags as JSON to `FILE`"},
+		&cli.StringFlag{Name: "source-date-epoch", Category: GroupBuild, Usage: "clamp image times to `SECONDS`, git (the context's commit time) or off (default: $SOURCE_DATE_EPOCH, else git)"},
+		&cli.BoolFlag{Name: "rewrite-timestamp", Category: GroupBuild, Usage: "also clamp the times of files in new layers to the source date epoch (slower)"},
 	}
 }
 
 // Refresh overrides build.yaml's baseImages.refresh.
 func Refresh() cli.Flag {
-	return &cli.BoolFlag{Name: "refresh-bases", Value: true, Usage: "check base images against the digests the stage caches were built on, record them, and rebuild a stage whose base moved with --pull (--refresh-bases=false: leave bases to BuildKit; default: build.yaml's baseImages.refresh, else on)"}
+	return &cli.BoolFlag{Name: "refresh-bases", Category: GroupCache, Value: true, Usage: "check base images against the digests the stage caches were built on, and rebuild a stage whose base moved with --pull (=false: leave bases to BuildKit; default: build.yaml's baseImages.refresh, else true)"}
 }
 
 // Docker are docker build's flags CI relies on, with docker's names
 // (dockerFlags reads them); build.yaml may set most of them.
 func Docker() []cli.Flag {
 	return []cli.Flag{
-		&cli.StringSliceFlag{Name: "secret", Usage: "secret for RUN --mount=type=secret: `id=ID,src=FILE|env=VAR` (repeatable)"},
-		&cli.StringSliceFlag{Name: "ssh", Usage: "SSH agent or keys for RUN --mount=type=ssh: `default|ID[=PATH[,PATH]]` (repeatable)"},
-		&cli.StringSliceFlag{Name: "label", Usage: "label `KEY=VALUE` in the targets' image config (repeatable)"},
-		&cli.StringSliceFlag{Name: "annotation", Usage: "annotation `[TYPE:]KEY=VALUE` on the targets' manifests (repeatable)"},
-		&cli.BoolFlag{Name: "no-cache", Usage: "rebuild every step"},
-		&cli.StringSliceFlag{Name: "no-cache-filter", Usage: "rebuild the steps of `STAGE` (repeatable)"},
-		&cli.BoolFlag{Name: "pull", Usage: "ask the registry for every base image, even one the daemon has"},
-		&cli.StringSliceFlag{Name: "build-context", Usage: "context for FROM NAME, COPY --from=NAME: `NAME=PATH|NAME=docker-image://REF` (repeatable)"},
-		&cli.StringFlag{Name: "network", Usage: "network of RUN steps: default, none or host (host needs the daemon to allow network.host)"},
-		&cli.StringSliceFlag{Name: "add-host", Usage: "`HOST:IP` line in /etc/hosts of RUN steps (repeatable)"},
-		&cli.StringFlag{Name: "shm-size", Usage: "size of /dev/shm in RUN steps, e.g. 64m"},
-		&cli.StringSliceFlag{Name: "ulimit", Usage: "limit `NAME=SOFT[:HARD]` of RUN steps, e.g. nofile=1024:2048 (repeatable)"},
-		&cli.StringSliceFlag{Name: "output", Aliases: []string{"o"}, Usage: "also export each target to `type=oci|docker|tar|local,dest=PATH` ({target} in PATH with several targets)"},
-		&cli.BoolFlag{Name: "load", Usage: "load each target into the Docker engine (docker load)"},
-		&cli.StringFlag{Name: "iidfile", Usage: "write the target's image ID (config digest) to `FILE` ({target} in FILE with several targets)"},
+		&cli.StringSliceFlag{Name: "secret", Category: GroupBuild, Usage: "secret for RUN --mount=type=secret: `id=ID,src=FILE|env=VAR` (repeatable)"},
+		&cli.StringSliceFlag{Name: "ssh", Category: GroupBuild, Usage: "SSH agent or keys for RUN --mount=type=ssh: `default|ID[=PATH[,PATH]]` (repeatable)"},
+		&cli.StringSliceFlag{Name: "label", Category: GroupBuild, Usage: "label `KEY=VALUE` in the targets' image config (repeatable)"},
+		&cli.StringSliceFlag{Name: "annotation", Category: GroupBuild, Usage: "annotation `[TYPE:]KEY=VALUE` on the targets' manifests (repeatable)"},
+		&cli.BoolFlag{Name: "no-cache", Category: GroupCache, Usage: "rebuild every step"},
+		&cli.StringSliceFlag{Name: "no-cache-filter", Category: GroupCache, Usage: "rebuild the steps of `STAGE` (repeatable)"},
+		&cli.BoolFlag{Name: "pull", Category: GroupBuild, Usage: "ask the registry for every base image, even one the daemon has"},
+		&cli.StringSliceFlag{Name: "build-context", Category: GroupBuild, Usage: "context `NAME=SRC` for FROM NAME and COPY --from=NAME, SRC a directory or docker-image://REF (repeatable)"},
+		&cli.StringFlag{Name: "network", Category: GroupBuild, Usage: "network `MODE` of RUN steps: default, none or host (host needs the daemon to allow network.host)"},
+		&cli.StringSliceFlag{Name: "add-host", Category: GroupBuild, Usage: "`HOST:IP` line in /etc/hosts of RUN steps (repeatable)"},
+		&cli.StringFlag{Name: "shm-size", Category: GroupBuild, Usage: "`SIZE` of /dev/shm in RUN steps, e.g. 64m"},
+		&cli.StringSliceFlag{Name: "ulimit", Category: GroupBuild, Usage: "limit `NAME=SOFT[:HARD]` of RUN steps, e.g. nofile=1024:2048 (repeatable)"},
+		&cli.StringSliceFlag{Name: "output", Category: GroupOutput, Aliases: []string{"o"}, Usage: "also export each target: `type=TYPE,dest=PATH`, TYPE oci, docker, tar or local ({target} in PATH with several targets)"},
+		&cli.BoolFlag{Name: "load", Category: GroupOutput, Usage: "load each target into the Docker engine (docker load)"},
+		&cli.StringFlag{Name: "iidfile", Category: GroupOutput, Usage: "write the target's image ID (config digest) to `FILE` ({target} in FILE with several targets)"},
 	}
 }
 
@@ -175,11 +187,11 @@ func dockerFlags(f *cli.Context) config.DockerFlags {
 // Daemon are the flags that say which BuildKit daemons build.
 func Daemon() []cli.Flag {
 	return []cli.Flag{
-		&cli.StringSliceFlag{Name: "addr", Usage: "BuildKit daemon `ADDRESS`: unix://, tcp://, docker-container://, kube-pod://, ssh:// (repeatable: a pool that stages and platforms spread over, the first the default; default: build.yaml's builders, else $BUILDKIT_HOST, else " + cairn.DefaultAddr + ")"},
-		&cli.StringFlag{Name: "tlscacert", Usage: "CA certificate for a tcp:// daemon"},
-		&cli.StringFlag{Name: "tlscert", Usage: "client certificate for a tcp:// daemon"},
-		&cli.StringFlag{Name: "tlskey", Usage: "client key for a tcp:// daemon"},
-		&cli.StringFlag{Name: "tlsservername", Usage: "server name the daemon's certificate is checked against"},
+		&cli.StringSliceFlag{Name: "addr", Category: GroupDaemon, Usage: "BuildKit daemon `ADDRESS`: unix://, tcp://, docker-container://, kube-pod:// or ssh:// (repeatable: a pool stages and platforms spread over, the first the default; default: build.yaml's builders, else $BUILDKIT_HOST, else " + cairn.DefaultAddr + ")"},
+		&cli.StringFlag{Name: "tlscacert", Category: GroupDaemon, Usage: "CA certificate `FILE` for a tcp:// daemon"},
+		&cli.StringFlag{Name: "tlscert", Category: GroupDaemon, Usage: "client certificate `FILE` for a tcp:// daemon"},
+		&cli.StringFlag{Name: "tlskey", Category: GroupDaemon, Usage: "client key `FILE` for a tcp:// daemon"},
+		&cli.StringFlag{Name: "tlsservername", Category: GroupDaemon, Usage: "server `NAME` the daemon's certificate is checked against"},
 	}
 }
 
