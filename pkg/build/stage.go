@@ -150,6 +150,7 @@ func (s *stageSolve) layoutSolve(ctx context.Context, solver Solver, imports []s
 	}
 	opt := s.solveOpt(imports, false, nil, nil)
 	opt.Exports = exports
+	opt.FrontendAttrs = withoutAttests(opt.FrontendAttrs)
 	delete(opt.FrontendAttrs, "no-cache") // the first solve rebuilt it: take that
 	if s.opts.CacheMode == cache.ModeInline && s.stage.CacheExport != "" {
 		// The published image's config carries its inline cache: so do
@@ -288,6 +289,7 @@ func (s *stageSolve) solveOpt(imports []string, exportCache bool, names, repos [
 		}
 	}
 	s.dockerAttrs(attrs)
+	s.attestAttrs(attrs)
 	image := s.annotate(s.imageExport(names, repos))
 	if s.opts.Stages[s.stage.Name].Pull {
 		attrs["image-resolve-mode"] = pb.AttrImageResolveModeForcePull

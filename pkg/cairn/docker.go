@@ -137,7 +137,7 @@ func newLocal(p *Project, bo *build.Options) (*local, error) {
 	}
 	bo.Targets = make(map[string]build.TargetOptions, len(p.Plan.Targets))
 	for _, t := range p.Plan.Targets {
-		opts := build.TargetOptions{Labels: s.Labels, Annotations: s.Annotations}
+		opts := build.TargetOptions{Labels: s.Labels, Annotations: s.Annotations, Attests: p.Config.Attests(t.Name, bo.Push).On()}
 		for _, o := range p.Config.Outputs(t.Name) {
 			opts.Outputs = append(opts.Outputs, build.LocalOutput(o))
 		}

@@ -256,6 +256,11 @@ func (pl *Pool) buildPlatforms(ctx context.Context, p *Project, targets []string
 		}
 		parts[i] = part
 	}
+	if dropped := dropAttests(&bo); len(dropped) > 0 {
+		// Each platform's attestations would come as an index of their own,
+		// which the index joining the platforms cannot hold.
+		o.Logger.Info(fmt.Sprintf("targets %s: no attestations: each platform is built on its own daemon (one daemon builds every platform with them)", strings.Join(dropped, ", ")))
+	}
 	var wg sync.WaitGroup
 	var annotations map[string]map[string]string
 	for i, part := range parts {

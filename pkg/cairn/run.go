@@ -134,6 +134,9 @@ func Run(ctx context.Context, c *client.Client, p *Project, opts RunOptions) (*R
 		return report, err
 	}
 	report.Tags, err = publish(ctx, p, res, opts, started)
+	if err == nil {
+		addAttestations(ctx, opts.Registry, report.Targets, report.Tags, opts.Logger)
+	}
 	return report, err
 }
 

@@ -89,6 +89,7 @@ func loadOptions(f *cli.Context, path string) (cairn.LoadOptions, error) {
 			Tags:               f.StringSlice("tag"),
 			InsecureRegistries: f.StringSlice("insecure-registry"),
 			Docker:             config.ReadDockerFlags(f),
+			Attest:             readAttestFlags(f),
 			RefreshBases:       refresh,
 		},
 	}, nil
