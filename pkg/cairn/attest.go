@@ -50,11 +50,14 @@ func addAttestations(ctx context.Context, reg *registry.Access, targets []Target
 				t.Descriptor = &d
 			}
 		}
-		atts, err := push.Attestations(ctx, reg, t.Tags[0], published)
+		attested, err := push.ReadAttested(ctx, reg, t.Tags[0], published)
 		if err != nil {
 			logger.Info(fmt.Sprintf("target %s: attestations not listed: %v", t.Name, err))
 		}
-		t.Attestations = attestationReports(atts)
+		t.Attestations = attestationReports(attested.Attestations)
+		if t.ConfigDigest == "" {
+			t.ConfigDigest = attested.ConfigDigest
+		}
 		targets[i] = t
 	}
 }

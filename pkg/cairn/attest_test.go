@@ -99,6 +99,15 @@ func readIndex(t *testing.T, ref string) (images []string, atts []attestation) {
 	return images, atts
 }
 
+// sameImages reports whether two refs hold the same images, their
+// attestations aside.
+func sameImages(t *testing.T, a, b string) bool {
+	t.Helper()
+	ia, _ := readIndex(t, a)
+	ib, _ := readIndex(t, b)
+	return slices.Equal(ia, ib)
+}
+
 func attestationsOf(t *testing.T, img v1.Image, subject string) []attestation {
 	t.Helper()
 	manifest, err := img.Manifest()

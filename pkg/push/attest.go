@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -136,25 +137,56 @@ type Attestation struct {
 	Manifest string `json:"manifest"`
 }
 
-// Attestations are the attestations of the index ref@digest (none when it
-// is an image manifest).
-func Attestations(ctx context.Context, reg *registry.Access, ref, digest string) ([]Attestation, error) {
+// Attested is what an index holds beside its images' content.
+type Attested struct {
+	Attestations []Attestation
+	// ConfigDigest is the config digest of its image when it holds one
+	// (BuildKit's exporter gives none for an index, which attestations make
+	// of a single-platform image); "" when it holds several.
+	ConfigDigest string
+}
+
+// ReadAttested reads the attestations of the index ref@digest (none when
+// it is an image manifest).
+func ReadAttested(ctx context.Context, reg *registry.Access, ref, digest string) (Attested, error) {
 	r, err := reg.Reference(ref)
 	if err != nil {
-		return nil, err
+		return Attested{}, err
 	}
-	desc, err := remote.Get(r.Context().Digest(digest), reg.Remote(ctx)...)
+	repo := r.Context()
+	idx, err := readIndex(ctx, reg, repo, digest)
+	if err != nil || idx == nil {
+		return Attested{}, err
+	}
+	var out Attested
+	if out.Attestations, err = readAttestations(ctx, reg, repo, idx); err != nil {
+		return out, err
+	}
+	if images := imageKeys(idx); len(images) == 1 {
+		img, _, _ := strings.Cut(images[0], " ")
+		desc, err := remote.Get(repo.Digest(img), reg.Remote(ctx)...)
+		if err != nil {
+			return out, fmt.Errorf("read %s: %w", img, err)
+		}
+		var m v1.Manifest
+		if err := json.Unmarshal(desc.Manifest, &m); err != nil {
+			return out, fmt.Errorf("image manifest %s: %w", img, err)
+		}
+		out.ConfigDigest = m.Config.Digest.String()
+	}
+	return out, nil
+}
+
+// readIndex reads repo@digest's index manifest; nil when it is an image's.
+func readIndex(ctx context.Context, reg *registry.Access, repo name.Repository, digest string) (*v1.IndexManifest, error) {
+	desc, err := remote.Get(repo.Digest(digest), reg.Remote(ctx)...)
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", digest, err)
 	}
 	if !desc.MediaType.IsIndex() {
 		return nil, nil
 	}
-	idx, err := v1.ParseIndexManifest(bytes.NewReader(desc.Manifest))
-	if err != nil {
-		return nil, err
-	}
-	return readAttestations(ctx, reg, r.Context(), idx)
+	return v1.ParseIndexManifest(bytes.NewReader(desc.Manifest))
 }
 
 func readAttestations(ctx context.Context, reg *registry.Access, repo name.Repository, idx *v1.IndexManifest) ([]Attestation, error) {
