@@ -25,6 +25,21 @@ func Image(t testing.TB, ref string) v1.Image {
 	return img
 }
 
+// Descriptor reads what ref names in the test registry: an image's
+// manifest or an index.
+func Descriptor(t testing.TB, ref string) *remote.Descriptor {
+	t.Helper()
+	r, err := name.ParseReference(ref, name.Insecure)
+	if err != nil {
+		t.Fatal(err)
+	}
+	desc, err := remote.Get(r)
+	if err != nil {
+		t.Fatalf("read %s: %v", ref, err)
+	}
+	return desc
+}
+
 // Layers are the layers of ref's image.
 func Layers(t testing.TB, ref string) []v1.Layer {
 	t.Helper()

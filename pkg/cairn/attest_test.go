@@ -11,9 +11,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/remote"
 
 	"github.com/cairn-build/cairn/internal/testenv"
 	"github.com/cairn-build/cairn/pkg/cairn"
@@ -66,14 +64,7 @@ type attestation struct {
 // An image manifest under ref has no attestations.
 func readIndex(t *testing.T, ref string) (images []string, atts []attestation) {
 	t.Helper()
-	r, err := name.ParseReference(ref, name.Insecure)
-	if err != nil {
-		t.Fatal(err)
-	}
-	desc, err := remote.Get(r)
-	if err != nil {
-		t.Fatal(err)
-	}
+	desc := testenv.Descriptor(t, ref)
 	if !desc.MediaType.IsIndex() {
 		return []string{desc.Digest.String()}, nil
 	}

@@ -200,14 +200,7 @@ func diffIDs(t *testing.T, img v1.Image) []v1.Hash {
 // cacheAnnotations are the annotations of the manifest (or index) under ref.
 func cacheAnnotations(t *testing.T, ref string) map[string]string {
 	t.Helper()
-	r, err := name.ParseReference(ref, name.Insecure)
-	if err != nil {
-		t.Fatal(err)
-	}
-	desc, err := remote.Get(r)
-	if err != nil {
-		t.Fatal(err)
-	}
+	desc := testenv.Descriptor(t, ref)
 	var m struct {
 		Annotations map[string]string `json:"annotations"`
 	}
