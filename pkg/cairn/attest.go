@@ -88,3 +88,17 @@ func attestationType(predicate string) string {
 	}
 	return ""
 }
+
+// noteUnpublished says that attestations asked for a build that publishes
+// nothing are not made: they go only into published images.
+func noteUnpublished(bo build.Options, logger *slog.Logger) {
+	if bo.Push {
+		return
+	}
+	for _, name := range slices.Sorted(maps.Keys(bo.Targets)) {
+		if len(bo.Targets[name].Attests) > 0 {
+			logger.Info("attestations go only into published images: this build publishes nothing and makes none")
+			return
+		}
+	}
+}

@@ -107,6 +107,7 @@ func Run(ctx context.Context, c *client.Client, p *Project, opts RunOptions) (*R
 		return report, err
 	}
 	defer out.cleanup()
+	noteUnpublished(bo, opts.Logger)
 	res, err := opts.build(ctx, c, p, bo)
 	if res != nil {
 		report.Stages = stageReports(res.Stages)
