@@ -1,8 +1,12 @@
 package build
 
 import (
+	"context"
+	"fmt"
 	"maps"
 	"strings"
+
+	"github.com/cairn-build/cairn/pkg/push"
 )
 
 // attestPrefix starts the Dockerfile frontend's attestation attributes
@@ -30,4 +34,20 @@ func withoutAttests(attrs map[string]string) map[string]string {
 	out := maps.Clone(attrs)
 	maps.DeleteFunc(out, func(k, _ string) bool { return strings.HasPrefix(k, attestPrefix) })
 	return out
+}
+
+// attestedConfig is the config digest of the image the solve published
+// with attestations: BuildKit's exporter gives none for an index, which
+// attestations make of a single-platform image, and docker's image ID
+// (--iidfile, buildx's containerimage.config.digest) is that digest.
+func (s *stageSolve) attestedConfig(ctx context.Context, res *StageResult) error {
+	if res.ConfigDigest != "" || !s.opts.Push || len(s.stage.Tags) == 0 || len(s.opts.Targets[s.stage.Name].Attests) == 0 {
+		return nil
+	}
+	config, err := push.SingleConfig(ctx, s.opts.Registry, s.stage.Tags[0], res.Digest)
+	if err != nil {
+		return fmt.Errorf("read the image config of the attested index: %w", err)
+	}
+	res.ConfigDigest = config
+	return nil
 }

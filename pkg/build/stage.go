@@ -120,6 +120,9 @@ func (s *stageSolve) run(ctx context.Context, solver Solver, status chan *client
 	if res.Digest == "" {
 		return res, errNoDigest
 	}
+	if err := s.attestedConfig(ctx, &res); err != nil {
+		return res, err
+	}
 	if exportCache {
 		if res.CacheDigest, err = s.stageCache(ctx, res.Digest, resp.ExporterResponse); err != nil {
 			return res, err

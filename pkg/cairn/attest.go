@@ -50,14 +50,11 @@ func addAttestations(ctx context.Context, reg *registry.Access, targets []Target
 				t.Descriptor = &d
 			}
 		}
-		attested, err := push.ReadAttested(ctx, reg, t.Tags[0], published)
+		atts, err := push.Attestations(ctx, reg, t.Tags[0], published)
 		if err != nil {
 			logger.Info(fmt.Sprintf("target %s: attestations not listed: %v", t.Name, err))
 		}
-		t.Attestations = attestationReports(attested.Attestations)
-		if t.ConfigDigest == "" {
-			t.ConfigDigest = attested.ConfigDigest
-		}
+		t.Attestations = attestationReports(atts)
 		targets[i] = t
 	}
 }

@@ -137,44 +137,50 @@ type Attestation struct {
 	Manifest string `json:"manifest"`
 }
 
-// Attested is what an index holds beside its images' content.
-type Attested struct {
-	Attestations []Attestation
-	// ConfigDigest is the config digest of its image when it holds one
-	// (BuildKit's exporter gives none for an index, which attestations make
-	// of a single-platform image); "" when it holds several.
-	ConfigDigest string
-}
-
-// ReadAttested reads the attestations of the index ref@digest (none when
-// it is an image manifest).
-func ReadAttested(ctx context.Context, reg *registry.Access, ref, digest string) (Attested, error) {
+// Attestations are the attestations of the index ref@digest (none when it
+// is an image manifest).
+func Attestations(ctx context.Context, reg *registry.Access, ref, digest string) ([]Attestation, error) {
 	r, err := reg.Reference(ref)
 	if err != nil {
-		return Attested{}, err
+		return nil, err
 	}
-	repo := r.Context()
-	idx, err := readIndex(ctx, reg, repo, digest)
+	idx, err := readIndex(ctx, reg, r.Context(), digest)
 	if err != nil || idx == nil {
-		return Attested{}, err
+		return nil, err
 	}
-	var out Attested
-	if out.Attestations, err = readAttestations(ctx, reg, repo, idx); err != nil {
-		return out, err
+	return readAttestations(ctx, reg, r.Context(), idx)
+}
+
+// SingleConfig is the config digest of the image of the index ref@digest
+// when it holds one image (besides attestations); "" when it holds several
+// or is an image manifest.
+func SingleConfig(ctx context.Context, reg *registry.Access, ref, digest string) (string, error) {
+	r, err := reg.Reference(ref)
+	if err != nil {
+		return "", err
 	}
-	if images := imageKeys(idx); len(images) == 1 {
-		img, _, _ := strings.Cut(images[0], " ")
-		desc, err := remote.Get(repo.Digest(img), reg.Remote(ctx)...)
-		if err != nil {
-			return out, fmt.Errorf("read %s: %w", img, err)
-		}
-		var m v1.Manifest
-		if err := json.Unmarshal(desc.Manifest, &m); err != nil {
-			return out, fmt.Errorf("image manifest %s: %w", img, err)
-		}
-		out.ConfigDigest = m.Config.Digest.String()
+	idx, err := readIndex(ctx, reg, r.Context(), digest)
+	if err != nil || idx == nil {
+		return "", err
 	}
-	return out, nil
+	return oneConfig(ctx, reg, r.Context(), idx)
+}
+
+func oneConfig(ctx context.Context, reg *registry.Access, repo name.Repository, idx *v1.IndexManifest) (string, error) {
+	images := imageKeys(idx)
+	if len(images) != 1 {
+		return "", nil
+	}
+	img, _, _ := strings.Cut(images[0], " ")
+	desc, err := remote.Get(repo.Digest(img), reg.Remote(ctx)...)
+	if err != nil {
+		return "", fmt.Errorf("read %s: %w", img, err)
+	}
+	var m v1.Manifest
+	if err := json.Unmarshal(desc.Manifest, &m); err != nil {
+		return "", fmt.Errorf("image manifest %s: %w", img, err)
+	}
+	return m.Config.Digest.String(), nil
 }
 
 // readIndex reads repo@digest's index manifest; nil when it is an image's.
