@@ -3,9 +3,9 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 BIN       := $(CURDIR)/bin
-TOOLS     := $(BIN)/buildkitd $(BIN)/buildctl $(BIN)/registry
+TOOLS     := $(BIN)/buildkitd $(BIN)/buildctl $(BIN)/registry $(BIN)/buildx
 DEVENV    := go run ./hack/devenv
-GO_DIRS   := ./cmd/... ./pkg/... ./internal/... ./hack/devenv/... ./hack/bench/...
+GO_DIRS   := ./cmd/... ./pkg/... ./internal/... ./hack/devenv/... ./hack/bench/... ./hack/chaos/...
 EXAMPLE   ?= examples/node-style
 
 .PHONY: help
@@ -17,13 +17,15 @@ deps: ## install runc and busybox-static from Debian's packages when missing
 	@hack/install-deps.sh
 
 .PHONY: tools
-tools: deps $(TOOLS) ## build buildkitd, buildctl and registry (pinned in hack/tools) into ./bin
+tools: deps $(TOOLS) ## build buildkitd, buildctl, registry and buildx (pinned in hack/tools) into ./bin
 
-# One go build for all three; it reruns only when the pins change.
+# One go build for all four; it reruns only when the pins change. buildx is
+# the oracle cairn bake's --print is checked against.
 $(TOOLS) &: hack/tools/go.mod hack/tools/go.sum
-	@echo "building buildkitd, buildctl and registry (a few minutes the first time)"
+	@echo "building buildkitd, buildctl, registry and buildx (a few minutes the first time)"
 	cd hack/tools && go build -o $(BIN)/ github.com/moby/buildkit/cmd/buildkitd \
-		github.com/moby/buildkit/cmd/buildctl github.com/distribution/distribution/v3/cmd/registry
+		github.com/moby/buildkit/cmd/buildctl github.com/distribution/distribution/v3/cmd/registry \
+		github.com/docker/buildx/cmd/buildx
 	@touch $(TOOLS)
 
 .PHONY: build
@@ -62,6 +64,13 @@ bench: dev-up build ## benchmarks: the planner, cairn against the per-stage scri
 	go run ./hack/bench -example examples/go-cache -edit internal/api/api.go
 	go run ./hack/bench -example examples/npm-cache -edit packages/store/index.js
 	go run ./hack/bench -pool 3 -example examples/wide
+
+CHAOS_RUNS ?= 100
+CHAOS_SEED ?= 0
+
+.PHONY: chaos
+chaos: tools ## randomized fault campaign: CHAOS_RUNS publishes with seeded faults, each checked (CHAOS_SEED replays)
+	go run ./hack/chaos -runs $(CHAOS_RUNS) -seed $(CHAOS_SEED) -bin $(BIN)
 
 .PHONY: dev-up
 dev-up: tools ## start (or reuse) the registry and buildkitd; prints the addresses to use

@@ -56,6 +56,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 		Commands: []*cli.Command{
 			versionCommand(),
 			planCommand(),
+			bakeCommand(),
 			buildCommand(),
 			checkCommand(),
 			outdatedCommand(),

@@ -70,8 +70,12 @@ func TestConcurrentPublishesPublishOneBuild(t *testing.T) {
 	var builds []metadata
 	for i := range procs {
 		builds = append(builds, readMetadata(t, files[i]))
-		if codes[i] != 0 && !strings.Contains(procs[i].output(), "moved by another publisher from ") {
-			t.Errorf("publish %d: exit %d without saying another publisher moved its tags:\n%s", i, codes[i], procs[i].output())
+		// It loses either at its check of the final tags, or, when both
+		// took the record at once (a record write later than the settle,
+		// under load), when it verifies the record before its final tags.
+		out := procs[i].output()
+		if codes[i] != 0 && !strings.Contains(out, "moved by another publisher from ") && !strings.Contains(out, "took this commit's record over") {
+			t.Errorf("publish %d: exit %d without saying another publisher moved its tags or took the record:\n%s", i, codes[i], out)
 		}
 	}
 	if codes[0] != 0 && codes[1] != 0 {

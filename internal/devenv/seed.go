@@ -54,9 +54,9 @@ type seedImage struct {
 
 // seed pushes the base images the registry lacks.
 func seed(ctx context.Context, registry string, opts Options) error {
-	busybox, err := exec.LookPath("busybox")
+	busybox, err := findBusybox()
 	if err != nil {
-		return errors.New("busybox not found: install Debian's busybox-static (apt-get install busybox-static)")
+		return err
 	}
 	images := []seedImage{
 		{BusyboxRef, func() (v1.Image, func(), error) { return busyboxImage(busybox) }},
@@ -69,6 +69,30 @@ func seed(ctx context.Context, registry string, opts Options) error {
 	} else {
 		images = append(images, seedImage{NodeRef, func() (v1.Image, func(), error) { return nodeImage(busybox, node) }})
 	}
+	return push(ctx, registry, images, opts)
+}
+
+// SeedBusybox pushes only BusyboxRef to a registry that lacks it: enough
+// for a docker.io mirror of projects built FROM busybox:1.36.
+func SeedBusybox(ctx context.Context, registry string) error {
+	busybox, err := findBusybox()
+	if err != nil {
+		return err
+	}
+	image := seedImage{BusyboxRef, func() (v1.Image, func(), error) { return busyboxImage(busybox) }}
+	return push(ctx, registry, []seedImage{image}, Options{})
+}
+
+func findBusybox() (string, error) {
+	busybox, err := exec.LookPath("busybox")
+	if err != nil {
+		return "", errors.New("busybox not found: install Debian's busybox-static (apt-get install busybox-static)")
+	}
+	return busybox, nil
+}
+
+// push pushes each image the registry lacks.
+func push(ctx context.Context, registry string, images []seedImage, opts Options) error {
 	for _, im := range images {
 		ref, err := name.ParseReference(registry+"/"+im.ref, name.Insecure)
 		if err != nil {

@@ -1,13 +1,16 @@
 // Package faultproxy puts a reverse proxy on loopback in front of a registry:
-// it answers chosen requests with an error status instead of forwarding
-// them, holds chosen requests until the test releases them, and counts the
-// bytes of blob uploads that pass through. Tests point refs at its address
+// it answers chosen requests with an error status, a reset connection or
+// after a delay, holds chosen requests until the test releases them,
+// reports when a request arrives, refuses a login, and counts the bytes of
+// blob uploads that pass through. Tests point refs at its address
 // to see how cairn behaves when the registry misbehaves.
 package faultproxy
 
 import (
 	"bytes"
 	"io"
+	"log"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -16,6 +19,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // Proxy is a running fault-injecting proxy.
@@ -31,25 +35,36 @@ type Proxy struct {
 	holds    []*Hold
 	multiTag bool
 	readOnly []string // users whose writes are denied
+	revoked  []string // users whose every request is refused
+	watches  []*watch
 	uploaded atomic.Int64
+	injected atomic.Int64
 }
 
 type fault struct {
 	match
-	status int
-	pass   int // matching requests left to forward before failing
-	times  int // left to fail; <0 fails every time
+	action
+	pass  int // matching requests left to forward before failing
+	times int // left to fail; <0 fails every time
 }
 
-// match is a method and a pattern for the request's path, or for its path
-// and query ("/manifests/sha256:…?tag=a") when it has one.
+// action is what a fault does to a request: answer status, reset the
+// connection, or forward it after delay.
+type action struct {
+	status int
+	reset  bool
+	delay  time.Duration
+}
+
+// match is a method ("" for any) and a pattern for the request's path, or
+// for its path and query ("/manifests/sha256:…?tag=a") when it has one.
 type match struct {
 	method string
 	path   *regexp.Regexp
 }
 
 func (m match) matches(r *http.Request) bool {
-	if m.method != r.Method {
+	if m.method != "" && m.method != r.Method {
 		return false
 	}
 	return m.path.MatchString(r.URL.Path) || (r.URL.RawQuery != "" && m.path.MatchString(r.URL.Path+"?"+r.URL.RawQuery))
@@ -58,6 +73,8 @@ func (m match) matches(r *http.Request) bool {
 // Start proxies to the registry at target (host:port, plain HTTP).
 func Start(target string) *Proxy {
 	p := &Proxy{target: target, rp: httputil.NewSingleHostReverseProxy(&url.URL{Scheme: "http", Host: target})}
+	// Clients that go away mid-request (killed, by design) are not news.
+	p.rp.ErrorLog = log.New(io.Discard, "", 0)
 	// The registry writes upload Locations from the Host header: keeping the
 	// proxy's there keeps every request of an upload on the proxy.
 	p.srv = httptest.NewServer(http.HandlerFunc(p.serve))
@@ -74,17 +91,21 @@ func (p *Proxy) serve(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
-		h.wait(r)
-		if r.Context().Err() != nil {
-			return // the client went away while held (killed): nothing is forwarded
+		if !h.wait(r) {
+			reset(w)
+			return
 		}
+	}
+	p.see(r)
+	if p.isRevoked(r) {
+		unauthorized(w)
+		return
 	}
 	if p.denied(r) {
 		deny(w)
 		return
 	}
-	if status, ok := p.take(r); ok {
-		http.Error(w, "injected fault", status)
+	if a, ok := p.take(r); ok && !a.do(w, r) {
 		return
 	}
 	if strings.Contains(r.URL.Path, "/blobs/uploads/") && r.Body != nil {
@@ -97,8 +118,8 @@ func (p *Proxy) serve(w http.ResponseWriter, r *http.Request) {
 	p.rp.ServeHTTP(w, r)
 }
 
-// Fail answers the next times requests with method whose path matches
-// pathPattern with status; times < 0 fails all of them.
+// Fail answers the next times requests with method ("" for any) whose
+// path matches pathPattern with status; times < 0 fails all of them.
 func (p *Proxy) Fail(method, pathPattern string, status, times int) {
 	p.FailAfter(method, pathPattern, 0, status, times)
 }
@@ -106,21 +127,42 @@ func (p *Proxy) Fail(method, pathPattern string, status, times int) {
 // FailAfter is Fail once pass matching requests have been forwarded: a
 // tag's first put goes through and the put that rolls it back fails.
 func (p *Proxy) FailAfter(method, pathPattern string, pass, status, times int) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.faults = append(p.faults, &fault{match: match{method, regexp.MustCompile(pathPattern)}, status: status, pass: pass, times: times})
+	p.add(method, pathPattern, action{status: status}, pass, times)
 }
 
-// Heal removes every fault and releases every hold.
+// Reset is FailAfter with the connection reset (a TCP RST) instead of an
+// answer, as when a load balancer or the registry's host drops it.
+func (p *Proxy) Reset(method, pathPattern string, pass, times int) {
+	p.add(method, pathPattern, action{reset: true}, pass, times)
+}
+
+// Delay forwards the next times matching requests, after pass, only once
+// delay has passed: a slow registry.
+func (p *Proxy) Delay(method, pathPattern string, delay time.Duration, pass, times int) {
+	p.add(method, pathPattern, action{delay: delay}, pass, times)
+}
+
+func (p *Proxy) add(method, pathPattern string, a action, pass, times int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.faults = append(p.faults, &fault{match: match{method, regexp.MustCompile(pathPattern)}, action: a, pass: pass, times: times})
+}
+
+// Heal removes every fault, watch and revoked login, and releases every
+// hold. Read-only logins stay: they are the registry's configuration.
 func (p *Proxy) Heal() {
 	p.mu.Lock()
 	holds := p.holds
-	p.faults, p.holds = nil, nil
+	p.faults, p.holds, p.watches, p.revoked = nil, nil, nil, nil
 	p.mu.Unlock()
 	for _, h := range holds {
 		h.Release()
 	}
 }
+
+// Injected is how many requests a fault has acted on so far (failed,
+// reset or delayed): whether the faults a test set were met.
+func (p *Proxy) Injected() int64 { return p.injected.Load() }
 
 // UploadedBytes is the total size of blob upload bodies forwarded so far.
 func (p *Proxy) UploadedBytes() int64 { return p.uploaded.Load() }
@@ -132,7 +174,7 @@ func (p *Proxy) Close() {
 	p.srv.Close()
 }
 
-func (p *Proxy) take(r *http.Request) (int, bool) {
+func (p *Proxy) take(r *http.Request) (action, bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for _, f := range p.faults {
@@ -144,10 +186,46 @@ func (p *Proxy) take(r *http.Request) (int, bool) {
 			if f.times > 0 {
 				f.times--
 			}
-			return f.status, true
+			p.injected.Add(1)
+			return f.action, true
 		}
 	}
-	return 0, false
+	return action{}, false
+}
+
+// do applies the action to r and reports whether r is still to be forwarded.
+func (a action) do(w http.ResponseWriter, r *http.Request) bool {
+	switch {
+	case a.reset:
+		reset(w)
+		return false
+	case a.delay > 0:
+		select {
+		case <-time.After(a.delay):
+		case <-r.Context().Done():
+			return false // the client gave up waiting
+		}
+		return true
+	default:
+		http.Error(w, "injected fault", a.status)
+		return false
+	}
+}
+
+// reset closes the request's connection with a TCP RST, unanswered.
+func reset(w http.ResponseWriter) {
+	hj, ok := w.(http.Hijacker)
+	if !ok {
+		panic("faultproxy: the server's ResponseWriter cannot hijack") // httptest's HTTP/1.1 server can
+	}
+	conn, _, err := hj.Hijack()
+	if err != nil {
+		return
+	}
+	if tcp, ok := conn.(*net.TCPConn); ok {
+		_ = tcp.SetLinger(0) // close sends RST, not FIN
+	}
+	_ = conn.Close()
 }
 
 type countingBody struct {

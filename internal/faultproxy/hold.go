@@ -15,6 +15,7 @@ type Hold struct {
 	release     chan struct{}
 	reachOnce   sync.Once
 	releaseOnce sync.Once
+	dropped     bool // set before release closes: held requests are dropped
 }
 
 // Hold makes every request with method whose path matches pathPattern wait
@@ -34,11 +35,26 @@ func (h *Hold) Reached() <-chan struct{} { return h.reached }
 // Release lets the held requests, and later matching ones, through.
 func (h *Hold) Release() { h.releaseOnce.Do(func() { close(h.release) }) }
 
-func (h *Hold) wait(r *http.Request) {
+// Drop ends the hold without forwarding the requests it holds: their
+// connections are reset. Later matching requests pass. A test that killed
+// the client drops its held request rather than release it: the proxy
+// may not have seen the client's connection close yet, and would forward
+// the request of a dead client.
+func (h *Hold) Drop() {
+	h.releaseOnce.Do(func() {
+		h.dropped = true
+		close(h.release)
+	})
+}
+
+// wait waits until the hold ends and reports whether r is to be forwarded.
+func (h *Hold) wait(r *http.Request) bool {
 	h.reachOnce.Do(func() { close(h.reached) })
 	select {
 	case <-h.release:
+		return !h.dropped // written before release closed
 	case <-r.Context().Done():
+		return false // the client went away while held (killed): nothing is forwarded
 	}
 }
 
@@ -46,9 +62,18 @@ func (p *Proxy) hold(r *http.Request) *Hold {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for _, h := range p.holds {
-		if h.matches(r) {
+		if h.matches(r) && !h.isDropped() {
 			return h
 		}
 	}
 	return nil
+}
+
+func (h *Hold) isDropped() bool {
+	select {
+	case <-h.release:
+		return h.dropped
+	default:
+		return false
+	}
 }

@@ -19,13 +19,19 @@ func (p *Proxy) denied(r *http.Request) bool {
 	if r.Method == http.MethodGet || r.Method == http.MethodHead {
 		return false
 	}
+	return p.loginIn(r, &p.readOnly)
+}
+
+// loginIn reports whether r is made with the login (basic auth) of one of
+// *users, read under the lock.
+func (p *Proxy) loginIn(r *http.Request, users *[]string) bool {
 	user, _, ok := r.BasicAuth()
 	if !ok {
 		return false
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return slices.Contains(p.readOnly, user)
+	return slices.Contains(*users, user)
 }
 
 func deny(w http.ResponseWriter) {

@@ -106,7 +106,8 @@ func (c *commit) finish(ctx context.Context, published bool) error {
 				state, outcome = stateAbandoned, "left-moved"
 			}
 		}
-		if err := l.set(ctx, state, c.me.ID, c.body(l, outcome, published)); err != nil {
+		// A record another publisher took over is its record now: not written.
+		if err := l.set(ctx, state, c.me.ID, c.body(l, outcome, published)); err != nil && !errors.Is(err, errLeaseLost) {
 			errs = append(errs, err)
 		}
 	}

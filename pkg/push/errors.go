@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
@@ -67,6 +68,11 @@ func (e *CommitError) Error() string {
 		b.WriteString("publish failed; no tag was moved")
 	default:
 		b.WriteString("publish failed; every moved tag was put back")
+	}
+	if e.Err != nil && !slices.ContainsFunc(e.Tags, func(t TagResult) bool { return t.State == Failed }) {
+		// No put failed: say what stopped it (canceled, or the commit
+		// record taken over by another publisher).
+		fmt.Fprintf(&b, " (%s)", oneLine(e.Err))
 	}
 	for _, t := range e.Tags {
 		fmt.Fprintf(&b, "\n  %s: %s", t.Tag, t.State)

@@ -172,10 +172,28 @@ func (l *lease) renew(ctx context.Context) {
 	_ = l.writeLocked(ctx, next) // a failed beat is retried at the next one
 }
 
-func (l *lease) isLost() bool {
+// verify reads the record and checks that it is still this publisher's,
+// marking the lease lost when it is not. The settle cannot exclude a
+// second holder when a write lands later than Settle after the read before
+// it (a registry slower than assumed): the late writer then holds the
+// record too. Its write is visible here, so a commit verifies its leases
+// right before it moves final tags and stops when another holds one.
+func (l *lease) verify(ctx context.Context) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return l.lost
+	if l.lost {
+		return errLeaseLost
+	}
+	cur, err := readRecord(ctx, l.reg, l.tag)
+	if err != nil {
+		return err
+	}
+	if cur == nil || cur.Owner.ID != l.me.ID {
+		l.lost = true
+		l.o.notef("the commit record %s was taken over by another publisher (%s)", l.tag, ownerOf(cur))
+		return errLeaseLost
+	}
+	return nil
 }
 
 func ownerOf(r *record) string {
@@ -263,13 +281,15 @@ func (ls *leases) close() {
 	<-ls.done
 }
 
-func (ls *leases) lost() bool {
+// verify checks that every record is still this publisher's (see
+// lease.verify).
+func (ls *leases) verify(ctx context.Context) error {
 	for _, l := range ls.held() {
-		if l.isLost() {
-			return true
+		if err := l.verify(ctx); err != nil {
+			return err
 		}
 	}
-	return false
+	return nil
 }
 
 func sleep(ctx context.Context, d time.Duration) error {

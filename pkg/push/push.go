@@ -286,8 +286,8 @@ func (c *commit) move(ctx context.Context) error {
 	if finals == len(c.tags) {
 		return nil
 	}
-	if c.leases.lost() {
-		return errLeaseLost
+	if err := c.leases.verify(ctx); err != nil {
+		return err
 	}
 	if err := c.check(ctx, c.tags[finals:]); err != nil {
 		return err
