@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/urfave/cli/v2"
 
@@ -21,7 +22,7 @@ func buildCommand() *cli.Command {
 			"Without --push nothing is written to any registry. With --push, images and caches are\n" +
 			"uploaded by digest while building, and tags move only when every stage succeeded:\n" +
 			"cache tags first, final tags last; if a tag cannot be moved, the moved ones are put back.",
-		Flags: append(options.Build(),
+		Flags: append(slices.Concat(options.Build(), options.Attest()),
 			&cli.BoolFlag{Name: "push", Category: options.GroupPublish, Usage: "publish: stage by digest while building, then move cache and final tags, all or nothing"},
 			&cli.BoolFlag{Name: "dry-run", Category: options.GroupPublish, Usage: "print the tags --push would move, from their current digest, without building"},
 			&cli.BoolFlag{Name: "force", Category: options.GroupPublish, Usage: "with --push: overwrite final tags another publisher moved while this one built"},

@@ -238,8 +238,9 @@ func TestDockerFlagsReachTheBuild(t *testing.T) {
 }
 
 // TestOCIOutput: -o type=oci,dest=x.tar writes an archive holding a valid
-// OCI layout of exactly the image the report names: built locally, and
-// published from a fresh daemon that takes every step from the cache.
+// OCI layout of exactly the image the report names (published, the image
+// of its attested index): built locally, and published from a fresh daemon
+// that takes every step from the cache.
 func TestOCIOutput(t *testing.T) {
 	env := testenv.Get(t)
 	dir := writeFiles(t, map[string]string{"Dockerfile": fmt.Sprintf("FROM busybox:1.36 AS app\nRUN echo %d > /stamp\n", time.Now().UnixNano())})
@@ -266,7 +267,10 @@ func checkOCIOutput(t *testing.T, dir string, args ...string) string {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
 	var report struct {
-		Targets []struct{ Name, Digest string }
+		Targets []struct {
+			Name, Digest string
+			Attestations []struct{ Subject string }
+		}
 	}
 	data, err := os.ReadFile(metadata)
 	if err != nil {
@@ -286,8 +290,14 @@ func checkOCIOutput(t *testing.T, dir string, args ...string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(m.Manifests) != 1 || m.Manifests[0].Digest.String() != report.Targets[0].Digest {
-		t.Fatalf("layout manifests %+v, want exactly %s, the report's", m.Manifests, report.Targets[0].Digest)
+	// A published image with attestations is an index: the archive holds
+	// its image, the attestations' subject.
+	want := report.Targets[0].Digest
+	if atts := report.Targets[0].Attestations; len(atts) > 0 {
+		want = atts[0].Subject
+	}
+	if len(m.Manifests) != 1 || m.Manifests[0].Digest.String() != want {
+		t.Fatalf("layout manifests %+v, want exactly %s, the report's", m.Manifests, want)
 	}
 	img, err := idx.Image(m.Manifests[0].Digest)
 	if err != nil {

@@ -2,7 +2,6 @@ package devenv
 
 import (
 	"archive/tar"
-	"bytes"
 	"compress/gzip"
 	"context"
 	"debug/elf"
@@ -62,6 +61,7 @@ func seed(ctx context.Context, registry string, opts Options) error {
 	images := []seedImage{
 		{BusyboxRef, func() (v1.Image, func(), error) { return busyboxImage(busybox) }},
 		{GolangRef, func() (v1.Image, func(), error) { return golangImage(busybox) }},
+		{ScannerRef, scannerImage},
 	}
 	// node is optional: only examples/npm-cache needs it.
 	if node, err := findNode(); err != nil {
@@ -146,29 +146,23 @@ func busyboxLayer(busybox string) (v1.Layer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("busybox --list-full: %w", err)
 	}
-	var buf bytes.Buffer
-	tw := tar.NewWriter(&buf)
-	for _, dir := range []string{"bin", "sbin", "usr", "usr/bin", "usr/sbin", "etc", "root", "var", "home"} {
-		writeHeader(tw, &tar.Header{Typeflag: tar.TypeDir, Name: dir + "/", Mode: 0o755})
-	}
-	writeHeader(tw, &tar.Header{Typeflag: tar.TypeDir, Name: "tmp/", Mode: 0o1777})
-	if err := addFile(tw, "bin/busybox", busybox, 0o755); err != nil {
-		return nil, err
-	}
-	for _, applet := range strings.Fields(string(list)) {
-		if applet != "bin/busybox" {
-			writeHeader(tw, &tar.Header{Typeflag: tar.TypeSymlink, Name: applet, Linkname: "/bin/busybox"})
+	return layerOf(func(tw *tar.Writer) error {
+		for _, dir := range []string{"bin", "sbin", "usr", "usr/bin", "usr/sbin", "etc", "root", "var", "home"} {
+			writeHeader(tw, &tar.Header{Typeflag: tar.TypeDir, Name: dir + "/", Mode: 0o755})
 		}
-	}
-	addBytes(tw, "etc/passwd", "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/home:/bin/false\n")
-	addBytes(tw, "etc/group", "root:x:0:\nnobody:x:65534:\n")
-	if err := tw.Close(); err != nil {
-		return nil, err
-	}
-	data := buf.Bytes()
-	return tarball.LayerFromOpener(func() (io.ReadCloser, error) {
-		return io.NopCloser(bytes.NewReader(data)), nil
-	}, tarball.WithMediaType(types.OCILayer))
+		writeHeader(tw, &tar.Header{Typeflag: tar.TypeDir, Name: "tmp/", Mode: 0o1777})
+		if err := addFile(tw, "bin/busybox", busybox, 0o755); err != nil {
+			return err
+		}
+		for _, applet := range strings.Fields(string(list)) {
+			if applet != "bin/busybox" {
+				writeHeader(tw, &tar.Header{Typeflag: tar.TypeSymlink, Name: applet, Linkname: "/bin/busybox"})
+			}
+		}
+		addBytes(tw, "etc/passwd", "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/home:/bin/false\n")
+		addBytes(tw, "etc/group", "root:x:0:\nnobody:x:65534:\n")
+		return nil
+	})
 }
 
 // golangImage is busybox plus the local Go toolchain at /usr/local/go, with

@@ -33,6 +33,10 @@ type TargetOptions struct {
 	// Outputs are local exports of the target's image, beside the image
 	// export cairn stages and reads its digest from.
 	Outputs []LocalOutput
+	// Attests are the attestations of the published image, by type
+	// (provenance, sbom): the value of the frontend's attest:TYPE (see
+	// attestAttrs). Local exports and checks get none.
+	Attests map[string]string
 }
 
 // LocalOutput is one local export of a target's image.

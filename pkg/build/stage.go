@@ -120,6 +120,9 @@ func (s *stageSolve) run(ctx context.Context, solver Solver, status chan *client
 	if res.Digest == "" {
 		return res, errNoDigest
 	}
+	if err := s.attestedConfig(ctx, &res); err != nil {
+		return res, err
+	}
 	if exportCache {
 		if res.CacheDigest, err = s.stageCache(ctx, res.Digest, resp.ExporterResponse); err != nil {
 			return res, err
@@ -150,6 +153,7 @@ func (s *stageSolve) layoutSolve(ctx context.Context, solver Solver, imports []s
 	}
 	opt := s.solveOpt(imports, false, nil, nil)
 	opt.Exports = exports
+	opt.FrontendAttrs = withoutAttests(opt.FrontendAttrs)
 	delete(opt.FrontendAttrs, "no-cache") // the first solve rebuilt it: take that
 	if s.opts.CacheMode == cache.ModeInline && s.stage.CacheExport != "" {
 		// The published image's config carries its inline cache: so do
@@ -288,6 +292,7 @@ func (s *stageSolve) solveOpt(imports []string, exportCache bool, names, repos [
 		}
 	}
 	s.dockerAttrs(attrs)
+	s.attestAttrs(attrs)
 	image := s.annotate(s.imageExport(names, repos))
 	if s.opts.Stages[s.stage.Name].Pull {
 		attrs["image-resolve-mode"] = pb.AttrImageResolveModeForcePull

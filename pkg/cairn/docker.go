@@ -134,7 +134,7 @@ func (o RunOptions) buildOptions(p *Project, g *gates, checked *bases.Checked) (
 	}
 	targets := make(map[string]build.TargetOptions, len(p.Plan.Targets))
 	for _, t := range p.Plan.Targets {
-		opts := build.TargetOptions{Labels: s.Labels, Annotations: s.Annotations}
+		opts := build.TargetOptions{Labels: s.Labels, Annotations: s.Annotations, Attests: cfg.Attests(t.Name, o.Push).On()}
 		for _, o := range cfg.Outputs(t.Name) {
 			opts.Outputs = append(opts.Outputs, build.LocalOutput(o))
 		}

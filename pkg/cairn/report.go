@@ -95,6 +95,9 @@ type TargetReport struct {
 	ConfigDigest string               `json:"containerimage.config.digest,omitempty"`
 	Descriptor   *ocispecs.Descriptor `json:"containerimage.descriptor,omitempty"`
 	ImageName    string               `json:"image.name,omitempty"` // the tags, comma-separated
+	// Attestations are those of the published image (BuildKit's
+	// attestation manifests in its index); none without --push.
+	Attestations []AttestationReport `json:"attestations,omitempty"`
 }
 
 func targetReports(p *Project, res *build.Result) []TargetReport {

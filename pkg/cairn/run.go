@@ -95,6 +95,9 @@ func Run(ctx context.Context, b Builder, p *Project, opts RunOptions) (*Report, 
 		return report, opts.unpublished(err)
 	}
 	report.Tags, err = publish(ctx, p, res, opts, started)
+	if err == nil {
+		addAttestations(ctx, opts.Registry, report.Targets, report.Tags, opts.Logger)
+	}
 	return report, err
 }
 
@@ -141,6 +144,7 @@ func (o RunOptions) buildAndCheck(ctx context.Context, b Builder, p *Project) (*
 		return report, nil, p, err
 	}
 	defer out.cleanup()
+	noteUnpublished(bo, o.Logger)
 	res, err := b.Build(ctx, p, bo, o.Logger)
 	if res != nil {
 		report.Stages, report.Targets = stageReports(res.Stages, checked), targetReports(p, res)

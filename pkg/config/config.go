@@ -52,6 +52,8 @@ type File struct {
 	Builders []Builder `yaml:"builders"`
 	// Release says which builds may move the final tags (release.go).
 	Release Release `yaml:"release"`
+	// Attest are the attestations of every target's image (attest.go).
+	Attest Attest `yaml:"attest"`
 
 	path  string
 	lines map[string]int // field path → line, for errors found after parsing
@@ -80,6 +82,8 @@ type Target struct {
 	Push *bool `yaml:"push"`
 	// Checks must all pass before anything is published.
 	Checks *Checks `yaml:"checks"`
+	// Attest overrides the top-level attest: for this target, type by type.
+	Attest *Attest `yaml:"attest"`
 }
 
 // Checks are a target's gates, run on its built image.

@@ -40,6 +40,8 @@ type Overrides struct {
 	RegistryMirrors []string
 	// Docker are docker build's flags, added to or overriding build.yaml's.
 	Docker DockerFlags
+	// Attest are buildx's attestation flags, overriding build.yaml's attest:.
+	Attest AttestFlags
 	// RefreshBases is --refresh-bases; nil keeps build.yaml's baseImages.refresh.
 	RefreshBases *bool
 	// Branch is --branch: the build's branch, for {branch} and
@@ -89,7 +91,8 @@ type Build struct {
 	// Release says which final tags a publish of the build may move.
 	Release ReleaseHold
 
-	local local // -o and --iidfile, per target: see Outputs and IIDFile
+	local   local        // -o and --iidfile, per target: see Outputs and IIDFile
+	attests attestLayers // see Attests
 
 	platforms      []ocispecs.Platform // Platforms, parsed and normalized
 	cacheRef       template
@@ -168,6 +171,9 @@ func (f *File) Resolve(o Overrides, env func(string) (string, bool)) (*Build, er
 	}
 	b.Solve = solve
 	if err := b.resolveLocal(o.Docker); err != nil {
+		return nil, err
+	}
+	if err := b.resolveAttests(f, o.Attest); err != nil {
 		return nil, err
 	}
 	b.resolveBuilders(f, f.base())

@@ -115,6 +115,9 @@ func Commit(ctx context.Context, reg *registry.Access, moves []Move, opts ...Opt
 	if err := c.prepare(ctx); err != nil {
 		return c.results(), &PrepareError{Err: err}
 	}
+	if err := c.keepPublished(ctx); err != nil {
+		return c.results(), &PrepareError{Err: err}
+	}
 	if c.unchanged() {
 		// Nothing moves (the same sources published again): no record to
 		// take, no intent to write, and no second's wait for the lock.

@@ -112,6 +112,7 @@ func loadOptions(f *cli.Context, path string) (cairn.LoadOptions, error) {
 			InsecureRegistries: f.StringSlice("insecure-registry"),
 			RegistryMirrors:    f.StringSlice("registry-mirror"),
 			Docker:             dockerFlags(f),
+			Attest:             readAttestFlags(f),
 			RefreshBases:       refresh,
 		},
 	}, nil
