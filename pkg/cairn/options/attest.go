@@ -10,9 +10,9 @@ import (
 // (build): attestations go only into published images.
 func Attest() []cli.Flag {
 	return []cli.Flag{
-		&cli.StringFlag{Name: "provenance", Category: GroupPublish, Usage: "SLSA provenance of the published targets: true, false or `mode=min|max[,KEY=VALUE…]` (default with --push: mode=min, unless $" + config.NoDefaultAttestations + " is set)"},
-		&cli.StringFlag{Name: "sbom", Category: GroupPublish, Usage: "SPDX SBOM of the published targets: true, false or `generator=IMAGE[,KEY=VALUE…]` (default: build.yaml's attest.sbom, else none)"},
-		&cli.StringSliceFlag{Name: "attest", Category: GroupPublish, Usage: "attestation `type=provenance|sbom[,disabled=true][,KEY=VALUE…]` (repeatable), as buildx's --attest"},
+		&cli.StringFlag{Name: "provenance", Category: GroupPublish, Usage: "SLSA provenance of the published targets, `SPEC`: true, false or mode=min|max[,KEY=VALUE…] (default with --push: mode=min, unless $" + config.NoDefaultAttestations + " is set)"},
+		&cli.StringFlag{Name: "sbom", Category: GroupPublish, Usage: "SPDX SBOM of the published targets, `SPEC`: true, false or generator=IMAGE[,KEY=VALUE…] (default: build.yaml's attest.sbom, else none)"},
+		&cli.StringSliceFlag{Name: "attest", Category: GroupPublish, Usage: "attestation `SPEC`: type=provenance|sbom[,disabled=true][,KEY=VALUE…] (repeatable), as buildx's --attest"},
 	}
 }
 
