@@ -129,3 +129,6 @@ func (r *Report) WriteFile(path string) error {
 //
 //go:embed report.schema.json
 var ReportSchema []byte
+
+// Warning is one of BuildKit's Dockerfile warnings, repeated after a build.
+type Warning = build.Warning

@@ -128,10 +128,10 @@ func (o RunOptions) buildAndCheck(ctx context.Context, b Builder, p *Project) (*
 		return nil, nil, p, err
 	}
 	defer g.cleanup()
-	tap := tapWarnings(o.Status)
-	o.Status = tap.in
+	tap := build.TapWarnings(o.Status)
+	o.Status = tap.In
 	report := &Report{Version: ReportVersion, Dockerfile: p.Config.Dockerfile, Platforms: p.TargetPlatforms(), Stages: []StageReport{}, Targets: []TargetReport{}, Mounts: []MountReport{}, Checks: g.reports}
-	defer func() { report.Warnings = tap.close() }()
+	defer func() { report.Warnings = tap.Close() }()
 	if err := g.lint(ctx, p.Dockerfile); err != nil {
 		return nil, nil, p, err
 	}

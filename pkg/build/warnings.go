@@ -1,4 +1,4 @@
-package cairn
+package build
 
 import (
 	"fmt"
@@ -25,22 +25,24 @@ func (w Warning) String() string {
 	return w.Message
 }
 
-// warningTap passes a run's progress on to the caller's channel and keeps
+// WarningTap passes a run's progress on to the caller's channel and keeps
 // the warnings in it. Every stage's solve runs the frontend, so the same
 // warning arrives once per stage: each is kept once.
-type warningTap struct {
-	in   chan *client.SolveStatus
+type WarningTap struct {
+	// In takes the run's progress: give it to the solves as their Status.
+	In   chan *client.SolveStatus
 	done chan struct{}
 	mu   sync.Mutex
 	seen map[string]bool
 	list []Warning
 }
 
-func tapWarnings(out chan<- *client.SolveStatus) *warningTap {
-	t := &warningTap{in: make(chan *client.SolveStatus), done: make(chan struct{}), seen: map[string]bool{}}
+// TapWarnings starts a tap passing progress on to out (nil: nowhere).
+func TapWarnings(out chan<- *client.SolveStatus) *WarningTap {
+	t := &WarningTap{In: make(chan *client.SolveStatus), done: make(chan struct{}), seen: map[string]bool{}}
 	go func() {
 		defer close(t.done)
-		for st := range t.in {
+		for st := range t.In {
 			t.record(st.Warnings)
 			if out != nil {
 				out <- st
@@ -50,7 +52,7 @@ func tapWarnings(out chan<- *client.SolveStatus) *warningTap {
 	return t
 }
 
-func (t *warningTap) record(ws []*client.VertexWarning) {
+func (t *WarningTap) record(ws []*client.VertexWarning) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	for _, vw := range ws {
@@ -73,10 +75,10 @@ func (t *warningTap) record(ws []*client.VertexWarning) {
 	}
 }
 
-// close stops the tap once everything sent has been passed on, and
+// Close stops the tap once everything sent has been passed on, and
 // returns the warnings.
-func (t *warningTap) close() []Warning {
-	close(t.in)
+func (t *WarningTap) Close() []Warning {
+	close(t.In)
 	<-t.done
 	return t.list
 }
