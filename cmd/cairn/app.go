@@ -86,8 +86,8 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 	}
 	for _, cmd := range app.Commands {
 		cmd.OnUsageError = app.OnUsageError
-		cmd.CustomHelpTemplate = commandHelp
 	}
+	options.UseHelp(app)
 	return app
 }
 

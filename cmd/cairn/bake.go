@@ -39,13 +39,7 @@ func bakeCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			switch c.String("format") {
-			case "json":
-				return plan.WriteJSON(c.App.Writer)
-			case "dot":
-				return plan.WriteDOT(c.App.Writer)
-			}
-			return plan.WriteText(c.App.Writer)
+			return plan.Write(c.App.Writer, c.String("format"))
 		},
 	}
 }

@@ -5,10 +5,12 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/cairn-build/cairn/pkg/cairn/options"
 )
 
 // TestHelpFits renders the help of cairn and of every command and fails on
-// a line wider than helpWidth, or on a flag the help leaves out.
+// a line wider than options.HelpWidth, or on a flag the help leaves out.
 func TestHelpFits(t *testing.T) {
 	app := newApp(nil, nil)
 	helps := [][]string{{"--help"}}
@@ -22,8 +24,8 @@ func TestHelpFits(t *testing.T) {
 				t.Fatalf("exit %d: %s", code, errOut.String())
 			}
 			for i, line := range strings.Split(out.String(), "\n") {
-				if n := utf8.RuneCountInString(line); n > helpWidth {
-					t.Errorf("line %d is %d columns (over %d):\n%s", i+1, n, helpWidth, line)
+				if n := utf8.RuneCountInString(line); n > options.HelpWidth {
+					t.Errorf("line %d is %d columns (over %d):\n%s", i+1, n, options.HelpWidth, line)
 				}
 			}
 			if len(args) == 1 {
@@ -55,24 +57,5 @@ func TestFlagHelpGroups(t *testing.T) {
 	// A repeatable flag is listed once, its placeholder not repeated.
 	if !strings.Contains(help, "   --tag, -t REF ") || strings.Contains(help, "[ --tag") {
 		t.Errorf("--tag is not listed as --tag, -t REF:\n%s", help)
-	}
-}
-
-func TestWrapWords(t *testing.T) {
-	tests := []struct {
-		text  string
-		width int
-		want  []string
-	}{
-		{"", 10, []string{""}},
-		{"one two three", 7, []string{"one two", "three"}},
-		{"one two three", 100, []string{"one two three"}},
-		{"a verylongword b", 4, []string{"a", "verylongword", "b"}},
-		{"déjà vu", 7, []string{"déjà vu"}},
-	}
-	for _, tt := range tests {
-		if got := wrapWords(tt.text, tt.width); strings.Join(got, "|") != strings.Join(tt.want, "|") {
-			t.Errorf("wrapWords(%q, %d) = %q, want %q", tt.text, tt.width, got, tt.want)
-		}
 	}
 }

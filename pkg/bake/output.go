@@ -9,6 +9,17 @@ import (
 )
 
 // WriteText writes each target's header and stage table (the planner's
+// Write writes the plan in format: "json", "dot", else text.
+func (p *Plan) Write(w io.Writer, format string) error {
+	switch format {
+	case "json":
+		return p.WriteJSON(w)
+	case "dot":
+		return p.WriteDOT(w)
+	}
+	return p.WriteText(w)
+}
+
 // text), then the stages targets share.
 func (p *Plan) WriteText(w io.Writer) error {
 	for i, tp := range p.Targets {

@@ -1,4 +1,4 @@
-package main
+package options
 
 import (
 	"strings"
@@ -6,12 +6,12 @@ import (
 	"github.com/urfave/cli/v2"
 )
 
-// helpWidth is the widest line `--help` prints; the help test holds every
-// command to it.
-const helpWidth = 100
+// HelpWidth is the widest line `--help` prints under UseHelp; cairn's help
+// test holds every command to it.
+const HelpWidth = 100
 
 // usageWidth is where a flag's description wraps: the name column
-// (indent, names, placeholder) must fit in helpWidth-usageWidth.
+// (indent, names, placeholder) must fit in HelpWidth-usageWidth.
 const usageWidth = 60
 
 // commandHelp lists each flag group under its own heading, as docker's help
@@ -34,11 +34,18 @@ OPTIONS:{{range .VisibleFlags}}
    {{.}}{{end}}{{end}}{{end}}
 `
 
-// init sets how a flag is listed: urfave/cli/v2 exposes that only as a
-// package variable, and its default repeats a repeatable flag's names and
+// UseHelp gives app's commands cairn's help: flags grouped under headings,
+// each listed once with its description wrapped in its own column. It also
+// sets how urfave lists a flag, which urfave/cli/v2 exposes only as a
+// package variable: its default repeats a repeatable flag's names and
 // placeholder ("--tag REF, -t REF [ --tag REF, -t REF ]") on one line that
 // pushes every description past 200 columns.
-func init() { cli.FlagStringer = flagHelp }
+func UseHelp(app *cli.App) {
+	cli.FlagStringer = flagHelp
+	for _, cmd := range app.Commands {
+		cmd.CustomHelpTemplate = commandHelp
+	}
+}
 
 // flagHelp is one flag's help: "--tag, -t REF<tab>description (default: …)",
 // the description wrapped at usageWidth under its own column.
