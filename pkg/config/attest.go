@@ -122,13 +122,13 @@ func (a Attest) resolve(f *File, field string) (Attests, error) {
 
 func (fl AttestFlags) resolve() (Attests, error) {
 	out := Attests{}
-	for _, e := range []struct{ typ, value string }{{AttestProvenance, fl.Provenance}, {AttestSBOM, fl.SBOM}} {
+	for _, e := range []struct{ typ, value, field string }{{AttestProvenance, fl.Provenance, "Attest.Provenance"}, {AttestSBOM, fl.SBOM, "Attest.SBOM"}} {
 		if e.value == "" {
 			continue
 		}
 		v, err := attestValue(e.typ, e.value)
 		if err != nil {
-			return nil, fmt.Errorf("--%s %q: %w", e.typ, e.value, err)
+			return nil, overrideError(e.field, e.value, err)
 		}
 		out[e.typ] = v
 	}
@@ -136,10 +136,10 @@ func (fl AttestFlags) resolve() (Attests, error) {
 	for _, s := range fl.Attest {
 		typ, v, err := parseAttest(s)
 		if err != nil {
-			return nil, fmt.Errorf("--attest %q: %w", s, err)
+			return nil, overrideError("Attest.Attest", s, err)
 		}
 		if seen[typ] {
-			return nil, fmt.Errorf("--attest %q: type %s given twice", s, typ)
+			return nil, overrideError("Attest.Attest", s, fmt.Errorf("type %s given twice", typ))
 		}
 		seen[typ] = true
 		out[typ] = v

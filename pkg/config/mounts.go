@@ -145,7 +145,7 @@ type mountRef struct {
 func (b *Build) resolveCacheMounts(f *File, o Overrides) error {
 	m := f.Cache.Mounts
 	if err := validateMountMode(o.CacheMounts); err != nil {
-		return fmt.Errorf("--cache-mounts: %w", err)
+		return overrideError("CacheMounts", "", err)
 	}
 	p := CacheMountPolicy{
 		Mode:       pick(o.CacheMounts, m.Mode),
