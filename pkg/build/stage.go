@@ -75,7 +75,7 @@ func (s *stageSolve) run(ctx context.Context, solver Solver, status chan *client
 		dir, err := os.MkdirTemp("", "cairn-cache-")
 		if err != nil {
 			close(status)
-			return res, err
+			return res, fmt.Errorf("the mode=max cache's directory: %w", err)
 		}
 		defer os.RemoveAll(dir)
 		s.cacheDir = dir
