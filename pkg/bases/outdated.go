@@ -34,7 +34,6 @@ type Changes []Change
 
 // ErrNoCacheRefs is matched by Outdated's error for a project whose stages
 // have no cache refs: nothing records the digests they were built on.
-// The error names the repository option (a config.UnsetError).
 var ErrNoCacheRefs = errors.New("no stage has a cache ref to read its base image digests from: they need a cache mode other than off and a repository")
 
 // Outdated compares, for every stage built FROM an image, the base digests
@@ -47,7 +46,7 @@ var ErrNoCacheRefs = errors.New("no stage has a cache ref to read its base image
 // by an older cairn) and bases whose FROM changed since.
 func Outdated(ctx context.Context, reg *registry.Access, plan *planner.Plan, log *slog.Logger) (Changes, error) {
 	if !hasCacheRefs(plan) {
-		return Changes{}, &config.UnsetError{Err: ErrNoCacheRefs, Field: "repository", Option: "Overrides.Repository"}
+		return Changes{}, config.NeedsRepository(ErrNoCacheRefs)
 	}
 	var bases []*stageBase
 	for _, b := range externalBases(plan) {

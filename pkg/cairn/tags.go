@@ -66,8 +66,8 @@ func (p *Project) Publishable() error {
 	if len(p.Tags()) > 0 || p.readOnly() {
 		return nil
 	}
-	return &config.OptionError{Option: "RunOptions.Push", Err: &config.UnsetError{Field: "repository", Option: "Overrides.Repository",
-		Err: fmt.Errorf("%w: no repository for cache refs and no tags on any target", ErrNothingToPublish)}}
+	return &config.OptionError{Option: "RunOptions.Push",
+		Err: config.NeedsRepository(fmt.Errorf("%w: no repository for cache refs and no tags on any target", ErrNothingToPublish))}
 }
 
 // moves points each of the project's tags at what its stage staged: the

@@ -106,31 +106,17 @@ func (b *Build) resolveAttests(f *File, fl AttestFlags) error {
 }
 
 func (a Attest) resolve(f *File, field string) (Attests, error) {
-	out := Attests{}
-	for _, e := range []struct{ typ, value, key string }{{AttestProvenance, a.Provenance, "provenance"}, {AttestSBOM, a.SBOM, "sbom"}} {
-		if e.value == "" {
-			continue
-		}
-		v, err := attestValue(e.typ, e.value)
-		if err != nil {
-			return nil, f.errorAt(field+"."+e.key, "%v", err)
-		}
-		out[e.typ] = v
-	}
-	return out, nil
+	return attestValues(a.Provenance, a.SBOM, func(typ, _ string, err error) error {
+		return f.errorAt(field+"."+typ, "%v", err)
+	})
 }
 
 func (fl AttestFlags) resolve() (Attests, error) {
-	out := Attests{}
-	for _, e := range []struct{ typ, value, field string }{{AttestProvenance, fl.Provenance, "Attest.Provenance"}, {AttestSBOM, fl.SBOM, "Attest.SBOM"}} {
-		if e.value == "" {
-			continue
-		}
-		v, err := attestValue(e.typ, e.value)
-		if err != nil {
-			return nil, overrideError(e.field, e.value, err)
-		}
-		out[e.typ] = v
+	out, err := attestValues(fl.Provenance, fl.SBOM, func(typ, value string, err error) error {
+		return overrideError(map[string]string{AttestProvenance: "Attest.Provenance", AttestSBOM: "Attest.SBOM"}[typ], value, err)
+	})
+	if err != nil {
+		return nil, err
 	}
 	seen := map[string]bool{}
 	for _, s := range fl.Attest {
@@ -143,6 +129,23 @@ func (fl AttestFlags) resolve() (Attests, error) {
 		}
 		seen[typ] = true
 		out[typ] = v
+	}
+	return out, nil
+}
+
+// attestValues are the provenance and sbom attestations of their values
+// ("" for none); bad is the error of a value attestValue rejects, by type.
+func attestValues(provenance, sbom string, bad func(typ, value string, err error) error) (Attests, error) {
+	out := Attests{}
+	for _, e := range [...]struct{ typ, value string }{{AttestProvenance, provenance}, {AttestSBOM, sbom}} {
+		if e.value == "" {
+			continue
+		}
+		v, err := attestValue(e.typ, e.value)
+		if err != nil {
+			return nil, bad(e.typ, e.value, err)
+		}
+		out[e.typ] = v
 	}
 	return out, nil
 }

@@ -156,7 +156,7 @@ func (f *File) errorAt(field, format string, args ...any) *Error {
 }
 
 // errorIn is an Error at the line a field was written on, caused by err:
-// errors.As finds what err holds (an UnsetError).
+// errors.As finds what err holds (an OptionError).
 func (f *File) errorIn(field string, err error) *Error {
 	return &Error{File: f.path, Line: f.lines[field], Field: field, Err: err}
 }

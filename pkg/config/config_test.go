@@ -201,21 +201,29 @@ func TestErrors(t *testing.T) {
 // TestOverrideErrorsNameTheField: a bad override is an *OptionError that
 // names its field of Overrides, never a flag.
 func TestOverrideErrorsNameTheField(t *testing.T) {
-	tests := []struct {
-		name string
-		o    Overrides
-		want string
-	}{
-		{"bad repository flag", Overrides{Repository: "UPPER/x"}, "Overrides.Repository:"},
-		{"bad cache mode flag", Overrides{CacheMode: "all"}, `Overrides.CacheMode: unknown cache mode "all"`},
-		{"bad cache ref flag", Overrides{CacheRef: "a:b"}, "Overrides.CacheRef:"},
-		{"bare tag flag without repository", Overrides{Targets: []string{"x"}, Tags: []string{"v1"}}, `Overrides.Tags: tag "v1" needs a repository (set repository: or Overrides.Repository)`},
-		{"bad platform flag", Overrides{Platforms: []string{"linux/amd64,nope/x/y/z"}}, `Overrides.Platforms: "nope/x/y/z": cannot parse platform specifier`},
-		{"insecure registry with a path", Overrides{InsecureRegistries: []string{"reg/x"}}, `Overrides.InsecureRegistries: "reg/x" is not a registry host[:port]`},
-		{"bad cache mounts mode", Overrides{CacheMounts: "sometimes"}, `Overrides.CacheMounts: unknown cache mounts mode "sometimes"`},
-	}
+	testResolveErrors(t, []resolveCase{
+		{"bad repository flag", "", Overrides{Repository: "UPPER/x"}, "Overrides.Repository:"},
+		{"bad cache mode flag", "", Overrides{CacheMode: "all"}, `Overrides.CacheMode: unknown cache mode "all"`},
+		{"bad cache ref flag", "", Overrides{CacheRef: "a:b"}, "Overrides.CacheRef:"},
+		{"bare tag flag without repository", "", Overrides{Targets: []string{"x"}, Tags: []string{"v1"}}, `Overrides.Tags: tag "v1" needs a repository (set repository: or Overrides.Repository)`},
+		{"bad platform flag", "", Overrides{Platforms: []string{"linux/amd64,nope/x/y/z"}}, `Overrides.Platforms: "nope/x/y/z": cannot parse platform specifier`},
+		{"insecure registry with a path", "", Overrides{InsecureRegistries: []string{"reg/x"}}, `Overrides.InsecureRegistries: "reg/x" is not a registry host[:port]`},
+		{"bad cache mounts mode", "", Overrides{CacheMounts: "sometimes"}, `Overrides.CacheMounts: unknown cache mounts mode "sometimes"`},
+	})
+}
+
+// resolveCase is build.yaml ("version: 1\n" and yaml) resolved with o, and
+// the start of the error it gives.
+type resolveCase struct {
+	name, yaml string
+	o          Overrides
+	want       string
+}
+
+func testResolveErrors(t *testing.T, tests []resolveCase) {
+	t.Helper()
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) { wantResolveError(t, "", tt.o, tt.want) })
+		t.Run(tt.name, func(t *testing.T) { wantResolveError(t, tt.yaml, tt.o, tt.want) })
 	}
 }
 

@@ -413,7 +413,7 @@ func (b *Build) resolveTags(target string, templates []string) ([]string, error)
 				return nil, fmt.Errorf("%q is not a valid tag", tag)
 			}
 			if b.Repository == "" {
-				return nil, needsRepository("tag %q needs a repository", tag)
+				return nil, NeedsRepository(fmt.Errorf("tag %q needs a repository", tag))
 			}
 			tag = b.Repository + ":" + tag
 		}

@@ -1,6 +1,10 @@
 package options
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/cairn-build/cairn/pkg/config"
+)
 
 // flagNames are the flags that set the library's options, by the option's
 // Go name as config.OptionError spells it: the one place that pairs them.
@@ -49,13 +53,6 @@ func flagNames() map[string]string {
 	}
 }
 
-// optionNamer is an error that names options of the library
-// (config.OptionError, config.UnsetError).
-type optionNamer interface {
-	error
-	Named(name func(option string) string) string
-}
-
 // Flags is err with the flags named where its message names the library's
 // options: cairn.Load, Run and the others speak of config.Overrides'
 // fields, which the CLI's user sets with flags. errors.Is and As see err
@@ -72,10 +69,10 @@ func Flags(err error) error {
 		return option
 	}
 	msg := err.Error()
-	// Outer errors first: an option error's message holds those it wraps
+	// Outer errors first: an OptionError's message holds those it wraps
 	// as the library spells them, replaced in their turn.
 	walk(err, func(e error) {
-		if n, ok := e.(optionNamer); ok {
+		if n, ok := e.(*config.OptionError); ok {
 			msg = strings.ReplaceAll(msg, n.Error(), n.Named(flag))
 		}
 	})
