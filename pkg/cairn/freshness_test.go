@@ -1,15 +1,12 @@
 package cairn_test
 
 import (
-	"archive/tar"
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
 	"os"
 	"path/filepath"
 	"slices"
-	"strings"
 	"testing"
 
 	"github.com/google/go-containerregistry/pkg/name"
@@ -214,22 +211,11 @@ func cacheAnnotations(t *testing.T, ref string) map[string]string {
 // readFile reads a file of img's flattened filesystem.
 func readFile(t *testing.T, img v1.Image, path string) string {
 	t.Helper()
-	rc := mutate.Extract(img)
-	defer rc.Close()
-	tr := tar.NewReader(rc)
-	for {
-		h, err := tr.Next()
-		if err != nil {
-			t.Fatalf("no %s in the image: %v", path, err)
-		}
-		if strings.TrimPrefix(h.Name, "./") == path {
-			data, err := io.ReadAll(tr)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return string(data)
-		}
+	data, ok := testenv.Files(t, img)["/"+path]
+	if !ok {
+		t.Fatalf("no %s in the image", path)
 	}
+	return data
 }
 
 // TestMultiPlatformRecord: a stage built for two platforms records each

@@ -46,14 +46,7 @@ func stage(t testing.TB, repo string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ref, err := name.NewDigest(repo + "@" + d.String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := remote.Write(ref, img); err != nil {
-		t.Fatal(err)
-	}
-	return d.String()
+	return testenv.Push(t, repo+"@"+d.String(), img)
 }
 
 // fixture: a repository where cache-a is at an old digest, and moves that
