@@ -26,6 +26,20 @@ func Image(t testing.TB, ref string) v1.Image {
 	return img
 }
 
+// Index reads ref's image index from the test registry, and its manifest.
+func Index(t testing.TB, ref string) (v1.ImageIndex, *v1.IndexManifest) {
+	t.Helper()
+	idx, err := Descriptor(t, ref).ImageIndex()
+	if err != nil {
+		t.Fatalf("%s: %v", ref, err)
+	}
+	im, err := idx.IndexManifest()
+	if err != nil {
+		t.Fatalf("%s: %v", ref, err)
+	}
+	return idx, im
+}
+
 // Descriptor reads ref's manifest (or index) from the test registry.
 func Descriptor(t testing.TB, ref string) *remote.Descriptor {
 	t.Helper()
