@@ -222,13 +222,7 @@ func TestFinalTagMovedMeanwhile(t *testing.T) {
 // record waits for it, then checks the tags against what it read.
 func TestCommitWaitsForLivePublisher(t *testing.T) {
 	f := newFixture(t)
-	hold := f.proxy.Hold(http.MethodPut, `/manifests/latest$`)
-	first := make(chan error)
-	go func() {
-		_, err := push.Commit(context.Background(), fast(t), f.moves)
-		first <- err
-	}()
-	<-hold.Reached() // the first holds the record, its caches moved
+	release := f.commitHeldAt(t, "latest") // the first holds the record, its caches moved
 	other, _ := f.another(t)
 	var logged testenv.Notes
 	second := make(chan error)
@@ -242,8 +236,7 @@ func TestCommitWaitsForLivePublisher(t *testing.T) {
 		t.Fatalf("the second commit did not wait for the first: %v", err)
 	default:
 	}
-	hold.Release()
-	if err := <-first; err != nil {
+	if err := release(); err != nil {
 		t.Fatal(err)
 	}
 	err := <-second

@@ -1,10 +1,8 @@
 package push_test
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
-	"net/http"
 	"strings"
 	"testing"
 
@@ -24,16 +22,9 @@ import (
 func TestRecordTakenDuringCommitStopsBeforeFinals(t *testing.T) {
 	f := newFixture(t)
 	before := testenv.Tags(t, f.repo)
-	hold := f.proxy.Hold(http.MethodPut, `/manifests/cache-b$`)
-	done := make(chan error)
-	go func() {
-		_, err := push.Commit(context.Background(), fast(t), f.moves)
-		done <- err
-	}()
-	<-hold.Reached()
+	release := f.commitHeldAt(t, "cache-b")
 	takeRecord(t, f.repo)
-	hold.Release()
-	err := <-done
+	err := release()
 	var cerr *push.CommitError
 	if !errors.As(err, &cerr) || !cerr.RolledBack || !strings.HasPrefix(err.Error(), "publish failed; every moved tag was put back (another publisher took this commit's record over)\n") {
 		t.Fatalf("commit: %v, want it rolled back, the record taken over", err)

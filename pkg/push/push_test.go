@@ -59,6 +59,24 @@ type fixture struct {
 	digests       map[string]string // tag (the part after the colon) → its move's digest
 }
 
+// commitHeldAt starts the fixture's commit and returns once it reached its
+// put of tag, which the proxy holds; release lets the commit go on and
+// returns its error.
+func (f *fixture) commitHeldAt(t *testing.T, tag string) (release func() error) {
+	t.Helper()
+	hold := f.proxy.Hold(http.MethodPut, `/manifests/`+tag+`$`)
+	done := make(chan error, 1)
+	go func() {
+		_, err := push.Commit(context.Background(), fast(t), f.moves)
+		done <- err
+	}()
+	<-hold.Reached()
+	return func() error {
+		hold.Release()
+		return <-done
+	}
+}
+
 func newFixture(t *testing.T) *fixture {
 	repo := testenv.Repo(t) // with -short, in a registry of the test's own
 	host, _, _ := strings.Cut(repo, "/")

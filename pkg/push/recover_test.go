@@ -59,13 +59,7 @@ func TestRecoverAbandonedCommit(t *testing.T) {
 // (its heartbeat fresh, its process running) is not rolled back.
 func TestRecoverLeavesLivePublisher(t *testing.T) {
 	f := newFixture(t)
-	hold := f.proxy.Hold(http.MethodPut, `/manifests/latest$`)
-	done := make(chan error)
-	go func() {
-		_, err := push.Commit(context.Background(), fast(t), f.moves)
-		done <- err
-	}()
-	<-hold.Reached()
+	release := f.commitHeldAt(t, "latest")
 	found, err := push.Recover(context.Background(), fast(t), []string{f.repo})
 	if err != nil {
 		t.Fatal(err)
@@ -76,8 +70,7 @@ func TestRecoverLeavesLivePublisher(t *testing.T) {
 	if got := mustGet(t, f.repo+":cache-a").Digest.String(); got != f.digests["cache-a"] {
 		t.Errorf("the live commit's cache-a was put back at %s", got)
 	}
-	hold.Release()
-	if err := <-done; err != nil {
+	if err := release(); err != nil {
 		t.Fatal(err)
 	}
 	if got := testenv.Tags(t, f.repo); !reflect.DeepEqual(got, f.digests) {
