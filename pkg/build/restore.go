@@ -153,16 +153,9 @@ func solveDef(ctx context.Context, s Solver, opts Options, status chan<- *client
 	if err != nil {
 		return err
 	}
-	ch := make(chan *client.SolveStatus)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for st := range ch {
-			status <- st
-		}
-	}()
-	_, err = s.Solve(ctx, d, client.SolveOpt{Session: opts.Session}, ch)
-	<-done
+	fan := newFanIn(status)
+	_, err = s.Solve(ctx, d, client.SolveOpt{Session: opts.Session}, fan.add())
+	fan.wait()
 	return err
 }
 
