@@ -75,7 +75,6 @@ func TestCommitRecordIsDoneAfterwards(t *testing.T) {
 // the record second finds the final tags moved and fails with nothing moved.
 func TestConcurrentCommitsPublishOneSet(t *testing.T) {
 	f := newFixture(t)
-	before := testenv.Tags(t, f.repo)
 	movesB, digestsB := f.another(t)
 	sets := [][]push.Move{f.moves, movesB}
 	digests := []map[string]string{f.digests, digestsB}
@@ -105,7 +104,7 @@ func TestConcurrentCommitsPublishOneSet(t *testing.T) {
 	if !errors.As(errs[loser], &perr) || !errors.As(errs[loser], &conflict) {
 		t.Fatalf("the second commit: %v (%T), want a *push.PrepareError with a *push.ConflictError", errs[loser], errs[loser])
 	}
-	want := with(before, digests[winner])
+	want := with(f.before, digests[winner])
 	if got := testenv.Tags(t, f.repo); !reflect.DeepEqual(got, want) {
 		t.Errorf("registry tags %v, want the winner's complete set %v", got, want)
 	}

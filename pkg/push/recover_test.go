@@ -16,7 +16,6 @@ import (
 // record abandoned, and Recover puts the tag it left moved back.
 func TestRecoverAbandonedCommit(t *testing.T) {
 	f := newFixture(t)
-	before := testenv.Tags(t, f.repo)
 	f.proxy.Fail(http.MethodPut, `/manifests/v1$`, http.StatusInternalServerError, -1)
 	f.proxy.FailAfter(http.MethodPut, `/manifests/cache-a$`, 1, http.StatusInternalServerError, -1)
 	if _, err := push.Commit(context.Background(), fast(t), f.moves); !errors.As(err, new(*push.CommitError)) {
@@ -44,8 +43,8 @@ func TestRecoverAbandonedCommit(t *testing.T) {
 	if notes := logged.Messages(); len(notes) != 1 {
 		t.Errorf("notes %q, want one", notes)
 	}
-	if after := testenv.Tags(t, f.repo); !reflect.DeepEqual(after, before) {
-		t.Errorf("tags after recovery %v, want them as before %v", after, before)
+	if after := testenv.Tags(t, f.repo); !reflect.DeepEqual(after, f.before) {
+		t.Errorf("tags after recovery %v, want them as before %v", after, f.before)
 	}
 	if state, body := commitRecord(t, f.repo); state != "done" || body["outcome"] != "recovered" {
 		t.Errorf("record after recovery: %q, %v; want done, recovered", state, body["outcome"])
