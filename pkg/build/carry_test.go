@@ -2,6 +2,7 @@ package build_test
 
 import (
 	"context"
+	"maps"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -145,6 +146,38 @@ func TestRestoredMountIsSeenByRun(t *testing.T) {
 				t.Errorf("restore vertex %+v (found %v): want it done without error", v, ok)
 			}
 		})
+	}
+}
+
+// TestOnlyAStepThatMountsItRestoresIt: on a daemon that has the first
+// steps cached, a build restores the mount of the step that runs and not
+// that of the step that comes from the cache, though other steps run: the
+// mounts of a step are read from the solve's LLB by its vertex's digest.
+func TestOnlyAStepThatMountsItRestoresIt(t *testing.T) {
+	repo := testenv.Repo(t)
+	pushSnapshot(t, repo+":cache-mount-a", map[string]string{"a": "a\n"})
+	pushSnapshot(t, repo+":cache-mount-b", map[string]string{"b": "b\n"})
+	dir := mountProject(t, "FROM busybox:1.36\nRUN --mount=type=cache,target=/a cat /a/a\nCOPY f /f\nRUN --mount=type=cache,target=/b cat /b/b /f\n")
+	b, c := &mountBuild{t: t, repo: repo, dir: dir}, dial(t)
+	for i, content := range []string{"first\n", "second\n"} {
+		if err := os.WriteFile(filepath.Join(dir, "f"), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		res, err := b.run(c, false)
+		if err != nil {
+			t.Fatalf("build %d: %v", i+1, err)
+		}
+		got := map[string]build.RestoreState{}
+		for _, m := range res.Mounts {
+			got[m.Target] = m.Restore
+		}
+		want := map[string]build.RestoreState{"/a": build.Restored, "/b": build.Restored}
+		if i == 1 {
+			want["/a"] = build.NotNeeded // its RUN is cached; the COPY and the last RUN are not
+		}
+		if !maps.Equal(got, want) {
+			t.Errorf("build %d: restores %v, want %v", i+1, got, want)
+		}
 	}
 }
 
