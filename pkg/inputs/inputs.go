@@ -102,7 +102,7 @@ func Compute(ctx context.Context, p Project) (*Digests, error) {
 	if err != nil {
 		return nil, fmt.Errorf("input digest: %w", err)
 	}
-	d := &Digests{project: sum([]byte(format + "\n"), data), targets: map[string]string{}}
+	d := &Digests{project: sum([]byte(format+"\n"), data), targets: map[string]string{}}
 	for _, t := range p.Plan.Targets {
 		d.targets[t.Name] = sum([]byte(format+"\ntarget\n"), []byte(t.Name+"\n"+d.project))
 	}

@@ -130,7 +130,9 @@ func TestDigest(t *testing.T) {
 		{"a file's mode", func(t *testing.T, f *fixture) { chmod(t, filepath.Join(f.dir, "main.go"), 0o755) }, true},
 		{"a new file", func(t *testing.T, f *fixture) { f.write(t, "sub/new.go", "package sub\n") }, true},
 		{"a new empty directory", func(t *testing.T, f *fixture) { mkdir(t, filepath.Join(f.dir, "empty")) }, true},
-		{"a renamed file", func(t *testing.T, f *fixture) { rename(t, filepath.Join(f.dir, "main.go"), filepath.Join(f.dir, "app.go")) }, true},
+		{"a renamed file", func(t *testing.T, f *fixture) {
+			rename(t, filepath.Join(f.dir, "main.go"), filepath.Join(f.dir, "app.go"))
+		}, true},
 		{"a symlink's target", func(t *testing.T, f *fixture) { symlink(t, f, "main.go", "sub/lib.go") }, true},
 		{"a file the ignore file lets in", func(t *testing.T, f *fixture) { f.write(t, ".dockerignore", "build/\n") }, true},
 		{"the Dockerfile", func(t *testing.T, f *fixture) { f.dfContent += "LABEL x=y\n" }, true},
