@@ -6,7 +6,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
 
 	"github.com/cairn-build/cairn/internal/dfparse"
@@ -77,16 +76,10 @@ func unknown(cfg *config.Build, dockerfile []byte) error {
 	if err != nil {
 		return fmt.Errorf("input digest: %w", err)
 	}
-	for _, st := range df.Stages {
-		for _, c := range st.Commands {
-			add, ok := c.(*instructions.AddCommand)
-			if !ok || add.Checksum != "" {
-				continue
-			}
-			for _, src := range add.SourcePaths {
-				if remote(src) {
-					return &UnknownError{What: "ADD " + src, Why: "the build fetches it"}
-				}
+	for add := range df.Adds() {
+		for _, src := range add.SourcePaths {
+			if add.Checksum == "" && remote(src) {
+				return &UnknownError{What: "ADD " + src, Why: "the build fetches it"}
 			}
 		}
 	}
@@ -97,10 +90,10 @@ func unknown(cfg *config.Build, dockerfile []byte) error {
 // than read from the context: a URL, a git address, or what an ARG makes.
 func remote(src string) bool {
 	l := strings.ToLower(src)
-	for _, prefix := range []string{"http://", "https://", "git://", "git@", "ssh://"} {
+	for _, prefix := range []string{"git://", "git@", "ssh://"} {
 		if strings.HasPrefix(l, prefix) {
 			return true
 		}
 	}
-	return strings.Contains(src, "$")
+	return dfparse.IsHTTPURL(src) || strings.Contains(src, "$")
 }
