@@ -26,7 +26,7 @@ func (o RunOptions) inputs(ctx context.Context, p *Project) *inputs.Digests {
 			Epoch: p.Source.Epoch, Labels: p.Source.finalLabels(), RewriteTimestamp: o.RewriteTimestamp, Version: Version()})
 	}
 	if err != nil {
-		o.Logger.Info("building without asking whether the inputs changed: " + err.Error())
+		o.Logger.Info("building without asking whether the inputs changed: " + strings.ReplaceAll(err.Error(), "\n", "; "))
 	}
 	return d
 }
