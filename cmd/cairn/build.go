@@ -26,12 +26,13 @@ func buildCommand() *cli.Command {
 			&cli.BoolFlag{Name: "push", Category: options.GroupPublish, Usage: "publish: stage by digest while building, then move cache and final tags, all or nothing"},
 			&cli.BoolFlag{Name: "dry-run", Category: options.GroupPublish, Usage: "print the tags --push would move, from their current digest, without building"},
 			&cli.BoolFlag{Name: "force", Category: options.GroupPublish, Usage: "with --push: overwrite final tags another publisher moved while this one built"},
+			options.NoSkip(),
 		),
 		Action: func(c *cli.Context) error {
 			if c.Bool("dry-run") {
 				return dryRun(c)
 			}
-			return execute(c, cairn.RunOptions{Push: c.Bool("push"), Force: c.Bool("force"), RewriteTimestamp: c.Bool("rewrite-timestamp")})
+			return execute(c, cairn.RunOptions{Push: c.Bool("push"), Force: c.Bool("force"), NoSkip: c.Bool("no-skip"), RewriteTimestamp: c.Bool("rewrite-timestamp")})
 		},
 	}
 }
@@ -65,14 +66,11 @@ func execute(c *cli.Context, opts cairn.RunOptions) error {
 	if err != nil {
 		return &options.UsageError{Err: fmt.Errorf("--progress: %w", err)}
 	}
-	pool, err := options.Dial(c, p)
-	if err != nil {
-		display.Close()
-		return err
-	}
+	pool := options.Pool(c, p) // dialed when the run needs it: a skipped publish never does
 	defer pool.Close()
 	opts.Status, opts.Logger = display.Status(), render.NoteLogger(c.App.ErrWriter)
 	report, err := pool.Run(c.Context, p, opts)
+	err = options.Hint(err)
 	display.Close()
 	if report == nil {
 		return err

@@ -165,7 +165,8 @@ func TestSecondRunUploadsNoLayers(t *testing.T) {
 			first := p.proxy.UploadedBytes()
 			p.addr = testenv.NewDaemon(t).Addr // a fresh runner, as in CI
 			metadata := filepath.Join(t.TempDir(), "metadata.json")
-			if code, _, stderr := p.build(t, "--metadata-file", metadata); code != 0 {
+			// --no-skip: it must build again, not skip the unchanged inputs.
+			if code, _, stderr := p.build(t, "--metadata-file", metadata, "--no-skip"); code != 0 {
 				t.Fatalf("second build: exit %d: %s", code, stderr)
 			}
 			if first == 0 {

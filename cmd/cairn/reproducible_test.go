@@ -36,8 +36,9 @@ func TestRepublishOutsideACheckoutMovesNoTag(t *testing.T) {
 			repo := testenv.Repo(t)
 			build := func() {
 				t.Helper()
+				// --no-skip: the republish must build, not skip the unchanged inputs.
 				args := []string{"build", "--addr", testenv.NewDaemon(t).Addr, "--repository", repo,
-					"--target", "final", "-t", "latest", "--cache-mode", mode, "--push", "--progress", "quiet"}
+					"--target", "final", "-t", "latest", "--cache-mode", mode, "--push", "--progress", "quiet", "--no-skip"}
 				if code, stdout, stderr := runCLI(t, dir, args...); code != 0 {
 					t.Fatalf("exit %d:\n%s\n%s", code, stdout, stderr)
 				}

@@ -156,7 +156,7 @@ func TestPublishAttachesProvenance(t *testing.T) {
 	testenv.ValidateReport(t, data)
 
 	before := testenv.Tags(t, repo)
-	again, err := run(t, loadAttested(t, republished, repo, config.AttestFlags{}), cairn.RunOptions{Push: true})
+	again, err := run(t, loadAttested(t, republished, repo, config.AttestFlags{}), cairn.RunOptions{Push: true, NoSkip: true}) // built again
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -195,10 +195,10 @@ func (l *local) finish(ctx context.Context, res *build.Result, status chan<- *cl
 		return nil
 	}
 	for _, t := range l.p.Plan.Targets {
-		step := startStep(status, "[load] docker load: target "+t.Name)
+		step := build.StartStep(status, "[load] docker load: target "+t.Name)
 		out, err := exec.CommandContext(ctx, "docker", "load", "--input", l.archive(t.Name)).CombinedOutput()
 		lines := strings.SplitAfter(strings.TrimSpace(string(out)), "\n")
-		step.end(lines, err)
+		step.End(lines, err)
 		if err != nil {
 			return &config.OptionError{Option: optLoad, Err: fmt.Errorf("target %s: docker load: %w: %s", t.Name, err, strings.TrimSpace(string(out)))}
 		}

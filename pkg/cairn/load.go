@@ -47,7 +47,8 @@ type Project struct {
 	// machine's after Load; Run plans again for the daemon's worker.
 	BuildPlatform ocispecs.Platform
 
-	env func(string) (string, bool) // LoadOptions.Env
+	env        func(string) (string, bool) // LoadOptions.Env
+	configFile string                      // the build.yaml read; "" for none
 }
 
 // Load reads the build description and the Dockerfile and plans the build.
@@ -87,7 +88,11 @@ func Load(ctx context.Context, opts LoadOptions) (*Project, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Project{Config: cfg, Dockerfile: dockerfile, Plan: plan, Source: src, BuildPlatform: host, env: env}, nil
+	p := &Project{Config: cfg, Dockerfile: dockerfile, Plan: plan, Source: src, BuildPlatform: host, env: env}
+	if file.Path() != config.Default().Path() {
+		p.configFile = file.Path()
+	}
+	return p, nil
 }
 
 // TargetPlatforms are the platforms the plan builds for: build.yaml's or

@@ -94,7 +94,7 @@ func TestPoolBuildsEachPlatformNatively(t *testing.T) {
 				}
 			}
 
-			again, err := poolRun(t, archPool(t), archProject(t, dir, repo, mode), cairn.RunOptions{Push: true})
+			again, err := poolRun(t, archPool(t), archProject(t, dir, repo, mode), cairn.RunOptions{Push: true, NoSkip: true}) // built again
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -25,18 +25,36 @@ import (
 // spreads a platform's independent stages over its daemons, handing
 // results over through the registry (see build.RunPool).
 type Pool struct {
+	daemons  []DaemonOptions
 	clients  []*client.Client
 	builders *build.Pool // nil for a single daemon: its platforms are not needed
 }
 
-// DialPool connects to the daemons, all at once; one that does not answer
-// is an error naming it. With several, it asks each for its workers'
-// platforms.
+// NewPool is a Pool of the daemons that dials none until Run needs one
+// (see Connector): a publish with nothing to build dials no daemon.
+func NewPool(daemons []DaemonOptions) *Pool { return &Pool{daemons: daemons} }
+
+// DialPool is NewPool, connected now.
 func DialPool(ctx context.Context, daemons []DaemonOptions) (*Pool, error) {
-	if len(daemons) == 0 {
-		return nil, errors.New("no BuildKit daemon to build on")
+	pl := NewPool(daemons)
+	if err := pl.Connect(ctx); err != nil {
+		return nil, err
 	}
-	pl := &Pool{clients: make([]*client.Client, len(daemons))}
+	return pl, nil
+}
+
+// Connect dials the daemons, all at once, unless it has; one that does
+// not answer is an error naming it. With several, it asks each for its
+// workers' platforms. It is not safe for concurrent use.
+func (pl *Pool) Connect(ctx context.Context) error {
+	daemons := pl.daemons
+	if len(daemons) == 0 {
+		return errors.New("no BuildKit daemon to build on")
+	}
+	if pl.clients != nil {
+		return nil
+	}
+	pl.clients = make([]*client.Client, len(daemons))
 	builders := make([]build.Builder, len(daemons))
 	g, gctx := errgroup.WithContext(ctx)
 	for i, d := range daemons {
@@ -67,9 +85,9 @@ func DialPool(ctx context.Context, daemons []DaemonOptions) (*Pool, error) {
 	}
 	if err != nil {
 		pl.Close()
-		return nil, err
+		pl.clients = nil
 	}
-	return pl, nil
+	return err
 }
 
 // Default is the default daemon's client.

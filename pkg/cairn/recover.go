@@ -19,9 +19,5 @@ func Recover(ctx context.Context, p *Project, opts RunOptions) ([]push.Recovery,
 	if err != nil {
 		return nil, err
 	}
-	var refs []string
-	for _, t := range p.Tags() {
-		refs = append(refs, t.Ref)
-	}
-	return push.Recover(ctx, opts.Registry, refs, push.WithLogger(opts.Logger))
+	return push.Recover(ctx, opts.Registry, p.refs(), push.WithLogger(opts.Logger))
 }

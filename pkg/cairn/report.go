@@ -13,6 +13,7 @@ import (
 
 	"github.com/cairn-build/cairn/pkg/bases"
 	"github.com/cairn-build/cairn/pkg/build"
+	"github.com/cairn-build/cairn/pkg/inputs"
 	"github.com/cairn-build/cairn/pkg/push"
 )
 
@@ -36,6 +37,8 @@ type Report struct {
 	Warnings []Warning `json:"warnings,omitempty"`
 	// Mounts are the cache mount directories, by cache ID, in plan order.
 	Mounts []MountReport `json:"mounts"`
+	// Inputs is the project's input digest (see pkg/inputs), of a publish.
+	Inputs string `json:"inputs,omitempty"`
 }
 
 // Stage states in a Report.
@@ -98,16 +101,20 @@ type TargetReport struct {
 	// Attestations are those of the published image (BuildKit's
 	// attestation manifests in its index); none without --push.
 	Attestations []AttestationReport `json:"attestations,omitempty"`
+	// Inputs is the target's input digest, of a publish; Skipped is
+	// SkippedUnchanged when it was not built (see Run).
+	Inputs  string `json:"inputs,omitempty"`
+	Skipped string `json:"skipped,omitempty"`
 }
 
-func targetReports(p *Project, res *build.Result) []TargetReport {
+func targetReports(p *Project, res *build.Result, in *inputs.Digests) []TargetReport {
 	reports := make([]TargetReport, len(p.Plan.Targets))
 	for i, t := range p.Plan.Targets {
 		s, _ := res.Final(t.Name)
 		reports[i] = TargetReport{
 			Name: t.Name, Digest: s.Digest, Tags: t.Tags,
 			ImageDigest: s.Digest, ConfigDigest: s.ConfigDigest, Descriptor: s.Descriptor,
-			ImageName: strings.Join(t.Tags, ","),
+			ImageName: strings.Join(t.Tags, ","), Inputs: in.Target(t.Name),
 		}
 	}
 	return reports

@@ -11,6 +11,7 @@ import (
 	"github.com/moby/buildkit/session"
 
 	"github.com/cairn-build/cairn/pkg/build"
+	"github.com/cairn-build/cairn/pkg/inputs"
 	"github.com/cairn-build/cairn/pkg/push"
 	"github.com/cairn-build/cairn/pkg/registry"
 	"github.com/cairn-build/cairn/pkg/tiers"
@@ -40,6 +41,9 @@ type RunOptions struct {
 	// Force makes the commit overwrite final tags that another publisher
 	// moved since it started, instead of failing.
 	Force bool
+	// NoSkip builds a publish whose inputs are those it was last published
+	// from, its tags still there, which Run otherwise skips (see Run).
+	NoSkip bool
 }
 
 // ErrNothingPublished is matched (errors.Is) by the error of a publishing
@@ -57,6 +61,13 @@ type Builder interface {
 	Default() Daemon
 	// Build solves every stage of p's plan with bo; log receives notes.
 	Build(ctx context.Context, p *Project, bo build.Options, log *slog.Logger) (*build.Result, error)
+}
+
+// Connector is a Builder that reaches its daemons only when Run first
+// needs one (NewPool's Pool): a skipped publish connects to none.
+type Connector interface {
+	Builder
+	Connect(ctx context.Context) error
 }
 
 // Daemon is what cairn asks of one BuildKit daemon; *client.Client is one.
@@ -77,7 +88,11 @@ func (s single) Build(ctx context.Context, p *Project, bo build.Options, _ *slog
 
 // Run lints the Dockerfile, builds every planned stage on b, runs the
 // targets' checks and, with opts.Push, saves the cache mounts and commits
-// the tags: each step only when everything before it succeeded. The report
+// the tags: each step only when everything before it succeeded. A publish
+// whose every target's input digest (pkg/inputs) is recorded with every tag
+// it would move, each still where that publish left it, builds nothing and
+// moves nothing: its report says each target was skipped, and a Connector
+// is never connected (unless opts.NoSkip or no-cache). The report
 // is returned also on error (it holds what ran: the lint alone when the
 // lint stopped a publish); it is nil when nothing ran (Preflight failed, or
 // a Dockerfile that could not be linted). A publishing run first rolls back
@@ -91,10 +106,10 @@ func Run(ctx context.Context, b Builder, p *Project, opts RunOptions) (*Report, 
 		return nil, opts.unpublished(err)
 	}
 	report, res, p, err := opts.buildAndCheck(ctx, b, p)
-	if err != nil || !opts.Push {
+	if err != nil || !opts.Push || res == nil { // nil: skipped
 		return report, opts.unpublished(err)
 	}
-	report.Tags, err = publish(ctx, p, res, opts, started)
+	report.Tags, err = publish(ctx, p, res, report, opts, started)
 	if err == nil {
 		addAttestations(ctx, opts.Registry, report.Targets, report.Tags, opts.Logger)
 	}
@@ -102,23 +117,34 @@ func Run(ctx context.Context, b Builder, p *Project, opts RunOptions) (*Report, 
 }
 
 // buildAndCheck is Run up to the commit: it returns the project as
-// planned for the daemon and what the build made.
+// planned for the daemon and what the build made (nil: the publish was
+// skipped).
 func (o RunOptions) buildAndCheck(ctx context.Context, b Builder, p *Project) (*Report, *build.Result, *Project, error) {
 	if err := p.Preflight(ctx, o); err != nil {
 		return nil, nil, p, err
 	}
+	var in *inputs.Digests
 	if o.Push {
-		if err := checkPush(ctx, p, o.Registry); err != nil {
+		// Before anything is built: may cairn push to every repository?
+		if err := o.Registry.CheckPushTo(ctx, p.refs()); err != nil {
 			return nil, nil, p, fmt.Errorf("%w\n%w", err, ErrNothingPublished)
 		}
 		// Before anything else: a killed publisher's tags go back first.
 		if _, err := Recover(ctx, p, o); err != nil {
 			return nil, nil, p, fmt.Errorf("%w\n%w", err, ErrNothingPublished)
 		}
+		in = o.inputs(ctx, p)
+		if skipped := o.skip(ctx, p, in); skipped != nil {
+			return skipped, nil, p, nil // before any daemon is dialed
+		}
 	}
-	p, err := forDaemon(ctx, b.Default(), p)
+	planned := p
+	p, err := forDaemon(ctx, b, p)
 	if err != nil {
 		return nil, nil, p, err
+	}
+	if p != planned {
+		in = nil // digested as planned here, not for the daemon's platform
 	}
 	if o.Push {
 		p.noteTier(o.Logger)
@@ -130,7 +156,7 @@ func (o RunOptions) buildAndCheck(ctx context.Context, b Builder, p *Project) (*
 	defer g.cleanup()
 	tap := build.TapWarnings(o.Status)
 	o.Status = tap.In
-	report := &Report{Version: ReportVersion, Dockerfile: p.Config.Dockerfile, Platforms: p.TargetPlatforms(), Stages: []StageReport{}, Targets: []TargetReport{}, Mounts: []MountReport{}, Checks: g.reports}
+	report := &Report{Version: ReportVersion, Dockerfile: p.Config.Dockerfile, Platforms: p.TargetPlatforms(), Stages: []StageReport{}, Targets: []TargetReport{}, Mounts: []MountReport{}, Checks: g.reports, Inputs: in.Project()}
 	defer func() { report.Warnings = tap.Close() }()
 	if err := g.lint(ctx, p.Dockerfile); err != nil {
 		return nil, nil, p, err
@@ -147,7 +173,7 @@ func (o RunOptions) buildAndCheck(ctx context.Context, b Builder, p *Project) (*
 	noteUnpublished(bo, o.Logger)
 	res, err := b.Build(ctx, p, bo, o.Logger)
 	if res != nil {
-		report.Stages, report.Targets = stageReports(res.Stages, checked), targetReports(p, res)
+		report.Stages, report.Targets = stageReports(res.Stages, checked), targetReports(p, res, in)
 	}
 	if err == nil {
 		err = out.finish(ctx, res, o.Status, o.Logger)
@@ -185,11 +211,17 @@ func (e *unpublishedError) Error() string        { return e.err.Error() }
 func (e *unpublishedError) Unwrap() error        { return e.err }
 func (e *unpublishedError) Is(target error) bool { return target == ErrNothingPublished }
 
-// forDaemon plans the project again for the platform of the daemon's first
-// worker, the platform BuildKit builds on (and for, when none is set): a
-// plan made for another machine's platform may select other stages.
-func forDaemon(ctx context.Context, d Daemon, p *Project) (*Project, error) {
-	workers, err := d.ListWorkers(ctx)
+// forDaemon connects b and plans the project again for the platform of
+// its default daemon's first worker, the platform BuildKit builds on (and
+// for, when none is set): a plan made for another machine's platform may
+// select other stages.
+func forDaemon(ctx context.Context, b Builder, p *Project) (*Project, error) {
+	if c, ok := b.(Connector); ok {
+		if err := c.Connect(ctx); err != nil {
+			return nil, err
+		}
+	}
+	workers, err := b.Default().ListWorkers(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("list the daemon's workers: %w", err)
 	}
@@ -202,18 +234,18 @@ func forDaemon(ctx context.Context, d Daemon, p *Project) (*Project, error) {
 // publish moves the tags, caches first, final tags last, shown as one
 // vertex in the progress display. A failure before any tag moved (the
 // stamp, a push.PrepareError) matches ErrNothingPublished.
-func publish(ctx context.Context, p *Project, res *build.Result, opts RunOptions, started time.Time) ([]push.TagResult, error) {
+func publish(ctx context.Context, p *Project, res *build.Result, r *Report, opts RunOptions, started time.Time) ([]push.TagResult, error) {
 	stamp, err := tiers.Stamp(ctx, opts.Registry, p.Config, p.Source.Commit, time.Now())
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrNothingPublished, err)
 	}
-	moves, err := p.moves(res, stamp)
+	moves, err := p.moves(res, stamp, r)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrNothingPublished, err)
 	}
-	step := startStep(opts.Status, "[publish] move tags: caches first, final tags last")
+	step := build.StartStep(opts.Status, "[publish] move tags: caches first, final tags last")
 	tags, err := push.Commit(ctx, opts.Registry, moves, opts.commitOptions(p, started)...)
-	step.done(tags, err)
+	step.Moved(tags, err)
 	if errors.As(err, new(*push.PrepareError)) {
 		err = opts.unpublished(err)
 	}

@@ -58,6 +58,15 @@ func (p *Project) Tags() []Tag {
 	return tags
 }
 
+// refs are the refs of the tags a publish moves (see Tags).
+func (p *Project) refs() []string {
+	var refs []string
+	for _, t := range p.Tags() {
+		refs = append(refs, t.Ref)
+	}
+	return refs
+}
+
 // Publishable is nil when a publish would move at least one tag, or
 // reads a cache it may not write (a pull request build without tags
 // builds and moves nothing), and an error matching ErrNothingToPublish
@@ -72,8 +81,8 @@ func (p *Project) Publishable() error {
 
 // moves points each of the project's tags at what its stage staged: the
 // cache manifest for a cache ref, the image for a final tag, and the tier
-// stamp at stamp.
-func (p *Project) moves(res *build.Result, stamp string) ([]push.Move, error) {
+// stamp at stamp; each with the input digest r records for it.
+func (p *Project) moves(res *build.Result, stamp string, r *Report) ([]push.Move, error) {
 	var moves []push.Move
 	for _, t := range p.Tags() {
 		if t.Mount != "" {
@@ -93,7 +102,7 @@ func (p *Project) moves(res *build.Result, stamp string) ([]push.Move, error) {
 		if digest == "" {
 			return nil, fmt.Errorf("%s: stage %q staged nothing for it", t.Ref, t.Stage)
 		}
-		moves = append(moves, push.Move{Tag: t.Ref, Digest: digest, Kind: t.Kind})
+		moves = append(moves, push.Move{Tag: t.Ref, Digest: digest, Kind: t.Kind, Inputs: r.inputsOf(t)})
 	}
 	return moves, nil
 }
@@ -107,16 +116,12 @@ type PlannedMove struct {
 // DryRun reads where each tag a publish would move points now, without
 // building or writing anything.
 func DryRun(ctx context.Context, p *Project, opts RunOptions) ([]PlannedMove, error) {
-	tags := p.Tags()
-	refs := make([]string, len(tags))
-	for i, t := range tags {
-		refs[i] = t.Ref
-	}
 	opts, err := opts.withDefaults(p)
 	if err != nil {
 		return nil, err
 	}
-	current, err := push.Current(ctx, opts.Registry, refs)
+	tags := p.Tags()
+	current, err := push.Current(ctx, opts.Registry, p.refs())
 	if err != nil {
 		return nil, err
 	}

@@ -1,8 +1,6 @@
 package lint
 
 import (
-	"strings"
-
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 
 	"github.com/cairn-build/cairn/internal/dfparse"
@@ -18,15 +16,9 @@ func addURL(c instructions.Command) []Finding {
 	}
 	var out []Finding
 	for _, src := range add.SourcePaths {
-		if isHTTPURL(src) {
+		if dfparse.IsHTTPURL(src) {
 			out = append(out, finding(ruleAddURL, dfparse.RangeLine(add.Location()), "ADD %s downloads without verifying it: use curl/wget with a checksum, ADD --checksum, or COPY", src))
 		}
 	}
 	return out
-}
-
-// isHTTPURL reports whether s is an http:// or https:// URL.
-func isHTTPURL(s string) bool {
-	l := strings.ToLower(s)
-	return strings.HasPrefix(l, "http://") || strings.HasPrefix(l, "https://")
 }

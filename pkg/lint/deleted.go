@@ -83,7 +83,7 @@ func (fs *stageFiles) copied(sd instructions.SourcesAndDest, line int, add bool)
 	}
 	for _, src := range sd.SourcePaths {
 		base := path.Base(src)
-		if isHTTPURL(src) {
+		if dfparse.IsHTTPURL(src) {
 			base = path.Base(strings.SplitN(src, "?", 2)[0])
 		} else if add && isArchive(src) {
 			continue

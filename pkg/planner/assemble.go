@@ -20,6 +20,7 @@ type assembly struct {
 type stageEntry struct {
 	base   dfparse.Base
 	deps   []int
+	images []string // see StagePlan.Images
 	tags   []string
 	target string // first target that needed it, for conflict errors
 	stage  string // its TARGETSTAGE value
@@ -39,7 +40,7 @@ func (a *assembly) add(req request, r *resolution, g *targetGraph) error {
 	for _, i := range g.stages {
 		e := a.stages[i]
 		if e == nil {
-			a.stages[i] = &stageEntry{base: r.bases[i], deps: g.deps[i], target: name, stage: req.stage}
+			a.stages[i] = &stageEntry{base: r.bases[i], deps: g.deps[i], images: g.images[i], target: name, stage: req.stage}
 			continue
 		}
 		if !sameBase(e.base, r.bases[i]) || !slices.Equal(e.deps, g.deps[i]) {
@@ -92,6 +93,7 @@ func (a *assembly) stagePlan(i int, e *stageEntry, level int, closure []bool) St
 		BaseIsStage:  e.base.Stage >= 0,
 		Platform:     e.base.Platform,
 		DependsOn:    make([]string, len(e.deps)),
+		Images:       e.images,
 		Level:        level,
 		CacheImports: []string{},
 		Tags:         appendUnique([]string{}, e.tags...),

@@ -6,6 +6,7 @@ import "github.com/cairn-build/cairn/internal/dfparse"
 type targetGraph struct {
 	stages []int         // reachable stages in Dockerfile order, the target last
 	deps   map[int][]int // direct stage dependencies of each, Dockerfile order
+	images map[int][]string
 }
 
 // graph finds the stages target needs under resolution r, mirroring
@@ -17,7 +18,7 @@ func (p *planner) graph(r *resolution, target int) (*targetGraph, error) {
 	if err != nil {
 		return nil, err
 	}
-	g := &targetGraph{deps: make(map[int][]int, len(edges))}
+	g := &targetGraph{deps: make(map[int][]int, len(edges)), images: make(map[int][]string, len(edges))}
 	for i := range p.df.Stages {
 		rs, ok := edges[i]
 		if !ok {
@@ -29,8 +30,21 @@ func (p *planner) graph(r *resolution, target int) (*targetGraph, error) {
 		}
 		g.stages = append(g.stages, i)
 		g.deps[i] = deps
+		g.images[i] = refImages(rs)
 	}
 	return g, nil
+}
+
+// refImages are the images sources name (not scratch, which BuildKit
+// never pulls), each once, in order: never nil.
+func refImages(rs []ref) []string {
+	images := []string{}
+	for _, x := range rs {
+		if x.stage < 0 && x.image != "" && x.image != dfparse.Scratch {
+			images = appendUnique(images, x.image)
+		}
+	}
+	return images
 }
 
 // reach walks the stages target needs and returns each one's sources

@@ -91,6 +91,9 @@ type StagePlan struct {
 	Platform    string `json:"platform,omitempty"` // FROM --platform after expansion
 	// DependsOn are the direct stage dependencies in Dockerfile order.
 	DependsOn []string `json:"dependsOn"`
+	// Images are the images its COPY --from and RUN --mount from= read
+	// (its base's ONBUILD triggers' too), in order; Base is not among them.
+	Images []string `json:"images,omitempty"`
 	// Level is 0 for a stage without stage dependencies, else 1 + the
 	// highest level of its dependencies; stages on a level can build in
 	// parallel.

@@ -35,6 +35,7 @@ type planCase struct {
 	bases   map[string]string // StagePlan.Base
 	levels  map[string]int
 	lines   map[string]int
+	images  map[string]string // StagePlan.Images
 }
 
 // planCases are the success cases of TestPlan.
@@ -93,6 +94,8 @@ func planCases() []planCase {
 			plans:  map[string]string{"1": "0 1"},
 			deps:   map[string]string{"0": "", "1": "0"},
 			bases:  map[string]string{"0": "golang:1.26", "1": "alpine:3.20"},
+			// COPY --from=0 is a stage; scratch (a mount without from=) is none.
+			images: map[string]string{"0": "", "1": "busybox:1.36"},
 		},
 		{
 			name:    "target by index",
@@ -120,6 +123,13 @@ func planCases() []planCase {
 			file:   "platform.Dockerfile",
 			stages: "xx build runtime",
 			deps:   map[string]string{"build": "xx", "runtime": "build"},
+		},
+		{
+			name:   "images read by COPY --from and RUN --mount from=",
+			file:   "from-images.Dockerfile",
+			stages: "tools 1",
+			deps:   map[string]string{"1": "tools"},
+			images: map[string]string{"tools": "", "1": "docker.io/library/golang:1.26 nginx:1.27"},
 		},
 		{
 			name:   "ONBUILD triggers of the base stage",
@@ -208,6 +218,9 @@ func checkStages(t *testing.T, p *planner.Plan, tc planCase) {
 		}
 		if want, ok := tc.lines[s.Name]; ok && s.Line != want {
 			t.Errorf("%s line = %d, want %d", s.Name, s.Line, want)
+		}
+		if want, ok := tc.images[s.Name]; ok {
+			assertNames(t, s.Name+" images", s.Images, want)
 		}
 	}
 }

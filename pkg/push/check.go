@@ -110,7 +110,8 @@ func (c *commit) finish(ctx context.Context, published bool) error {
 // body is the record body of repository l: the tags the commit moves there
 // (before it moves: the pending ones; after: all, with their states).
 func (c *commit) body(l *lease, outcome string, published bool) *recordBody {
-	b := &recordBody{Version: 1, Commit: c.me.ID, Started: c.started, SourceTime: c.o.sourceTime, Outcome: outcome, Caches: maps.Clone(l.caches)}
+	b := &recordBody{Version: 1, Commit: c.me.ID, Started: c.started, SourceTime: c.o.sourceTime, Outcome: outcome,
+		Caches: maps.Clone(l.caches), Inputs: maps.Clone(l.inputs)}
 	for _, r := range c.repositories() {
 		b.Repositories = append(b.Repositories, r.Name())
 	}
@@ -123,6 +124,9 @@ func (c *commit) body(l *lease, outcome string, published bool) *recordBody {
 			rt.State = t.result.State
 		}
 		b.Tags = append(b.Tags, rt)
+		if published {
+			b.Inputs = ledger(b.Inputs, t)
+		}
 		if published && t.Kind == KindCache && !c.o.sourceTime.IsZero() && (t.result.State == Moved || t.result.State == Unchanged) {
 			if b.Caches == nil {
 				b.Caches = map[string]cacheEntry{}

@@ -33,6 +33,7 @@ type lease struct {
 	held     record                // what this publisher last wrote
 	lost     bool                  // another publisher took the record over
 	caches   map[string]cacheEntry // the record's cache ledger when taken
+	inputs   map[string]inputEntry // and its input ledger
 }
 
 func newLease(reg *registry.Access, repo name.Repository, me Owner, o *options) *lease {
@@ -92,7 +93,7 @@ func (l *lease) acquire(ctx context.Context, wait bool) (*Recovery, error) {
 		l.mu.Lock()
 		l.acquired = true
 		l.mu.Unlock()
-		l.caches = next.Body.Caches
+		l.caches, l.inputs = next.Body.Caches, next.Body.Inputs
 		if next.State != stateMoving {
 			return nil, nil
 		}

@@ -72,6 +72,9 @@ type Move struct {
 	Tag    string // full tag reference, e.g. registry.example.com/app:latest
 	Digest string // the staged manifest, already in the tag's repository
 	Kind   Kind
+	// Inputs is the input digest of the build that staged Digest, recorded
+	// with the tag once it is there (see Published); "" records none.
+	Inputs string
 }
 
 // TagResult is what the commit did to one tag.
@@ -118,7 +121,7 @@ func Commit(ctx context.Context, reg *registry.Access, moves []Move, opts ...Opt
 	if err := c.keepPublished(ctx); err != nil {
 		return c.results(), &PrepareError{Err: err}
 	}
-	if c.unchanged() {
+	if c.unchanged() && c.recorded(ctx) {
 		// Nothing moves (the same sources published again): no record to
 		// take, no intent to write, and no second's wait for the lock.
 		return c.results(), nil

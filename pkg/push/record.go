@@ -19,7 +19,9 @@ import (
 // config and no layers, whose annotations hold it all: the lease (state,
 // holder, heartbeat) and the body (the tags the commit moves, each with its
 // previous and new digest, and the source time of each cache tag's digest).
-// A record write is one manifest put. It stays after a commit, marked done.
+// A record write is one manifest put. It stays after a commit, marked done,
+// with the ledgers of the cache tags' source times and of every tag's
+// input digest.
 const RecordTag = "cairn-commit"
 
 // recordState is a record's stage. locked and moving records are held by
@@ -55,6 +57,9 @@ type recordBody struct {
 	// Caches are, by cache tag (the part after the colon), the digest a
 	// cairn commit last put there and its build's source time.
 	Caches map[string]cacheEntry `json:"caches,omitempty"`
+	// Inputs are, by tag, the digest a cairn commit last put there and the
+	// input digest it was built from (Move.Inputs): what Published reads.
+	Inputs map[string]inputEntry `json:"inputs,omitempty"`
 }
 
 type recordTag struct {
@@ -63,6 +68,11 @@ type recordTag struct {
 	Previous string `json:"previous,omitempty"` // "" when the tag did not exist
 	Digest   string `json:"digest"`
 	State    State  `json:"state,omitempty"` // where the commit left it, once done
+}
+
+type inputEntry struct {
+	Digest string `json:"digest"`
+	Inputs string `json:"inputs"`
 }
 
 type cacheEntry struct {

@@ -36,6 +36,26 @@ func (e *AuthError) Error() string {
 
 func (e *AuthError) Unwrap() error { return e.Err }
 
+// CheckPushTo is CheckPush for the repository of each ref, once each, in
+// order, before anything is built: a missing, wrong or read-only login
+// fails at once instead of at the build's first upload.
+func (a *Access) CheckPushTo(ctx context.Context, refs []string) error {
+	seen := map[string]bool{}
+	for _, ref := range refs {
+		tag, err := a.Tag(ref)
+		if err != nil {
+			return fmt.Errorf("%s: %w", ref, err)
+		}
+		if repo := tag.Context(); !seen[repo.Name()] {
+			seen[repo.Name()] = true
+			if err := a.CheckPush(ctx, repo); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
 // CheckPush asks repo's registry whether cairn's credentials may push
 // there, as ko and crane do before they build: it starts a blob upload
 // and cancels it. A refusal is an *AuthError.

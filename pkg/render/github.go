@@ -70,6 +70,11 @@ func writeMarkdown(w io.Writer, r *cairn.Report) error {
 	for _, s := range r.Stages {
 		fmt.Fprintf(&b, "| %s | %s | %d/%d | %.1fs | `%s` |\n", s.Name, s.Status, s.Cached, s.Steps, s.Duration, shortDigest(s.Digest))
 	}
+	for _, t := range r.Targets {
+		if t.Skipped != "" {
+			fmt.Fprintf(&b, "| %s | skipped: %s | - | - | `%s` |\n", t.Name, t.Skipped, shortDigest(t.Digest))
+		}
+	}
 	if len(r.Tags) > 0 {
 		b.WriteString("\n| tag | kind | state | digest |\n|---|---|---|---|\n")
 		for _, t := range r.Tags {

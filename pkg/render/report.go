@@ -26,6 +26,9 @@ func Report(w io.Writer, r *cairn.Report) error {
 	if len(r.Stages) > 0 {
 		writeStages(w, r)
 	}
+	if skipped(r) {
+		writeSkipped(w, r)
+	}
 	if len(r.Mounts) > 0 {
 		fmt.Fprintln(w)
 		writeMounts(w, r)
@@ -52,6 +55,21 @@ func writeStages(w io.Writer, r *cairn.Report) {
 		took := time.Duration(s.Duration * float64(time.Second)).Round(time.Millisecond)
 		where := column(platform, orDash(s.Platform)+"\t") + column(builder, orDash(s.Builder)+"\t")
 		fmt.Fprintf(tw, "%s\t%s%d\t%d\t%s\t%s\t%s\t%s\n", s.Name, where, s.Steps, s.Cached, took, shortDigest(s.Digest), orDash(strings.Join(pushed, ",")), s.Status)
+	}
+	tw.Flush()
+}
+
+// skipped reports whether the run built nothing: its targets' inputs are
+// those of their published release.
+func skipped(r *cairn.Report) bool {
+	return len(r.Stages) == 0 && slices.ContainsFunc(r.Targets, func(t cairn.TargetReport) bool { return t.Skipped != "" })
+}
+
+func writeSkipped(w io.Writer, r *cairn.Report) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "TARGET\tINPUTS\tDIGEST\tTAGS\tSTATUS")
+	for _, t := range r.Targets {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\tskipped: %s\n", t.Name, shortDigest(t.Inputs), shortDigest(t.Digest), orDash(strings.Join(t.Tags, ",")), t.Skipped)
 	}
 	tw.Flush()
 }
@@ -140,12 +158,12 @@ func Outputs(r *cairn.Report, o Output) error {
 		o.Env = os.LookupEnv
 	}
 	err := Warnings(o.Stderr, r)
-	out := o.Stdout
-	if len(r.Stages) == 0 {
+	out, built := o.Stdout, len(r.Stages) > 0 || skipped(r)
+	if !built {
 		out = o.Stderr
 	}
 	err = errors.Join(err, Report(out, r))
-	if o.MetadataFile != "" && len(r.Stages) > 0 {
+	if o.MetadataFile != "" && built {
 		err = errors.Join(err, r.WriteFile(o.MetadataFile))
 	}
 	return errors.Join(err, GitHub(r, o.Env, o.MetadataFile))

@@ -40,6 +40,7 @@ func fullReport() *cairn.Report {
 		Targets: []cairn.TargetReport{{
 			Name: "app", Digest: d1, Tags: []string{"r/app:v1"}, ImageDigest: d1, ConfigDigest: d2,
 			Descriptor: &ocispecs.Descriptor{MediaType: ocispecs.MediaTypeImageManifest, Digest: d1, Size: 10}, ImageName: "r/app:v1",
+			Inputs: d2, Skipped: cairn.SkippedUnchanged,
 		}},
 		Mounts: []cairn.MountReport{{
 			MountResult: build.MountResult{ID: "//root/.cache/go-build", Target: "/root/.cache/go-build", Stages: []string{"app"}, Snapshot: "r/app:cache-mount-root-.cache-go-build",
@@ -58,7 +59,39 @@ func fullReport() *cairn.Report {
 			{Tag: "r/app:v1", Kind: push.KindFinal, Digest: d1, State: push.Failed, Error: "500"},
 		},
 		Warnings: []cairn.Warning{{Message: "FromAsCasing", Detail: []string{"d"}, URL: "u", File: "Dockerfile", Line: 1}},
+		Inputs:   d1,
 	}
+}
+
+// TestSkippedPublish: a publish that built nothing says so per target, on
+// stdout, and writes its metadata file.
+func TestSkippedPublish(t *testing.T) {
+	r := &cairn.Report{Version: cairn.ReportVersion, Dockerfile: "Dockerfile", Platforms: []string{"linux/amd64"},
+		Stages: []cairn.StageReport{}, Mounts: []cairn.MountReport{}, Inputs: d1,
+		Targets: []cairn.TargetReport{
+			{Name: "app", Digest: d2, ImageDigest: d2, Tags: []string{"r/app:v1"}, ImageName: "r/app:v1", Inputs: d1, Skipped: cairn.SkippedUnchanged},
+			{Name: "test", Tags: []string{}, Inputs: d2, Skipped: cairn.SkippedUnchanged},
+		},
+		Tags: []push.TagResult{{Tag: "r/app:v1", Kind: push.KindFinal, Previous: d2, Digest: d2, State: push.Unchanged}},
+	}
+	var stdout, stderr strings.Builder
+	metadata := filepath.Join(t.TempDir(), "metadata.json")
+	if err := render.Outputs(r, render.Output{Stdout: &stdout, Stderr: &stderr, MetadataFile: metadata, Env: func(string) (string, bool) { return "", false }}); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"app     " + d1[:19], "skipped: inputs unchanged", "r/app:v1  final"} {
+		if !strings.Contains(stdout.String(), want) {
+			t.Errorf("stdout lacks %q:\n%s", want, stdout.String())
+		}
+	}
+	if strings.Count(stdout.String(), "skipped: inputs unchanged") != 2 || stderr.Len() != 0 {
+		t.Errorf("want both targets skipped on stdout, nothing on stderr:\n%s\n---\n%s", stdout.String(), stderr.String())
+	}
+	data, err := os.ReadFile(metadata)
+	if err != nil {
+		t.Fatal(err)
+	}
+	testenv.ValidateReport(t, data)
 }
 
 func TestReportMatchesItsSchema(t *testing.T) {

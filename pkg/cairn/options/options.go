@@ -119,12 +119,21 @@ func loadOptions(f *cli.Context, path string) (cairn.LoadOptions, error) {
 }
 
 // Hint adds to an error of the pipeline the flag that answers it, where
-// the library's names only build.yaml's field.
+// the library's names only build.yaml's field or the daemon's address.
 func Hint(err error) error {
-	if errors.As(err, new(*config.HeldTagsError)) {
+	var daemon *cairn.DaemonError
+	switch {
+	case errors.As(err, new(*config.HeldTagsError)):
 		return fmt.Errorf("%w\n(--allow-release publishes them from this build alone)", err)
+	case errors.As(err, &daemon) && daemon.Addr == cairn.DefaultAddr:
+		return fmt.Errorf("%w (set --addr or BUILDKIT_HOST; `make dev-up` starts a local daemon)", err)
 	}
 	return err
+}
+
+// NoSkip is the flag that builds a publish whose inputs did not change.
+func NoSkip() cli.Flag {
+	return &cli.BoolFlag{Name: "no-skip", Category: GroupPublish, Usage: "with --push: build even when every target's inputs and tags are those of its published release (which is skipped, dialing no daemon)"}
 }
 
 // Output say how a build shows its progress and where its record goes.
@@ -196,17 +205,22 @@ func Daemon() []cli.Flag {
 	}
 }
 
-// Dial connects to the daemons the flags, build.yaml or $BUILDKIT_HOST name.
-func Dial(c *cli.Context, p *cairn.Project) (*cairn.Pool, error) {
-	daemons := p.Daemons(c.StringSlice("addr"), cairn.DaemonOptions{
+// Pool is the daemons the flags, build.yaml or $BUILDKIT_HOST name, to be
+// dialed when a run first needs one (cairn.NewPool).
+func Pool(c *cli.Context, p *cairn.Project) *cairn.Pool {
+	return cairn.NewPool(p.Daemons(c.StringSlice("addr"), cairn.DaemonOptions{
 		CACert: c.String("tlscacert"), Cert: c.String("tlscert"),
 		Key: c.String("tlskey"), ServerName: c.String("tlsservername"),
-	})
-	pool, err := cairn.DialPool(c.Context, daemons)
-	if errors.As(err, new(*cairn.DaemonError)) && len(daemons) == 1 && daemons[0].Addr == cairn.DefaultAddr {
-		return nil, fmt.Errorf("%w (set --addr or BUILDKIT_HOST; `make dev-up` starts a local daemon)", err)
+	}))
+}
+
+// Dial is Pool, connected now.
+func Dial(c *cli.Context, p *cairn.Project) (*cairn.Pool, error) {
+	pool := Pool(c, p)
+	if err := pool.Connect(c.Context); err != nil {
+		return nil, Hint(err)
 	}
-	return pool, err
+	return pool, nil
 }
 
 // ParseBuildArgs reads KEY=VALUE pairs as docker build does: a bare KEY

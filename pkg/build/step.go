@@ -1,4 +1,4 @@
-package cairn
+package build
 
 import (
 	"fmt"
@@ -12,38 +12,44 @@ import (
 	"github.com/cairn-build/cairn/pkg/push"
 )
 
-// step shows work that is not a BuildKit solve (the commit) as a vertex in
-// BuildKit's display, so one progress stream tells the whole build.
-type step struct {
+// Step shows work that is not a BuildKit solve (the commit, a docker
+// load) as a vertex in BuildKit's display, so one progress stream tells
+// the whole build.
+type Step struct {
 	status  chan<- *client.SolveStatus
 	vertex  client.Vertex
 	started time.Time
 }
 
-func startStep(status chan<- *client.SolveStatus, name string) *step {
-	s := &step{status: status, started: time.Now()}
+// StartStep shows the vertex name started on status (nil shows nothing).
+func StartStep(status chan<- *client.SolveStatus, name string) *Step {
+	s := &Step{status: status, started: time.Now()}
 	s.vertex = client.Vertex{Digest: digest.FromString(fmt.Sprintf("cairn %s %d", name, s.started.UnixNano())), Name: name, Started: &s.started}
 	s.send(&client.SolveStatus{Vertexes: []*client.Vertex{&s.vertex}})
 	return s
 }
 
-func (s *step) send(st *client.SolveStatus) {
+func (s *Step) send(st *client.SolveStatus) {
 	if s.status != nil {
 		s.status <- st
 	}
 }
 
-// done logs each tag's move and completes the vertex.
-func (s *step) done(tags []push.TagResult, err error) {
+// Moved logs each tag's move and completes the vertex.
+func (s *Step) Moved(tags []push.TagResult, err error) {
 	lines := make([]string, len(tags))
 	for i, t := range tags {
-		lines[i] = fmt.Sprintf("%s %s: %s -> %s\n", t.Kind, t.Tag, orNew(t.Previous), t.State)
+		previous := "(new)"
+		if t.Previous != "" {
+			previous = human.Digest(t.Previous)
+		}
+		lines[i] = fmt.Sprintf("%s %s: %s -> %s\n", t.Kind, t.Tag, previous, t.State)
 	}
-	s.end(lines, err)
+	s.End(lines, err)
 }
 
-// end logs lines and completes the vertex, failed with err's headline.
-func (s *step) end(lines []string, err error) {
+// End logs lines and completes the vertex, failed with err's headline.
+func (s *Step) End(lines []string, err error) {
 	now := time.Now()
 	st := &client.SolveStatus{}
 	for _, line := range lines {
@@ -57,11 +63,4 @@ func (s *step) end(lines []string, err error) {
 	}
 	st.Vertexes = []*client.Vertex{&v}
 	s.send(st)
-}
-
-func orNew(digest string) string {
-	if digest == "" {
-		return "(new)"
-	}
-	return human.Digest(digest)
 }
