@@ -13,6 +13,7 @@ import (
 	"github.com/cairn-build/cairn/pkg/build"
 	"github.com/cairn-build/cairn/pkg/push"
 	"github.com/cairn-build/cairn/pkg/registry"
+	"github.com/cairn-build/cairn/pkg/sign"
 	"github.com/cairn-build/cairn/pkg/tiers"
 )
 
@@ -40,6 +41,9 @@ type RunOptions struct {
 	// Force makes the commit overwrite final tags that another publisher
 	// moved since it started, instead of failing.
 	Force bool
+	// Signer signs the published images (see push.WithSignatures); nil
+	// loads the project's key (build.yaml sign:, --sign-key) when it has one.
+	Signer sign.Signer
 }
 
 // ErrNothingPublished is matched (errors.Is) by the error of a publishing
@@ -144,7 +148,9 @@ func (o RunOptions) buildAndCheck(ctx context.Context, b Builder, p *Project) (*
 		return report, nil, p, err
 	}
 	defer out.cleanup()
-	noteUnpublished(bo, o.Logger)
+	if err := bo.CheckAttests(ctx, b.Default(), func(t string) bool { return len(p.Config.Attests(t, false).On()) > 0 }); err != nil {
+		return report, nil, p, err
+	}
 	res, err := b.Build(ctx, p, bo, o.Logger)
 	if res != nil {
 		report.Stages, report.Targets = stageReports(res.Stages, checked), targetReports(p, res)
@@ -230,6 +236,13 @@ func (o RunOptions) withDefaults(p *Project) (RunOptions, error) {
 	}
 	if o.Session == nil {
 		o.Session = []session.Attachable{o.Registry.SessionAuth()}
+	}
+	if s := p.Config.Sign; o.Push && o.Signer == nil && s.Key != "" {
+		k, err := sign.LoadKey(s.Key, s.PasswordEnv, nil)
+		if err != nil {
+			return o, err
+		}
+		o.Signer = k
 	}
 	return o, nil
 }
