@@ -43,9 +43,11 @@ func WithSignatures(s Signatures) Option { return func(o *options) { o.signature
 
 // Annotations cosign writes on a bundle's referrer manifest.
 var bundleAnnotations = map[string]string{
-	"dev.sigstore.bundle.content":       "dsse-envelope",
+	bundleContent:                       "dsse-envelope",
 	"dev.sigstore.bundle.predicateType": sign.PredicateType,
 }
+
+const bundleContent = "dev.sigstore.bundle.content"
 
 // subject is an image a commit signs.
 type subject struct {
@@ -174,7 +176,9 @@ func (c *commit) signBundle(ctx context.Context, sub subject, add func(*tagMove)
 // signedBundle reports whether a referrer in idx is the signer's bundle for dgst.
 func (c *commit) signedBundle(ctx context.Context, repo name.Repository, idx ocispecs.Index, dgst string) bool {
 	for _, m := range idx.Manifests {
-		if m.ArtifactType != sign.BundleMediaType {
+		// A registry may list the config's media type for the artifact
+		// type (ggcr's does): cosign's annotation says it too.
+		if m.ArtifactType != sign.BundleMediaType && m.Annotations[bundleContent] == "" {
 			continue
 		}
 		// A referrer that cannot be read is not this signer's signature.
