@@ -2,15 +2,19 @@ package cairn_test
 
 import (
 	"context"
+	"crypto/elliptic"
 	"errors"
 	"io"
 	"log"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/sigstore/sigstore/pkg/cryptoutils"
 
 	"github.com/cairn-build/cairn/pkg/build"
 	"github.com/cairn-build/cairn/pkg/cairn"
@@ -18,6 +22,20 @@ import (
 	"github.com/cairn-build/cairn/pkg/push"
 	"github.com/cairn-build/cairn/pkg/registry"
 )
+
+// encryptedKey writes a key in cosign's format under password.
+func encryptedKey(t *testing.T, password string) string {
+	t.Helper()
+	priv, _, err := cryptoutils.GeneratePEMEncodedECDSAKeyPair(elliptic.P256(), cryptoutils.StaticPasswordFunc([]byte(password)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "cosign.key")
+	if err := os.WriteFile(path, priv, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
 
 func discardLogger() *log.Logger { return log.New(io.Discard, "", 0) }
 
@@ -96,6 +114,16 @@ func TestRunFailuresBeforeTheCommitPublishNothing(t *testing.T) {
 		{name: "recover: the registry cannot be read", project: func(t *testing.T, r *fakeRegistry) *cairn.Project {
 			p := r.project(t, "", "")
 			p.Plan.Stages[0].Tags = []string{"127.0.0.1:1/app:v1"}
+			return p
+		}},
+		{name: "sign: the key file is missing", project: func(t *testing.T, r *fakeRegistry) *cairn.Project {
+			p := r.project(t, "", "")
+			p.Config.Sign.Key = filepath.Join(t.TempDir(), "absent.key")
+			return p
+		}},
+		{name: "sign: the key's password is not set", project: func(t *testing.T, r *fakeRegistry) *cairn.Project {
+			p := r.project(t, "", "")
+			p.Config.Sign = config.Sign{Key: encryptedKey(t, "pw"), PasswordEnv: "CAIRN_TEST_UNSET_VARIABLE"}
 			return p
 		}},
 		{name: "daemon: no worker", daemon: func(d *fakeDaemon) { d.noWorkers = true }},
