@@ -121,7 +121,7 @@ func parseKey(data, password []byte) (crypto.PrivateKey, error) {
 			return nil, ErrBadPassword
 		}
 		return x509.ParsePKCS8PrivateKey(der)
-	case block.Type == "ENCRYPTED PRIVATE KEY" || x509.IsEncryptedPEMBlock(block): //nolint:staticcheck // legacy PEM encryption is still read
+	case block.Type == "ENCRYPTED PRIVATE KEY":
 		priv, err := cryptoutils.UnmarshalPEMToPrivateKey(data, func(bool) ([]byte, error) { return password, nil })
 		if err != nil {
 			return nil, ErrBadPassword
