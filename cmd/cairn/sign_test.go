@@ -102,7 +102,7 @@ func TestSignedPublishVerifiesWithCosign(t *testing.T) {
 	tags := testenv.Tags(t, p.repo)
 	latest := tags["latest"]
 	fallback := p.repo + ":" + registry.ReferrersTag(latest)
-	original := mustDescriptor(t, fallback)
+	original := testenv.Descriptor(t, fallback)
 	tamper(t, p.repo, latest, original)
 	if out, err := verify(t, pub, p.repo+":latest"); err == nil || !strings.Contains(out, "failed to verify signature") {
 		t.Errorf("cosign verify of a tampered signature: %v, want it rejected:\n%s", err, out)
@@ -272,19 +272,6 @@ func blob(t *testing.T, r name.Repository, d ocispecs.Descriptor) []byte {
 	return data
 }
 
-func mustDescriptor(t *testing.T, ref string) *remote.Descriptor {
-	t.Helper()
-	r, err := name.ParseReference(ref)
-	if err != nil {
-		t.Fatal(err)
-	}
-	d, err := remote.Get(r)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return d
-}
-
 // tamper points the fallback tag of repo@dgst at a list of one bundle:
 // cairn's, with one byte of its signature changed.
 func tamper(t *testing.T, repo, dgst string, list *remote.Descriptor) {
@@ -317,7 +304,7 @@ func tamper(t *testing.T, repo, dgst string, list *remote.Descriptor) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := mustDescriptor(t, repo+"@"+dgst)
+	d := testenv.Descriptor(t, repo+"@"+dgst)
 	subject := ocispecs.Descriptor{MediaType: string(d.MediaType), Digest: godigest.Digest(d.Digest.String()), Size: d.Size}
 	desc, _, err := reg.PutReferrer(context.Background(), r, registry.Referrer{
 		Subject: subject, ArtifactType: sign.BundleMediaType, MediaType: sign.BundleMediaType, Data: tampered, Annotations: idx.Manifests[0].Annotations,
@@ -330,7 +317,7 @@ func tamper(t *testing.T, repo, dgst string, list *remote.Descriptor) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	retag(t, repo+":"+registry.ReferrersTag(dgst), mustDescriptor(t, repo+"@"+list2.Digest.String()))
+	retag(t, repo+":"+registry.ReferrersTag(dgst), testenv.Descriptor(t, repo+"@"+list2.Digest.String()))
 }
 
 // retag points tag at desc, or deletes it when desc is nil.

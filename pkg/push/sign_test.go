@@ -265,24 +265,17 @@ func stageIndex(t *testing.T, repo string) (string, []string) {
 // with k's signature of a payload naming dgst.
 func legacySigned(t *testing.T, k *sign.Key, repo, dgst string) bool {
 	t.Helper()
-	img := testenv.Image(t, repo+":"+registry.LegacySignatureTag(dgst))
-	m, err := img.Manifest()
+	tag, err := name.NewTag(repo + ":" + registry.LegacySignatureTag(dgst))
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, l := range m.Layers {
-		layer, err := img.LayerByDigest(l.Digest)
-		if err != nil {
-			t.Fatal(err)
-		}
-		rc, err := layer.Compressed()
-		if err != nil {
-			t.Fatal(err)
-		}
-		payload, _ := io.ReadAll(rc)
-		rc.Close()
+	_, layers, err := fast(t).ReadLayers(context.Background(), tag)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range layers {
 		sig, _ := base64.StdEncoding.DecodeString(l.Annotations[sign.SignatureAnnotation])
-		if string(l.MediaType) == sign.SimpleSigningMediaType && k.SignedPayload(payload, sig, dgst) {
+		if l.MediaType == sign.SimpleSigningMediaType && k.SignedPayload(l.Data, sig, dgst) {
 			return true
 		}
 	}

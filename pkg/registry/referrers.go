@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -44,17 +45,7 @@ type Referrers struct {
 // ReadReferrers lists the referrers of repo@dgst: from the referrers API
 // where the registry has one, else from the fallback tag (ReferrersTag).
 func (a *Access) ReadReferrers(ctx context.Context, repo name.Repository, dgst string) (*Referrers, error) {
-	rt, err := a.Transport(ctx, repo, repo.Scope(transport.PullScope))
-	if err != nil {
-		return nil, err
-	}
-	u := url.URL{Scheme: repo.Scheme(), Host: repo.RegistryStr(), Path: fmt.Sprintf("/v2/%s/referrers/%s", repo.RepositoryStr(), dgst)}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
-	if err != nil {
-		return nil, err
-	}
-	req.Header.Set("Accept", ocispecs.MediaTypeImageIndex)
-	resp, err := a.send(&http.Client{Transport: rt}, req, nil)
+	resp, err := a.request(ctx, repo, transport.PullScope, http.MethodGet, "referrers/"+dgst, ocispecs.MediaTypeImageIndex, nil)
 	if err != nil {
 		return nil, fmt.Errorf("list the referrers of %s: %w", dgst, err)
 	}
@@ -152,17 +143,7 @@ func (a *Access) PutReferrer(ctx context.Context, repo name.Repository, r Referr
 // putManifest puts data by digest, retried as ggcr retries, and reports
 // whether the registry answered with OCI-Subject.
 func (a *Access) putManifest(ctx context.Context, repo name.Repository, desc ocispecs.Descriptor, data []byte) (bool, error) {
-	rt, err := a.Transport(ctx, repo, repo.Scope(transport.PushScope))
-	if err != nil {
-		return false, err
-	}
-	u := url.URL{Scheme: repo.Scheme(), Host: repo.RegistryStr(), Path: fmt.Sprintf("/v2/%s/manifests/%s", repo.RepositoryStr(), desc.Digest)}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPut, u.String(), nil)
-	if err != nil {
-		return false, err
-	}
-	req.Header.Set("Content-Type", desc.MediaType)
-	resp, err := a.send(&http.Client{Transport: rt}, req, data)
+	resp, err := a.request(ctx, repo, transport.PushScope, http.MethodPut, "manifests/"+desc.Digest.String(), desc.MediaType, data)
 	if err != nil {
 		return false, err
 	}
@@ -174,21 +155,32 @@ func (a *Access) putManifest(ctx context.Context, repo name.Repository, desc oci
 	return resp.Header.Get("OCI-Subject") != "", nil
 }
 
-// send does req (with body, when not nil), again after the Access's
-// backoff while it fails to connect or is answered with a retried status.
-func (a *Access) send(c *http.Client, req *http.Request, body []byte) (*http.Response, error) {
+// request sends method to /v2/<repo>/<path> (a GET's Accept, or a
+// body's Content-Type, is mediaType), again after the Access's backoff
+// while it fails to connect or is answered with a retried status: for
+// the requests ggcr's remote has no call for.
+func (a *Access) request(ctx context.Context, repo name.Repository, scope, method, path, mediaType string, body []byte) (*http.Response, error) {
+	rt, err := a.Transport(ctx, repo, repo.Scope(scope))
+	if err != nil {
+		return nil, err
+	}
+	u := url.URL{Scheme: repo.Scheme(), Host: repo.RegistryStr(), Path: fmt.Sprintf("/v2/%s/%s", repo.RepositoryStr(), path)}
+	c := &http.Client{Transport: rt}
 	backoff := a.o.backoff
 	for {
+		req, err := http.NewRequestWithContext(ctx, method, u.String(), bytes.NewReader(body))
+		if err != nil {
+			return nil, err
+		}
 		if body != nil {
-			req.Body = io.NopCloser(bytes.NewReader(body))
-			req.ContentLength = int64(len(body))
+			req.Header.Set("Content-Type", mediaType)
+		} else {
+			req.Header.Set("Accept", mediaType)
 		}
 		resp, err := c.Do(req)
-		retried := err != nil && req.Context().Err() == nil
+		retried := err != nil && ctx.Err() == nil
 		if err == nil {
-			for _, code := range a.o.retryCodes {
-				retried = retried || resp.StatusCode == code
-			}
+			retried = slices.Contains(a.o.retryCodes, resp.StatusCode)
 		}
 		if !retried || backoff.Steps <= 1 {
 			return resp, err
@@ -197,8 +189,8 @@ func (a *Access) send(c *http.Client, req *http.Request, body []byte) (*http.Res
 			resp.Body.Close()
 		}
 		select {
-		case <-req.Context().Done():
-			return nil, req.Context().Err()
+		case <-ctx.Done():
+			return nil, ctx.Err()
 		case <-time.After(backoff.Step()):
 		}
 	}
