@@ -36,7 +36,7 @@ type Signatures struct {
 // tag moves. Where the registry has no referrers API, the referrers list
 // is the index under the fallback tag sha256-<hex>: Commit merges the new
 // bundle into what that tag holds and moves it with the others (kind
-// signature: after the caches, before the final tags), restored on
+// signature: with the caches, before the final tags), restored on
 // rollback. An image the signer has signed already, such as a published
 // index Commit keeps, is not signed again, so nothing moves for it.
 func WithSignatures(s Signatures) Option { return func(o *options) { o.signatures = s } }

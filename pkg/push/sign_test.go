@@ -337,3 +337,32 @@ func TestReferrersAPIMovesNoTag(t *testing.T) {
 		}
 	}
 }
+
+// TestSignMergesAgainWhenTheTagMoved: another signer adds a referrer to
+// the fallback tag after the commit staged its list and before it moves
+// it: the commit merges again, and both are listed.
+func TestSignMergesAgainWhenTheTagMoved(t *testing.T) {
+	repo := testenv.Repo(t)
+	host, _, _ := strings.Cut(repo, "/")
+	proxy := faultproxy.Start(host)
+	t.Cleanup(proxy.Close)
+	proxied := proxy.Addr + strings.TrimPrefix(repo, host)
+	k := signingKey(t)
+	final := stage(t, repo)
+	hold := proxy.Hold(http.MethodPut, `/manifests/`+push.RecordTag+`$`)
+	done := make(chan error, 1)
+	go func() {
+		_, err := push.Commit(context.Background(), fast(t), []push.Move{{Tag: proxied + ":latest", Digest: final, Kind: push.KindFinal}},
+			push.WithSignatures(push.Signatures{Signer: k}))
+		done <- err
+	}()
+	<-hold.Reached()
+	foreign := foreignReferrer(t, repo, final) // ggcr writes the fallback tag, as cosign would
+	hold.Release()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if listed := referrers(t, repo, final); len(listed) != 2 || listed[foreign] == "" || !signedBy(t, k, repo, final) {
+		t.Errorf("the fallback tag lists %v: want the other signer's %s and the key's bundle", listed, foreign)
+	}
+}
