@@ -225,3 +225,44 @@ func load(t *testing.T) *sign.Key {
 	}
 	return k
 }
+
+// BenchmarkLoadKey: reading a key in cosign's format is its scrypt
+// derivation, paid once a publish.
+func BenchmarkLoadKey(b *testing.B) {
+	priv, _, err := cryptoutils.GeneratePEMEncodedECDSAKeyPair(elliptic.P256(), cryptoutils.StaticPasswordFunc([]byte("pw")))
+	if err != nil {
+		b.Fatal(err)
+	}
+	path := filepath.Join(b.TempDir(), "cosign.key")
+	if err := os.WriteFile(path, priv, 0o600); err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if _, err := sign.LoadKey(path, "", env(map[string]string{"COSIGN_PASSWORD": "pw"})); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkSignAndCheck: one image's bundle, and the check a republish
+// makes of the bundle there.
+func BenchmarkSignAndCheck(b *testing.B) {
+	priv, _, err := cryptoutils.GeneratePEMEncodedECDSAKeyPair(elliptic.P256(), cryptoutils.StaticPasswordFunc([]byte("pw")))
+	if err != nil {
+		b.Fatal(err)
+	}
+	path := filepath.Join(b.TempDir(), "cosign.key")
+	if err := os.WriteFile(path, priv, 0o600); err != nil {
+		b.Fatal(err)
+	}
+	k, err := sign.LoadKey(path, "", env(map[string]string{"COSIGN_PASSWORD": "pw"}))
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		bundle, err := k.Sign(context.Background(), digest)
+		if err != nil || !k.Signed(bundle, digest) {
+			b.Fatal("sign and check failed", err)
+		}
+	}
+}
