@@ -31,7 +31,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	app := newApp(stdout, stderr)
-	err := app.RunContext(ctx, options.Interspersed(app, args))
+	err := options.Flags(app.RunContext(ctx, options.Interspersed(app, args))) // the library names options, the CLI flags
 	switch {
 	case err == nil:
 		return exitOK

@@ -19,7 +19,6 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/layout"
-	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/validate"
 	"github.com/urfave/cli/v2"
@@ -40,31 +39,6 @@ func pulled(t *testing.T, ref string) v1.Image {
 		t.Fatalf("pull %s: %v", ref, err)
 	}
 	return img
-}
-
-// imageFiles reads the regular files of an image's flattened filesystem.
-func imageFiles(t *testing.T, img v1.Image) map[string]string {
-	t.Helper()
-	rc := mutate.Extract(img)
-	defer rc.Close()
-	files := map[string]string{}
-	tr := tar.NewReader(rc)
-	for {
-		h, err := tr.Next()
-		if errors.Is(err, io.EOF) {
-			return files
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		if h.Typeflag == tar.TypeReg {
-			data, err := io.ReadAll(tr)
-			if err != nil {
-				t.Fatal(err)
-			}
-			files["/"+strings.TrimPrefix(h.Name, "/")] = string(data)
-		}
-	}
 }
 
 // stageCounts reads each stage's steps and cached steps from a metadata file.
@@ -123,7 +97,7 @@ func TestSecretIsInNoOutput(t *testing.T) {
 	}
 	for tag := range tags {
 		img := pulled(t, repo+":"+tag)
-		if got := imageFiles(t, img)["/token.sha256"]; strings.TrimSpace(got) != hex.EncodeToString(sum[:]) {
+		if got := testenv.Files(t, img)["/token.sha256"]; strings.TrimSpace(got) != hex.EncodeToString(sum[:]) {
 			t.Errorf("%s: /token.sha256 = %q: the step did not read the secret", tag, got)
 		}
 		raw := map[string][]byte{}
@@ -214,7 +188,7 @@ func TestDockerFlagsReachTheBuild(t *testing.T) {
 	if iid, err := os.ReadFile(iidfile); err != nil || string(iid) != configDigest.String() {
 		t.Errorf("iidfile %q (%v), want the config digest %s", iid, err, configDigest)
 	}
-	files := imageFiles(t, img)
+	files := testenv.Files(t, img)
 	for path, want := range map[string]string{
 		"/hello.txt": "from the extra context", // COPY --from=extra
 		"/hosts":     "10.1.2.3\tdb.internal",  // --add-host
@@ -306,7 +280,7 @@ func checkOCIOutput(t *testing.T, dir string, args ...string) string {
 	if err := validate.Image(img); err != nil {
 		t.Errorf("invalid image in the layout: %v", err)
 	}
-	if !strings.Contains(imageFiles(t, img)["/stamp"], "\n") {
+	if !strings.Contains(testenv.Files(t, img)["/stamp"], "\n") {
 		t.Error("the image lacks the built /stamp")
 	}
 	return metadata

@@ -96,7 +96,7 @@ func TestExitCodesAndMessages(t *testing.T) {
 		{"missing context", []string{"plan", "/does/not/exist"}, 2, "cairn: build context /does/not/exist: stat /does/not/exist: no such file or directory"},
 		{"missing context, build", []string{"build", "/does/not/exist", "--push"}, 2, "cairn: build context /does/not/exist"},
 		{"stray argument", []string{"plan", ".", "extra"}, 2, "cairn: want at most one PATH (the build context), got 2 arguments: . extra"},
-		{"PATH and --context", []string{"plan", ".", "--context", "."}, 2, "cairn: both PATH (.) and --context (.) name the build context"},
+		{"PATH and --context", []string{"plan", ".", "--context", "."}, 2, `cairn: --context ".": PATH (.) names the build context too: give one`},
 		{"push with nothing to publish", []string{"build", "--push", "--addr", "unix:///nonexistent/buildkitd.sock"}, 1,
 			"cairn: --push: nothing to publish: no repository for cache refs and no tags on any target"},
 		{"bare tag without repository", []string{"plan", "-t", "v1"}, 1, `cairn: --tag: tag "v1" needs a repository`},

@@ -5,6 +5,8 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"testing"
 	"time"
 
@@ -39,31 +41,53 @@ func PushBase(t testing.TB, ref, version string) v1.Image {
 	if err != nil {
 		t.Fatalf("read %s: %v", busybox, err)
 	}
-	var buf bytes.Buffer
-	tw := tar.NewWriter(&buf)
-	content := []byte(version + "\n")
-	if err := tw.WriteHeader(&tar.Header{Name: "version", Mode: 0o644, Size: int64(len(content)), ModTime: time.Unix(0, 0)}); err != nil {
+	if img, err = mutate.AppendLayers(img, FileLayer(t, map[string]string{"version": version + "\n"})); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := tw.Write(content); err != nil {
-		t.Fatal(err)
+	Push(t, ref, img)
+	return img
+}
+
+// FileLayer is a layer holding files (path → content), each a regular
+// file of mode 0644 dated the Unix epoch, in path order.
+func FileLayer(t testing.TB, files map[string]string) v1.Layer {
+	t.Helper()
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	for _, name := range slices.Sorted(maps.Keys(files)) {
+		content := files[name]
+		if err := tw.WriteHeader(&tar.Header{Name: name, Mode: 0o644, Size: int64(len(content)), Typeflag: tar.TypeReg, ModTime: time.Unix(0, 0)}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := io.WriteString(tw, content); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if err := tw.Close(); err != nil {
 		t.Fatal(err)
 	}
-	layer, err := tarball.LayerFromOpener(func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(buf.Bytes())), nil })
+	data := buf.Bytes()
+	layer, err := tarball.LayerFromOpener(func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil })
 	if err != nil {
 		t.Fatal(err)
 	}
-	if img, err = mutate.AppendLayers(img, layer); err != nil {
-		t.Fatal(err)
-	}
-	tag, err := name.NewTag(ref, name.Insecure)
+	return layer
+}
+
+// Push writes img to ref (a tag or a digest) in a test registry, over
+// plain HTTP, and returns its digest.
+func Push(t testing.TB, ref string, img v1.Image) string {
+	t.Helper()
+	r, err := name.ParseReference(ref, name.Insecure)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := remote.Write(tag, img); err != nil {
-		t.Fatalf("push base %s: %v", ref, err)
+	if err := remote.Write(r, img); err != nil {
+		t.Fatalf("push %s: %v", ref, err)
 	}
-	return img
+	d, err := img.Digest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d.String()
 }

@@ -1,13 +1,18 @@
 package testenv
 
 import (
+	"archive/tar"
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 )
 
@@ -19,6 +24,20 @@ func Image(t testing.TB, ref string) v1.Image {
 		t.Fatalf("read image %s: %v", ref, err)
 	}
 	return img
+}
+
+// Index reads ref's image index from the test registry, and its manifest.
+func Index(t testing.TB, ref string) (v1.ImageIndex, *v1.IndexManifest) {
+	t.Helper()
+	idx, err := Descriptor(t, ref).ImageIndex()
+	if err != nil {
+		t.Fatalf("%s: %v", ref, err)
+	}
+	im, err := idx.IndexManifest()
+	if err != nil {
+		t.Fatalf("%s: %v", ref, err)
+	}
+	return idx, im
 }
 
 // Descriptor reads ref's manifest (or index) from the test registry.
@@ -67,5 +86,31 @@ func DeleteBlob(t testing.TB, ref string, layer v1.Layer) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusAccepted {
 		t.Fatalf("DELETE %s: %s", url, resp.Status)
+	}
+}
+
+// Files are the regular files of img's flattened filesystem, by absolute
+// path ("/app/version").
+func Files(t testing.TB, img v1.Image) map[string]string {
+	t.Helper()
+	rc := mutate.Extract(img)
+	defer rc.Close()
+	files := map[string]string{}
+	tr := tar.NewReader(rc)
+	for {
+		h, err := tr.Next()
+		if errors.Is(err, io.EOF) {
+			return files
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if h.Typeflag == tar.TypeReg {
+			data, err := io.ReadAll(tr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			files["/"+strings.TrimPrefix(strings.TrimPrefix(h.Name, "./"), "/")] = string(data)
+		}
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"syscall"
 	"testing"
@@ -196,5 +197,20 @@ func removeRoot(t testing.TB, dir string) {
 	}
 	if err := os.RemoveAll(dir); err != nil {
 		t.Errorf("remove %s: %v", dir, err)
+	}
+}
+
+// OnePerDaemon checks that stages ran each on a daemon of its own, the
+// daemons named: builders maps a stage to the daemon that built it, as a
+// pool's result or report says.
+func OnePerDaemon(t testing.TB, builders map[string]string, stages, daemons []string) {
+	t.Helper()
+	var ran []string
+	for _, s := range stages {
+		ran = append(ran, builders[s])
+	}
+	slices.Sort(ran)
+	if want := slices.Sorted(slices.Values(daemons)); !slices.Equal(ran, want) {
+		t.Errorf("stages %v ran on %v, want each on its own of %v", stages, builders, daemons)
 	}
 }

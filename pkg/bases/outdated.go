@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/cairn-build/cairn/pkg/config"
 	"github.com/cairn-build/cairn/pkg/planner"
 	"github.com/cairn-build/cairn/pkg/registry"
 )
@@ -33,7 +34,7 @@ type Changes []Change
 
 // ErrNoCacheRefs is matched by Outdated's error for a project whose stages
 // have no cache refs: nothing records the digests they were built on.
-var ErrNoCacheRefs = errors.New("no stage has a cache ref to read its base image digests from (set repository: or --repository, and a cache mode other than off)")
+var ErrNoCacheRefs = errors.New("no stage has a cache ref to read its base image digests from: they need a cache mode other than off and a repository")
 
 // Outdated compares, for every stage built FROM an image, the base digests
 // recorded on its cache ref (by `cairn build --push`) with the digests the
@@ -45,7 +46,7 @@ var ErrNoCacheRefs = errors.New("no stage has a cache ref to read its base image
 // by an older cairn) and bases whose FROM changed since.
 func Outdated(ctx context.Context, reg *registry.Access, plan *planner.Plan, log *slog.Logger) (Changes, error) {
 	if !hasCacheRefs(plan) {
-		return Changes{}, ErrNoCacheRefs
+		return Changes{}, config.NeedsRepository(ErrNoCacheRefs)
 	}
 	var bases []*stageBase
 	for _, b := range externalBases(plan) {

@@ -7,6 +7,8 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
+
+	"github.com/cairn-build/cairn/pkg/push"
 )
 
 // StageOptions add to the solve of one stage.
@@ -26,13 +28,9 @@ type StageOptions struct {
 // annotateLayout sets annotations on the manifest digest of the OCI layout
 // in dir, adds the result to the layout, and returns its digest.
 func annotateLayout(dir, digest string, annotations map[string]string) (string, error) {
-	h, err := v1.NewHash(digest)
+	img, err := push.LayoutImage(dir, digest)
 	if err != nil {
 		return "", err
-	}
-	img, err := layout.Path(dir).Image(h)
-	if err != nil {
-		return "", fmt.Errorf("read %s from %s: %w", digest, dir, err)
 	}
 	m, err := img.Manifest()
 	if err != nil {

@@ -1,10 +1,8 @@
 package build_test
 
 import (
-	"archive/tar"
-	"bytes"
 	"context"
-	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -13,12 +11,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
-	"github.com/google/go-containerregistry/pkg/v1/remote"
-	"github.com/google/go-containerregistry/pkg/v1/tarball"
 	"github.com/moby/buildkit/client"
 
 	"github.com/cairn-build/cairn/internal/testenv"
@@ -43,39 +38,15 @@ func mountProject(t *testing.T, dockerfile string) string {
 // snapshot of a cache mount.
 func pushSnapshot(t *testing.T, ref string, files map[string]string) {
 	t.Helper()
-	var buf bytes.Buffer
-	tw := tar.NewWriter(&buf)
-	for name, content := range files {
-		if err := tw.WriteHeader(&tar.Header{Name: name, Mode: 0o644, Size: int64(len(content)), Typeflag: tar.TypeReg}); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := io.WriteString(tw, content); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := tw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	data := buf.Bytes()
-	layer, err := tarball.LayerFromOpener(func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil })
-	if err != nil {
-		t.Fatal(err)
-	}
 	base, err := mutate.ConfigFile(empty.Image, &v1.ConfigFile{OS: "linux", Architecture: runtime.GOARCH, RootFS: v1.RootFS{Type: "layers"}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	img, err := mutate.AppendLayers(base, layer)
+	img, err := mutate.AppendLayers(base, testenv.FileLayer(t, files))
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := name.ParseReference(ref, name.Insecure)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := remote.Write(r, img); err != nil {
-		t.Fatal(err)
-	}
+	testenv.Push(t, ref, img)
 }
 
 // mountBuild builds dir on the daemon at addr with its repository set to
@@ -175,6 +146,38 @@ func TestRestoredMountIsSeenByRun(t *testing.T) {
 				t.Errorf("restore vertex %+v (found %v): want it done without error", v, ok)
 			}
 		})
+	}
+}
+
+// TestOnlyAStepThatMountsItRestoresIt: on a daemon that has the first
+// steps cached, a build restores the mount of the step that runs and not
+// that of the step that comes from the cache, though other steps run: the
+// mounts of a step are read from the solve's LLB by its vertex's digest.
+func TestOnlyAStepThatMountsItRestoresIt(t *testing.T) {
+	repo := testenv.Repo(t)
+	pushSnapshot(t, repo+":cache-mount-a", map[string]string{"a": "a\n"})
+	pushSnapshot(t, repo+":cache-mount-b", map[string]string{"b": "b\n"})
+	dir := mountProject(t, "FROM busybox:1.36\nRUN --mount=type=cache,target=/a cat /a/a\nCOPY f /f\nRUN --mount=type=cache,target=/b cat /b/b /f\n")
+	b, c := &mountBuild{t: t, repo: repo, dir: dir}, dial(t)
+	for i, content := range []string{"first\n", "second\n"} {
+		if err := os.WriteFile(filepath.Join(dir, "f"), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		res, err := b.run(c, false)
+		if err != nil {
+			t.Fatalf("build %d: %v", i+1, err)
+		}
+		got := map[string]build.RestoreState{}
+		for _, m := range res.Mounts {
+			got[m.Target] = m.Restore
+		}
+		want := map[string]build.RestoreState{"/a": build.Restored, "/b": build.Restored}
+		if i == 1 {
+			want["/a"] = build.NotNeeded // its RUN is cached; the COPY and the last RUN are not
+		}
+		if !maps.Equal(got, want) {
+			t.Errorf("build %d: restores %v, want %v", i+1, got, want)
+		}
 	}
 }
 

@@ -3,16 +3,12 @@ package build
 import (
 	"context"
 	"fmt"
-	"regexp"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/moby/buildkit/client"
-	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 
-	"github.com/cairn-build/cairn/internal/dfparse"
 	"github.com/cairn-build/cairn/pkg/planner"
 	"github.com/cairn-build/cairn/pkg/push"
 )
@@ -215,17 +211,18 @@ func (c *carrier) results() []MountResult {
 }
 
 // watch looks at the progress of a solve on s for steps running, not from
-// the cache, with carried mounts. It marks those mounts as run with and
-// returns the ones not restored there yet (a restore another stage began
-// included: the step would see half the files, or, as the restore holds
-// the directory locked, a new empty one), and whether a step using them
-// is running now (it started; a step only seen done has already run).
-func (c *carrier) watch(s Solver, st *client.SolveStatus) (restore []string, running bool) {
+// the cache, with carried mounts (steps says which mounts its steps use).
+// It marks those mounts as run with and returns the ones not restored
+// there yet (a restore another stage began included: the step would see
+// half the files, or, as the restore holds the directory locked, a new
+// empty one), and whether a step using them is running now (it started; a
+// step only seen done has already run).
+func (c *carrier) watch(s Solver, st *client.SolveStatus, steps *stepMounts) (restore []string, running bool) {
 	for _, v := range st.Vertexes {
 		if v.Started == nil || v.Cached || v.Error != "" {
 			continue
 		}
-		ids := c.usedBy(v.Name)
+		ids := c.usedBy(v, steps)
 		c.mu.Lock()
 		for _, id := range ids {
 			m := c.byID[id]
@@ -243,30 +240,21 @@ func (c *carrier) watch(s Solver, st *client.SolveStatus) (restore []string, run
 	return restore, running
 }
 
-// runStep matches a RUN step's vertex name as dockerfile2llb writes it:
-// "[builder 2/4] RUN --mount=… cmd", the variables of the stage expanded.
-var runStep = regexp.MustCompile(`(?s)^(?:\[[^\]]*\] )?(?:ONBUILD )?(RUN .*)$`)
-
-// usedBy are the carried mounts a step names in its --mount flags. The
-// vertex name is the instruction as written, so its mounts parse again;
-// when one names an ID the plan does not know (a variable the name left
-// unexpanded, a heredoc that does not parse alone), every carried mount
-// is assumed used: a restore too many costs time, one too few a cold step.
-func (c *carrier) usedBy(vertex string) []string {
-	m := runStep.FindStringSubmatch(vertex)
-	if m == nil || !strings.Contains(strings.ToLower(m[1]), "type=cache") {
-		return nil
-	}
-	ids, ok := cacheIDs(m[1], c.ns)
+// usedBy are the carried mounts the step of vertex v runs with, read from
+// its solve's LLB by the vertex's digest. When the LLB is not known, or
+// the step mounts an ID the plan does not know, every carried mount is
+// assumed used: a restore too many costs time, one too few a cold step.
+func (c *carrier) usedBy(v *client.Vertex, steps *stepMounts) []string {
+	ids, unknown := steps.of(v)
 	var out []string
 	for _, id := range ids {
-		mnt, known := c.byID[id]
-		ok = ok && known
-		if known && mnt.carried {
+		m, known := c.byID[id]
+		unknown = unknown || !known
+		if known && m.carried {
 			out = append(out, id)
 		}
 	}
-	if !ok {
+	if unknown {
 		return c.carriedIDs()
 	}
 	return out
@@ -280,43 +268,6 @@ func (c *carrier) carriedIDs() []string {
 		}
 	}
 	return ids
-}
-
-// cacheIDs are the IDs BuildKit gives the cache mounts of one RUN
-// instruction (see planner.CacheMount.ID); false when its mounts do not
-// parse.
-func cacheIDs(run, ns string) ([]string, bool) {
-	df, err := dfparse.Parse("vertex", []byte("FROM scratch\n"+run))
-	if err != nil {
-		// A heredoc's name has its summary, not its body: parse the flags alone.
-		df, err = dfparse.Parse("vertex", []byte("FROM scratch\nRUN "+leadingFlags(run)+" true"))
-	}
-	if err != nil {
-		return nil, false
-	}
-	var ids []string
-	for r := range df.Runs(nil) {
-		if r.Mounts == nil && slices.Contains(r.Cmd.FlagsUsed, "mount") {
-			return nil, false
-		}
-		for _, m := range r.Mounts {
-			if m.Type != instructions.MountTypeCache {
-				continue
-			}
-			ids = append(ids, dfparse.CacheID(m, ns))
-		}
-	}
-	return ids, true
-}
-
-// leadingFlags are the --flags of "RUN --a=b --c=d cmd…".
-func leadingFlags(run string) string {
-	words := strings.Fields(strings.TrimPrefix(run, "RUN "))
-	n := 0
-	for n < len(words) && strings.HasPrefix(words[n], "--") {
-		n++
-	}
-	return strings.Join(words[:n], " ")
 }
 
 // JoinMounts joins the mounts of builds of one plan, each for its own

@@ -37,30 +37,34 @@ func testCarrier(ns string) *carrier {
 	return c
 }
 
-// TestUsedBy: the carried mounts a step's vertex name names, with vertex
-// names as dockerfile2llb writes them.
+// knownSteps are the step mounts of a solve whose LLB is known: by each
+// exec op's digest, the cache IDs it mounts.
+func knownSteps(byExec map[digest.Digest][]string) *stepMounts {
+	sm := &stepMounts{ready: make(chan struct{}), byExec: byExec}
+	close(sm.ready)
+	return sm
+}
+
+// TestUsedBy: the carried mounts a step runs with, found by its vertex's
+// digest among the exec ops of the solve's LLB.
 func TestUsedBy(t *testing.T) {
+	run, other := digest.FromString("run"), digest.FromString("copy")
+	unknown := &stepMounts{ready: make(chan struct{}), err: errNoConverter}
+	close(unknown.ready)
 	all := []string{goBuild, goMod}
 	tests := []struct {
-		ns, vertex string
-		want       []string
+		name, ns string
+		steps    *stepMounts
+		vertex   digest.Digest
+		want     []string
 	}{
-		{"", "[builder 3/4] RUN --mount=type=cache,target=/root/.cache/go-build go build -o /out/app .", []string{goBuild}},
-		{"", "[builder 3/4] RUN --mount=type=cache,target=/root/.cache/go-build/ go build", []string{goBuild}},
-		{"", "[linux/amd64 builder 3/4] RUN --mount=type=bind,target=. --mount=type=cache,id=gomod,target=/go/pkg/mod go mod download", []string{goMod}},
-		{"", "[builder  3/12] RUN --mount=target=/go/pkg/mod,type=cache,id=gomod --mount=type=cache,target=/root/.cache/go-build go build", []string{goMod, goBuild}},
-		{"", "[2/3] RUN --mount=type=cache,target=/root/.cache/go-build go build", []string{goBuild}},
-		{"", "[app 1/3] ONBUILD RUN --mount=type=cache,target=/root/.cache/go-build go build", []string{goBuild}},
-		{"", "[x 2/2] RUN --mount=type=cache,target=/tmp/x true", nil},     // known, not carried
-		{"", "[x 2/2] RUN --mount=type=secret,id=npm true", nil},           // no cache mount
-		{"", "[x 2/2] RUN echo type=cache", nil},                           // no mount at all
-		{"", "[x 2/2] RUN --mount=type=cache,target=$DIR make", all},       // unexpanded: cannot tell
-		{"", "[x 2/2] RUN --mount=type=cache,target=/elsewhere make", all}, // an ID the plan does not know
-		{"", "[x 2/2] RUN --mount=type=cache,id=gomod,target=/m <<EOF (go mod download)", []string{goMod}},
-		{"ns", "[x 2/2] RUN --mount=type=cache,id=gomod,target=/m go mod download", []string{goMod}},
-		{"", "[x 2/2] COPY --from=builder /out/app /app", nil},
-		{"", "[check] setup: touch /x", nil},
-		{"", "[cache mount /root/.cache/go-build] restore from reg.test/app:cache-mount-go-build", nil},
+		{"one carried mount", "", knownSteps(map[digest.Digest][]string{run: {goBuild}}), run, []string{goBuild}},
+		{"two, as the step mounts them", "", knownSteps(map[digest.Digest][]string{run: {goMod, goBuild}}), run, []string{goMod, goBuild}},
+		{"known, not carried", "", knownSteps(map[digest.Digest][]string{run: {"//tmp/x"}}), run, nil},
+		{"a step without cache mounts", "", knownSteps(map[digest.Digest][]string{run: {goBuild}}), other, nil},
+		{"an ID the plan does not know: cannot tell", "", knownSteps(map[digest.Digest][]string{run: {"//elsewhere"}}), run, all},
+		{"the LLB is not known: cannot tell", "", unknown, run, all},
+		{"a namespace", "ns", knownSteps(map[digest.Digest][]string{run: {"ns" + goMod}}), run, []string{goMod}},
 	}
 	for _, tt := range tests {
 		c := testCarrier(tt.ns)
@@ -68,8 +72,8 @@ func TestUsedBy(t *testing.T) {
 		for _, id := range tt.want {
 			want = append(want, tt.ns+id)
 		}
-		if got := c.usedBy(tt.vertex); !slices.Equal(got, want) {
-			t.Errorf("ns %q: usedBy(%q) = %q, want %q", tt.ns, tt.vertex, got, want)
+		if got := c.usedBy(&client.Vertex{Digest: tt.vertex}, tt.steps); !slices.Equal(got, want) {
+			t.Errorf("%s: usedBy = %q, want %q", tt.name, got, want)
 		}
 	}
 }
@@ -115,31 +119,33 @@ func cacheMountsOf(def *llb.Definition) []*pb.CacheOpt {
 }
 
 // stageTry is a stage's solve on a daemon: a COPY that runs, then a RUN
-// with the mounts named; once started, the RUN runs to its end only when
-// ready() says its mounts are restored, else it waits to be canceled. cached makes every step come from
-// the cache; quick makes the RUN report only its end.
+// whose op mounts the cache IDs given (its LLB, llb, says so); once
+// started, the RUN runs to its end only when ready() says its mounts are
+// restored, else it waits to be canceled. cached makes every step come
+// from the cache; quick makes the RUN report only its end.
 type stageTry struct {
 	solver        Solver // the daemon it runs on
-	stage, mounts string
+	stage         string
+	llb           *stepMounts // its RUN mounts the cache IDs it was made with
 	cached, quick bool
 	steps         *stepCounter
 	attempts      int
 	ready         func() bool
 }
 
-func (s *stageTry) try(ctx context.Context, watch func(*client.SolveStatus)) (*client.SolveResponse, error) {
+func (s *stageTry) try(ctx context.Context, watch func(*client.SolveStatus, *stepMounts)) (*client.SolveResponse, error) {
 	s.attempts++
 	send := func(v client.Vertex) {
 		st := &client.SolveStatus{Vertexes: []*client.Vertex{&v}}
 		s.steps.observe(st)
 		if watch != nil {
-			watch(st)
+			watch(st, s.llb)
 		}
 	}
 	now := time.Now()
 	copyStep := client.Vertex{Digest: digest.FromString(s.stage + "copy"), Name: "[" + s.stage + " 2/3] COPY . .", Started: &now, Completed: &now, Cached: s.cached || s.attempts > 1}
 	send(copyStep)
-	run := client.Vertex{Digest: digest.FromString(s.stage + "run"), Name: "[" + s.stage + " 3/3] RUN " + s.mounts + " go build", Started: &now, Cached: s.cached}
+	run := client.Vertex{Digest: s.run(), Name: "[" + s.stage + " 3/3] RUN go build", Started: &now, Cached: s.cached}
 	if !s.cached && !s.quick {
 		send(run) // started
 	}
@@ -154,12 +160,13 @@ func (s *stageTry) try(ctx context.Context, watch func(*client.SolveStatus)) (*c
 	return nil, context.Cause(ctx)
 }
 
-func newStageTry(c *carrier, solver Solver, stage, mounts string) *stageTry {
-	s := &stageTry{solver: solver, stage: stage, mounts: mounts, steps: newStepCounter(planner.StagePlan{Name: stage, Index: 1, Standalone: true})}
+func newStageTry(c *carrier, solver Solver, stage string, ids ...string) *stageTry {
+	s := &stageTry{solver: solver, stage: stage, steps: newStepCounter(planner.StagePlan{Name: stage, Index: 1, Standalone: true})}
+	s.llb = knownSteps(map[digest.Digest][]string{s.run(): ids})
 	s.ready = func() bool {
 		c.mu.Lock()
 		defer c.mu.Unlock()
-		for _, id := range c.usedBy(s.run()) {
+		for _, id := range c.usedBy(&client.Vertex{Digest: s.run()}, s.llb) {
 			if c.byID[id].unrestored(s.solver) {
 				return false
 			}
@@ -169,7 +176,8 @@ func newStageTry(c *carrier, solver Solver, stage, mounts string) *stageTry {
 	return s
 }
 
-func (s *stageTry) run() string { return "[" + s.stage + " 3/3] RUN " + s.mounts + " go build" }
+// run is the digest of the stage's RUN.
+func (s *stageTry) run() digest.Digest { return digest.FromString(s.stage + "run") }
 
 func drain() (chan *client.SolveStatus, func() []string) {
 	ch := make(chan *client.SolveStatus)
@@ -195,8 +203,8 @@ func TestRestoreBeforeUse(t *testing.T) {
 	c := testCarrier("")
 	status, warnings := drain()
 	stages := []*stageTry{
-		newStageTry(c, solver, "builder", "--mount=type=cache,target=/root/.cache/go-build"),
-		newStageTry(c, solver, "test", "--mount=type=cache,target=/root/.cache/go-build"),
+		newStageTry(c, solver, "builder", goBuild),
+		newStageTry(c, solver, "test", goBuild),
 	}
 	var wg sync.WaitGroup
 	errs := make([]error, len(stages))
@@ -307,7 +315,7 @@ func TestRestoreWhenNeeded(t *testing.T) {
 				m := c.byID[goBuild]
 				m.res.Source, m.res.SourceDigest, m.res.Restore = "", "", Missing
 			}
-			s := newStageTry(c, solver, "builder", "--mount=type=cache,target=/root/.cache/go-build")
+			s := newStageTry(c, solver, "builder", goBuild)
 			s.cached, s.quick = tt.cached, tt.quick
 			status, warnings := drain()
 			_, err := c.solve(context.Background(), solver, status, s.steps, tt.noCache, s.try)
@@ -336,10 +344,11 @@ func TestFailedAttemptIsNotRetried(t *testing.T) {
 	attempts := 0
 	status, warnings := drain()
 	defer warnings()
-	_, err := c.solve(context.Background(), solver, status, newStepCounter(planner.StagePlan{Name: "b"}), false, func(ctx context.Context, watch func(*client.SolveStatus)) (*client.SolveResponse, error) {
+	_, err := c.solve(context.Background(), solver, status, newStepCounter(planner.StagePlan{Name: "b"}), false, func(ctx context.Context, watch func(*client.SolveStatus, *stepMounts)) (*client.SolveResponse, error) {
 		attempts++
 		now := time.Now()
-		watch(&client.SolveStatus{Vertexes: []*client.Vertex{{Name: "[b 2/2] RUN --mount=type=cache,id=gomod go mod download", Started: &now, Completed: &now}}})
+		run := digest.FromString("b run")
+		watch(&client.SolveStatus{Vertexes: []*client.Vertex{{Digest: run, Name: "[b 2/2] RUN go mod download", Started: &now, Completed: &now}}}, knownSteps(map[digest.Digest][]string{run: {goMod}}))
 		return nil, boom
 	})
 	if !errors.Is(err, boom) || attempts != 1 || len(solver.defs) != 0 {
@@ -356,8 +365,8 @@ func TestRestoreOnEachDaemon(t *testing.T) {
 	status, warnings := drain()
 	defer warnings()
 	for _, s := range []*stageTry{
-		newStageTry(c, a, "builder", "--mount=type=cache,target=/root/.cache/go-build"),
-		newStageTry(c, b, "test", "--mount=type=cache,target=/root/.cache/go-build"),
+		newStageTry(c, a, "builder", goBuild),
+		newStageTry(c, b, "test", goBuild),
 	} {
 		if _, err := c.solve(context.Background(), s.solver, status, s.steps, false, s.try); err != nil {
 			t.Fatal(err)

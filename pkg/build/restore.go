@@ -20,8 +20,9 @@ import (
 // a carried cache mount began running before the mount was restored.
 var errRestore = errors.New("a cache mount must be restored first")
 
-// attempt is one solve of a stage; watch, when not nil, sees its progress.
-type attempt func(ctx context.Context, watch func(*client.SolveStatus)) (*client.SolveResponse, error)
+// attempt is one solve of a stage; watch, when not nil, sees its progress
+// and the cache mounts of its steps.
+type attempt func(ctx context.Context, watch func(*client.SolveStatus, *stepMounts)) (*client.SolveResponse, error)
 
 // solve runs a stage's solve so that a no-change build pays for no
 // restore. Each attempt runs with nothing restored until a step that uses
@@ -43,8 +44,8 @@ func (c *carrier) solve(ctx context.Context, s Solver, status chan<- *client.Sol
 			mu   sync.Mutex
 			need []string
 		)
-		resp, err := try(actx, func(st *client.SolveStatus) {
-			ids, running := c.watch(s, st)
+		resp, err := try(actx, func(st *client.SolveStatus, steps *stepMounts) {
+			ids, running := c.watch(s, st, steps)
 			if noCache {
 				c.emptied(s, ids)
 				return
@@ -153,16 +154,9 @@ func solveDef(ctx context.Context, s Solver, opts Options, status chan<- *client
 	if err != nil {
 		return err
 	}
-	ch := make(chan *client.SolveStatus)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for st := range ch {
-			status <- st
-		}
-	}()
-	_, err = s.Solve(ctx, d, client.SolveOpt{Session: opts.Session}, ch)
-	<-done
+	fan := newFanIn(status)
+	_, err = s.Solve(ctx, d, client.SolveOpt{Session: opts.Session}, fan.add())
+	fan.wait()
 	return err
 }
 

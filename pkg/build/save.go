@@ -95,19 +95,12 @@ func saveMount(ctx context.Context, s Solver, m *MountResult, opts Options, maxS
 	attrs := pushByDigest(opts.Registry, []string{m.Snapshot}, []string{ref.Context().Name()})
 	attrs["compression"], attrs["oci-mediatypes"] = "zstd", "true"
 	attrs["source-date-epoch"] = "0" // the config's times: equal files, equal digests
-	inner := make(chan *client.SolveStatus)
-	forwarded := make(chan struct{})
-	go func() {
-		defer close(forwarded)
-		for st := range inner {
-			status <- st
-		}
-	}()
+	fan := newFanIn(status)
 	resp, err := s.Solve(ctx, def, client.SolveOpt{
 		Session: opts.Session,
 		Exports: []client.ExportEntry{{Type: client.ExporterImage, Attrs: attrs}},
-	}, inner) // Solve closes inner
-	<-forwarded
+	}, fan.add()) // Solve closes it
+	fan.wait()
 	if err != nil {
 		return err
 	}

@@ -30,12 +30,8 @@ func newScheduler(plan *planner.Plan) *scheduler {
 // wait returns when every dependency is done: nil when all succeeded, else
 // why the stage cannot start (ErrDependencyFailed, or ctx's error).
 func (sc *scheduler) wait(ctx context.Context, deps []string) error {
-	for _, dep := range deps {
-		select {
-		case <-sc.done[dep]:
-		case <-ctx.Done():
-			return fmt.Errorf("%w: %w", errNotStarted, ctx.Err())
-		}
+	if err := sc.after(ctx, deps); err != nil {
+		return err
 	}
 	sc.mu.Lock()
 	defer sc.mu.Unlock()

@@ -75,7 +75,7 @@ func (s *stageSolve) run(ctx context.Context, solver Solver, status chan *client
 		dir, err := os.MkdirTemp("", "cairn-cache-")
 		if err != nil {
 			close(status)
-			return res, err
+			return res, fmt.Errorf("the mode=max cache's directory: %w", err)
 		}
 		defer os.RemoveAll(dir)
 		s.cacheDir = dir
@@ -86,14 +86,27 @@ func (s *stageSolve) run(ctx context.Context, solver Solver, status chan *client
 	defer close(status)
 	solve := func(imports []string) (*client.SolveResponse, error) {
 		_, noCache := noCache(s.opts.Docker, s.stage)
-		return s.carry.solve(ctx, solver, status, steps, noCache, func(ctx context.Context, watch func(*client.SolveStatus)) (*client.SolveResponse, error) {
+		return s.carry.solve(ctx, solver, status, steps, noCache, func(ctx context.Context, watch func(*client.SolveStatus, *stepMounts)) (*client.SolveResponse, error) {
+			opt := s.solveOpt(imports, exportCache, names, repos)
+			var see func(*client.SolveStatus)
+			if watch != nil {
+				reading, stop := context.WithTimeout(ctx, time.Minute)
+				defer stop()
+				mounts := stepMountsOf(reading, solver, &opt)
+				see = func(st *client.SolveStatus) { watch(st, mounts) }
+				defer func() {
+					if err := mounts.failed(); err != nil && ctx.Err() == nil {
+						notef(s.opts, "stage %s: its steps' cache mounts are unknown (%v): each step that ran counts as using every carried one", s.stage.Name, err)
+					}
+				}()
+			}
 			inner := make(chan *client.SolveStatus)
 			forwarding.Add(1)
 			go func() {
 				defer forwarding.Done()
-				forward(inner, status, steps, watch)
+				forward(inner, status, steps, see)
 			}()
-			resp, err := solver.Solve(ctx, nil, s.solveOpt(imports, exportCache, names, repos), inner)
+			resp, err := solver.Solve(ctx, nil, opt, inner)
 			forwarding.Wait() // Solve has closed inner; let the counts settle
 			return resp, err
 		})

@@ -68,14 +68,7 @@ func readIndex(t *testing.T, ref string) (images []string, atts []attestation) {
 	if !desc.MediaType.IsIndex() {
 		return []string{desc.Digest.String()}, nil
 	}
-	idx, err := desc.ImageIndex()
-	if err != nil {
-		t.Fatal(err)
-	}
-	im, err := idx.IndexManifest()
-	if err != nil {
-		t.Fatal(err)
-	}
+	idx, im := testenv.Index(t, ref)
 	for _, m := range im.Manifests {
 		if m.Annotations["vnd.docker.reference.type"] != "attestation-manifest" {
 			images = append(images, m.Digest.String())

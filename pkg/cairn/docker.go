@@ -19,12 +19,15 @@ import (
 
 	"github.com/cairn-build/cairn/pkg/bases"
 	"github.com/cairn-build/cairn/pkg/build"
+	"github.com/cairn-build/cairn/pkg/config"
 	"github.com/cairn-build/cairn/pkg/planner"
 )
 
 // ErrNoDockerEngine is matched (errors.Is) by the error of a --load run
 // on a machine where no Docker engine answers.
 var ErrNoDockerEngine = errors.New("no Docker engine reachable")
+
+const optLoad = "Overrides.Docker.Load" // what the errors of loading name
 
 // Preflight checks, before anything is built, what would make the run
 // fail later: a publish with nothing to publish or with final tags the
@@ -48,7 +51,7 @@ func (p *Project) Preflight(ctx context.Context, opts RunOptions) error {
 	}
 	for _, name := range p.Config.Solve.NoCacheFilter {
 		if !slices.ContainsFunc(p.Plan.Stages, func(s planner.StagePlan) bool { return strings.EqualFold(s.Name, name) }) {
-			return fmt.Errorf("--no-cache-filter: %q is none of the stages the targets need (%s)", name, stageNames(p))
+			return &config.OptionError{Option: "Overrides.Docker.NoCacheFilter", Err: fmt.Errorf("%q is none of the stages the targets need (%s)", name, stageNames(p))}
 		}
 	}
 	if p.Config.Solve.Load {
@@ -94,7 +97,7 @@ func (p *Project) attachables() ([]session.Attachable, error) {
 // dockerEngine is nil when the docker CLI reaches an engine.
 func dockerEngine(ctx context.Context) error {
 	if _, err := exec.LookPath("docker"); err != nil {
-		return fmt.Errorf("--load: %w: no docker CLI in PATH", ErrNoDockerEngine)
+		return &config.OptionError{Option: optLoad, Err: fmt.Errorf("%w: no docker CLI in PATH", ErrNoDockerEngine)}
 	}
 	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()
@@ -104,7 +107,7 @@ func dockerEngine(ctx context.Context) error {
 		if msg == "" {
 			msg = err.Error()
 		}
-		return fmt.Errorf("--load: %w: %s (-o type=docker,dest=FILE writes the archive without one)", ErrNoDockerEngine, msg)
+		return &config.OptionError{Option: optLoad, Err: fmt.Errorf("%w: %s (an output of type=docker writes the archive without one)", ErrNoDockerEngine, msg)}
 	}
 	return nil
 }
@@ -185,7 +188,7 @@ func (l *local) finish(ctx context.Context, res *build.Result, status chan<- *cl
 			id = final.Digest
 		}
 		if err := os.WriteFile(path, []byte(id), 0o644); err != nil {
-			return fmt.Errorf("--iidfile: %w", err)
+			return &config.OptionError{Option: "Overrides.Docker.IIDFile", Err: err}
 		}
 	}
 	if l.loadDir == "" {
@@ -197,7 +200,7 @@ func (l *local) finish(ctx context.Context, res *build.Result, status chan<- *cl
 		lines := strings.SplitAfter(strings.TrimSpace(string(out)), "\n")
 		step.end(lines, err)
 		if err != nil {
-			return fmt.Errorf("--load: target %s: docker load: %w: %s", t.Name, err, strings.TrimSpace(string(out)))
+			return &config.OptionError{Option: optLoad, Err: fmt.Errorf("target %s: docker load: %w: %s", t.Name, err, strings.TrimSpace(string(out)))}
 		}
 		logger.Info(fmt.Sprintf("target %s: %s", t.Name, strings.TrimSpace(string(out))))
 	}

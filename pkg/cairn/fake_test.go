@@ -1,8 +1,11 @@
 package cairn_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"io"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -33,20 +36,24 @@ import (
 // each stage's cache-mount step (reporting its RUN vertex), and records
 // every solve in the order it came, with what the registry held then.
 type fakeDaemon struct {
-	reg  *fakeRegistry
-	fail map[string]error // stage → its solve's error
+	reg *fakeRegistry
+	// fail are solves' errors by what the solve does ("build app",
+	// "layout app", "save mount"), as the log names it.
+	fail map[string]error
 	// block holds the stage's solve until its context ends.
 	block string
 	// noWorkers is a daemon without a worker; noPush stages nothing.
 	noWorkers, noPush bool
+	// workersErr is ListWorkers' error.
+	workersErr error
 
 	mu     sync.Mutex
 	events []string
 }
 
 func (d *fakeDaemon) ListWorkers(context.Context, ...client.ListWorkersOption) ([]*client.WorkerInfo, error) {
-	if d.noWorkers {
-		return nil, nil
+	if d.noWorkers || d.workersErr != nil {
+		return nil, d.workersErr
 	}
 	return []*client.WorkerInfo{{ID: "fake", Platforms: []ocispecs.Platform{{OS: "linux", Architecture: "amd64"}}}}, nil
 }
@@ -70,7 +77,7 @@ func (d *fakeDaemon) Solve(ctx context.Context, def *llb.Definition, opt client.
 		<-ctx.Done()
 		return nil, ctx.Err()
 	}
-	if err := d.fail[stage]; err != nil {
+	if err := d.fail[what]; err != nil {
 		return nil, err
 	}
 	if stage != "" && status != nil && strings.HasPrefix(what, "build") {
@@ -138,13 +145,41 @@ func (d *fakeDaemon) log() []string {
 // over plain HTTP), with the repository a test's project publishes to.
 type fakeRegistry struct {
 	repo string
+
+	mu     sync.Mutex
+	refuse func(method, path string, body []byte) bool // see refuseWhen
 }
 
 func newFakeRegistry(t *testing.T) *fakeRegistry {
 	t.Helper()
-	srv := httptest.NewServer(ggcrregistry.New(ggcrregistry.Logger(discardLogger())))
+	r := &fakeRegistry{}
+	h := ggcrregistry.New(ggcrregistry.Logger(discardLogger()))
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		body, err := io.ReadAll(req.Body)
+		if err != nil || r.refuses(req.Method, req.URL.Path, body) {
+			http.Error(w, `{"errors":[{"code":"DENIED","message":"refused by the test"}]}`, http.StatusForbidden)
+			return
+		}
+		req.Body = io.NopCloser(bytes.NewReader(body))
+		h.ServeHTTP(w, req)
+	}))
 	t.Cleanup(srv.Close)
-	return &fakeRegistry{repo: strings.TrimPrefix(srv.URL, "http://") + "/app"}
+	r.repo = strings.TrimPrefix(srv.URL, "http://") + "/app"
+	return r
+}
+
+// refuseWhen makes the registry answer 403 to the requests f matches: a
+// registry fault at one step of a publish.
+func (r *fakeRegistry) refuseWhen(f func(method, path string, body []byte) bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.refuse = f
+}
+
+func (r *fakeRegistry) refuses(method, path string, body []byte) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.refuse != nil && r.refuse(method, path, body)
 }
 
 // tags are the repository's tags and their digests, the commit record's too.
@@ -171,6 +206,13 @@ func (r *fakeRegistry) tags() map[string]string {
 // extra (e.g. checks), on this machine's platform.
 func (r *fakeRegistry) project(t *testing.T, dockerfile, targetYAML string) *cairn.Project {
 	t.Helper()
+	return r.projectWith(t, dockerfile, targetYAML, nil)
+}
+
+// projectWith is project with the overrides set changes. The environment
+// is empty: no CI variable of the machine's decides the tier.
+func (r *fakeRegistry) projectWith(t *testing.T, dockerfile, targetYAML string, set func(*config.Overrides)) *cairn.Project {
+	t.Helper()
 	dir := t.TempDir()
 	if dockerfile == "" {
 		dockerfile = "FROM busybox:1.36 AS app\nRUN --mount=type=cache,target=/var/cache/app echo x\n"
@@ -184,9 +226,14 @@ func (r *fakeRegistry) project(t *testing.T, dockerfile, targetYAML string) *cai
 			t.Fatal(err)
 		}
 	}
+	o := config.Overrides{Repository: r.repo, CacheMode: config.CacheInline}
+	if set != nil {
+		set(&o)
+	}
 	p, err := cairn.Load(context.Background(), cairn.LoadOptions{
 		Config:          filepath.Join(dir, "build.yaml"),
-		Overrides:       config.Overrides{Repository: r.repo, CacheMode: config.CacheInline},
+		Overrides:       o,
+		Env:             func(string) (string, bool) { return "", false },
 		SourceDateEpoch: cairn.EpochOff,
 	})
 	if err != nil {

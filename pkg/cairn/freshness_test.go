@@ -1,15 +1,12 @@
 package cairn_test
 
 import (
-	"archive/tar"
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
 	"os"
 	"path/filepath"
 	"slices"
-	"strings"
 	"testing"
 
 	"github.com/google/go-containerregistry/pkg/name"
@@ -211,25 +208,81 @@ func cacheAnnotations(t *testing.T, ref string) map[string]string {
 	return m.Annotations
 }
 
+// pushTwoPlatformBase pushes to repo:1 an index of two bases, PushBase's
+// with amdVersion for linux/amd64 and armVersion for linux/arm64, and
+// returns them.
+func pushTwoPlatformBase(t *testing.T, repo, amdVersion, armVersion string) (amd, arm v1.Image) {
+	t.Helper()
+	amd = testenv.PushBase(t, repo+":amd-"+amdVersion, amdVersion)
+	arm = testenv.PushBase(t, repo+":arm-"+armVersion, armVersion)
+	cfg, err := arm.ConfigFile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg = cfg.DeepCopy()
+	cfg.Architecture = "arm64"
+	if arm, err = mutate.ConfigFile(arm, cfg); err != nil {
+		t.Fatal(err)
+	}
+	idx := mutate.AppendManifests(empty.Index,
+		mutate.IndexAddendum{Add: amd, Descriptor: v1.Descriptor{Platform: &v1.Platform{OS: "linux", Architecture: "amd64"}}},
+		mutate.IndexAddendum{Add: arm, Descriptor: v1.Descriptor{Platform: &v1.Platform{OS: "linux", Architecture: "arm64"}}},
+	)
+	tag, err := name.NewTag(repo+":1", name.Insecure)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := remote.WriteIndex(tag, idx); err != nil {
+		t.Fatal(err)
+	}
+	return amd, arm
+}
+
+// checkBaseRecords checks the base digests a two-platform build of stage s,
+// target tag v1, recorded in repo: want, the base's manifest by platform,
+// on the stage's cache index and on each platform's manifest of v1.
+func checkBaseRecords(t *testing.T, repo, base string, want map[string]string) {
+	t.Helper()
+	record := "linux/amd64=" + want["linux/amd64"] + ",linux/arm64=" + want["linux/arm64"]
+	if a := cacheAnnotations(t, repo+":cache-s"); a[bases.AnnotationDigests] != record || a[ocispecs.AnnotationBaseImageName] != base {
+		t.Errorf("cache index annotations %v, want %s", a, record)
+	}
+	idx, im := testenv.Index(t, repo+":v1")
+	seen := 0
+	for _, desc := range im.Manifests {
+		p := ""
+		if desc.Platform != nil {
+			p = desc.Platform.OS + "/" + desc.Platform.Architecture
+		}
+		if want[p] == "" {
+			continue // an attestation
+		}
+		img, err := idx.Image(desc.Digest)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := img.Manifest()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := m.Annotations[ocispecs.AnnotationBaseImageDigest]; got != want[p] {
+			t.Errorf("%s manifest: base digest %q, want %s", p, got, want[p])
+		}
+		seen++
+	}
+	if seen != len(want) {
+		t.Errorf("published index has %d platform manifests, want %d", seen, len(want))
+	}
+}
+
 // readFile reads a file of img's flattened filesystem.
 func readFile(t *testing.T, img v1.Image, path string) string {
 	t.Helper()
-	rc := mutate.Extract(img)
-	defer rc.Close()
-	tr := tar.NewReader(rc)
-	for {
-		h, err := tr.Next()
-		if err != nil {
-			t.Fatalf("no %s in the image: %v", path, err)
-		}
-		if strings.TrimPrefix(h.Name, "./") == path {
-			data, err := io.ReadAll(tr)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return string(data)
-		}
+	data, ok := testenv.Files(t, img)["/"+path]
+	if !ok {
+		t.Fatalf("no %s in the image", path)
 	}
+	return data
 }
 
 // TestMultiPlatformRecord: a stage built for two platforms records each
@@ -239,32 +292,7 @@ func readFile(t *testing.T, img v1.Image, path string) string {
 func TestMultiPlatformRecord(t *testing.T) {
 	baseRepo := testenv.BaseRepo(t)
 	base := baseRepo + ":1"
-	pushIndex := func(amdVersion, armVersion string) (amd, arm v1.Image) {
-		amd = testenv.PushBase(t, baseRepo+":amd-"+amdVersion, amdVersion)
-		arm = testenv.PushBase(t, baseRepo+":arm-"+armVersion, armVersion)
-		cfg, err := arm.ConfigFile()
-		if err != nil {
-			t.Fatal(err)
-		}
-		cfg = cfg.DeepCopy()
-		cfg.Architecture = "arm64"
-		if arm, err = mutate.ConfigFile(arm, cfg); err != nil {
-			t.Fatal(err)
-		}
-		idx := mutate.AppendManifests(empty.Index,
-			mutate.IndexAddendum{Add: amd, Descriptor: v1.Descriptor{Platform: &v1.Platform{OS: "linux", Architecture: "amd64"}}},
-			mutate.IndexAddendum{Add: arm, Descriptor: v1.Descriptor{Platform: &v1.Platform{OS: "linux", Architecture: "arm64"}}},
-		)
-		tag, err := name.NewTag(base, name.Insecure)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := remote.WriteIndex(tag, idx); err != nil {
-			t.Fatal(err)
-		}
-		return amd, arm
-	}
-	amd1, arm1 := pushIndex("v1", "v1")
+	amd1, arm1 := pushTwoPlatformBase(t, baseRepo, "v1", "v1")
 	dir := t.TempDir()
 	// No RUN: an arm64 build needs no emulator on this host.
 	for name, content := range map[string]string{"Dockerfile": "FROM " + base + " AS s\nCOPY marker /marker\n", "marker": "m\n"} {
@@ -285,43 +313,9 @@ func TestMultiPlatformRecord(t *testing.T) {
 		t.Fatal(err)
 	}
 	testenv.ValidateReport(t, metadata(t, report))
-	record := "linux/amd64=" + digestOf(t, amd1) + ",linux/arm64=" + digestOf(t, arm1)
-	if a := cacheAnnotations(t, repo+":cache-s"); a[bases.AnnotationDigests] != record || a[ocispecs.AnnotationBaseImageName] != base {
-		t.Errorf("cache index annotations %v, want %s", a, record)
-	}
-	r, _ := name.ParseReference(repo+":v1", name.Insecure)
-	idx, err := remote.Index(r)
-	if err != nil {
-		t.Fatal(err)
-	}
-	im, err := idx.IndexManifest()
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := map[string]string{"amd64": digestOf(t, amd1), "arm64": digestOf(t, arm1)}
-	seen := 0
-	for _, desc := range im.Manifests {
-		if desc.Platform == nil || want[desc.Platform.Architecture] == "" {
-			continue // an attestation
-		}
-		img, err := idx.Image(desc.Digest)
-		if err != nil {
-			t.Fatal(err)
-		}
-		m, err := img.Manifest()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got := m.Annotations[ocispecs.AnnotationBaseImageDigest]; got != want[desc.Platform.Architecture] {
-			t.Errorf("%s manifest: base digest %q, want %s", desc.Platform.Architecture, got, want[desc.Platform.Architecture])
-		}
-		seen++
-	}
-	if seen != 2 {
-		t.Errorf("published index has %d platform manifests, want 2", seen)
-	}
+	checkBaseRecords(t, repo, base, map[string]string{"linux/amd64": digestOf(t, amd1), "linux/arm64": digestOf(t, arm1)})
 
-	_, arm2 := pushIndex("v1", "v2")
+	_, arm2 := pushTwoPlatformBase(t, baseRepo, "v1", "v2")
 	changes, err := cairn.Outdated(context.Background(), p, cairn.OutdatedOptions{})
 	wantChanges := bases.Changes{{Stage: "s", Base: base, Platform: "linux/arm64", Old: digestOf(t, arm1), New: digestOf(t, arm2), CacheRef: repo + ":cache-s"}}
 	if err != nil || !slices.Equal(changes, wantChanges) {

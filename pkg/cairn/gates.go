@@ -58,7 +58,7 @@ func newGates(cfg *config.Build) (*gates, error) {
 	}
 	dir, err := os.MkdirTemp("", "cairn-checks-")
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("the checks' directory: %w", err)
 	}
 	g.dir = dir
 	for _, target := range sortedTargets(cfg.Checks) {

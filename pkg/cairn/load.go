@@ -140,7 +140,7 @@ func (o *LoadOptions) applyPath() (configFile, error) {
 	case !info.IsDir():
 		return configFile{}, &PathError{fmt.Errorf("build context %s is not a directory", o.Path)}
 	case o.Overrides.Context != "":
-		return configFile{}, &PathError{fmt.Errorf("both PATH (%s) and --context (%s) name the build context: give one", o.Path, o.Overrides.Context)}
+		return configFile{}, &PathError{&config.OptionError{Option: "Overrides.Context", Value: o.Overrides.Context, Err: fmt.Errorf("PATH (%s) names the build context too: give one", o.Path)}}
 	case o.Config != "":
 		o.Overrides.Context = o.Path
 		return configFile{path: o.Config}, nil

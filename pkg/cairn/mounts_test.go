@@ -1,11 +1,9 @@
 package cairn_test
 
 import (
-	"archive/tar"
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"maps"
 	"os"
 	"path/filepath"
@@ -13,8 +11,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-
-	"github.com/google/go-containerregistry/pkg/v1/mutate"
 
 	"github.com/cairn-build/cairn/internal/testenv"
 	"github.com/cairn-build/cairn/pkg/build"
@@ -61,31 +57,15 @@ COPY --from=builder /out /out
 // the packages it compiled, and whether it linked.
 func compiled(t *testing.T, ref string) (pkgs []string, linked bool) {
 	t.Helper()
-	rc := mutate.Extract(testenv.Image(t, ref))
-	defer rc.Close()
-	tr := tar.NewReader(rc)
-	for {
-		h, err := tr.Next()
-		if err != nil {
-			t.Fatalf("no out/build.log in %s: %v", ref, err)
+	compile := regexp.MustCompile(`/compile .* -p (\S+) `)
+	for _, line := range strings.Split(readFile(t, testenv.Image(t, ref), "out/build.log"), "\n") {
+		if m := compile.FindStringSubmatch(line); m != nil {
+			pkgs = append(pkgs, m[1])
 		}
-		if h.Name != "out/build.log" {
-			continue
-		}
-		data, err := io.ReadAll(tr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		compile := regexp.MustCompile(`/compile .* -p (\S+) `)
-		for _, line := range strings.Split(string(data), "\n") {
-			if m := compile.FindStringSubmatch(line); m != nil {
-				pkgs = append(pkgs, m[1])
-			}
-			linked = linked || strings.Contains(line, "/link -o ")
-		}
-		slices.Sort(pkgs)
-		return pkgs, linked
+		linked = linked || strings.Contains(line, "/link -o ")
 	}
+	slices.Sort(pkgs)
+	return pkgs, linked
 }
 
 func mountOf(t *testing.T, r *cairn.Report, id string) cairn.MountReport {

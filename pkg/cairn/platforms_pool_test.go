@@ -10,15 +10,9 @@ import (
 	"testing"
 
 	"github.com/containerd/platforms"
-	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/empty"
-	"github.com/google/go-containerregistry/pkg/v1/mutate"
-	"github.com/google/go-containerregistry/pkg/v1/remote"
-	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/cairn-build/cairn/internal/testenv"
-	"github.com/cairn-build/cairn/pkg/bases"
 	"github.com/cairn-build/cairn/pkg/build"
 	"github.com/cairn-build/cairn/pkg/cairn"
 	"github.com/cairn-build/cairn/pkg/config"
@@ -140,14 +134,7 @@ func TestPoolBuildsEachPlatformNatively(t *testing.T) {
 // image's config must be for the platform its descriptor names.
 func indexImages(t *testing.T, ref string) map[string]string {
 	t.Helper()
-	idx, err := testenv.Descriptor(t, ref).ImageIndex()
-	if err != nil {
-		t.Fatalf("%s: %v", ref, err)
-	}
-	m, err := idx.IndexManifest()
-	if err != nil {
-		t.Fatal(err)
-	}
+	idx, m := testenv.Index(t, ref)
 	out := map[string]string{}
 	for _, desc := range m.Manifests {
 		if desc.Platform == nil {
@@ -205,27 +192,7 @@ func writeFiles(t *testing.T, files map[string]string) string {
 func TestPoolRecordsEachPlatformsBase(t *testing.T) {
 	baseRepo := testenv.BaseRepo(t)
 	base := baseRepo + ":1"
-	amd := testenv.PushBase(t, baseRepo+":amd", "v1")
-	arm := testenv.PushBase(t, baseRepo+":arm", "v1")
-	cfg, err := arm.ConfigFile()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg = cfg.DeepCopy()
-	cfg.Architecture = "arm64"
-	if arm, err = mutate.ConfigFile(arm, cfg); err != nil {
-		t.Fatal(err)
-	}
-	tag, err := name.NewTag(base, name.Insecure)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := remote.WriteIndex(tag, mutate.AppendManifests(empty.Index,
-		mutate.IndexAddendum{Add: amd, Descriptor: v1.Descriptor{Platform: &v1.Platform{OS: "linux", Architecture: "amd64"}}},
-		mutate.IndexAddendum{Add: arm, Descriptor: v1.Descriptor{Platform: &v1.Platform{OS: "linux", Architecture: "arm64"}}},
-	)); err != nil {
-		t.Fatal(err)
-	}
+	amd, arm := pushTwoPlatformBase(t, baseRepo, "v1", "v1")
 	dir := writeFiles(t, map[string]string{
 		"Dockerfile": "FROM " + base + " AS s\nCOPY marker /marker\n", "marker": "m\n",
 		"build.yaml": "version: 1\ntargets:\n  s:\n    tags: [v1]\n",
@@ -236,40 +203,7 @@ func TestPoolRecordsEachPlatformsBase(t *testing.T) {
 		t.Fatal(err)
 	}
 	testenv.ValidateReport(t, metadata(t, report))
-	want := map[string]string{"linux/amd64": digestOf(t, amd), "linux/arm64": digestOf(t, arm)}
-	record := "linux/amd64=" + want["linux/amd64"] + ",linux/arm64=" + want["linux/arm64"]
-	if a := cacheAnnotations(t, repo+":cache-s"); a[bases.AnnotationDigests] != record || a[ocispecs.AnnotationBaseImageName] != base {
-		t.Errorf("cache index annotations %v, want %s", a, record)
-	}
-	r, err := name.ParseReference(repo+":v1", name.Insecure)
-	if err != nil {
-		t.Fatal(err)
-	}
-	idx, err := remote.Index(r)
-	if err != nil {
-		t.Fatal(err)
-	}
-	im, err := idx.IndexManifest()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, desc := range im.Manifests {
-		img, err := idx.Image(desc.Digest)
-		if err != nil {
-			t.Fatal(err)
-		}
-		m, err := img.Manifest()
-		if err != nil {
-			t.Fatal(err)
-		}
-		p := desc.Platform.OS + "/" + desc.Platform.Architecture
-		if got := m.Annotations[ocispecs.AnnotationBaseImageDigest]; got != want[p] {
-			t.Errorf("%s manifest: base digest %q, want %s", p, got, want[p])
-		}
-	}
-	if len(im.Manifests) != 2 {
-		t.Errorf("the index has %d manifests, want 2", len(im.Manifests))
-	}
+	checkBaseRecords(t, repo, base, map[string]string{"linux/amd64": digestOf(t, amd), "linux/arm64": digestOf(t, arm)})
 	if changes, err := cairn.Outdated(context.Background(), archProject(t, dir, repo, config.CacheInline), cairn.OutdatedOptions{}); err != nil || len(changes) != 0 {
 		t.Errorf("Outdated right after the build: %+v, %v; want nothing", changes, err)
 	}

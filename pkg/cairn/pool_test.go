@@ -131,11 +131,7 @@ func assertSpread(t *testing.T, r *cairn.Report) {
 	for _, s := range r.Stages {
 		builders[s.Name] = s.Builder
 	}
-	independent := []string{builders["one"], builders["two"], builders["three"]}
-	slices.Sort(independent)
-	if !slices.Equal(independent, []string{"one", "three", "two"}) {
-		t.Errorf("stages ran on %v, want one, two and three each on its own daemon", builders)
-	}
+	testenv.OnePerDaemon(t, builders, []string{"one", "two", "three"}, []string{"one", "two", "three"})
 	all := r.Stages[3]
 	var handedOver []string
 	for _, imp := range all.CacheImports {

@@ -1,11 +1,15 @@
 package cairn_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/elliptic"
 	"errors"
+	"fmt"
 	"io"
 	"log"
+	"log/slog"
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -21,6 +25,7 @@ import (
 	"github.com/cairn-build/cairn/pkg/config"
 	"github.com/cairn-build/cairn/pkg/push"
 	"github.com/cairn-build/cairn/pkg/registry"
+	"github.com/cairn-build/cairn/pkg/sign"
 )
 
 // encryptedKey writes a key in cosign's format under password.
@@ -94,43 +99,107 @@ func TestRunOrder(t *testing.T) {
 // no tag was created or moved.
 func TestRunFailuresBeforeTheCommitPublishNothing(t *testing.T) {
 	boom := errors.New("boom")
+	isTag := func(tag string) func(string, string, []byte) bool {
+		return func(_, path string, _ []byte) bool { return strings.HasSuffix(path, "/manifests/"+tag) }
+	}
+	isStamp := func(method, _ string, body []byte) bool {
+		return method == http.MethodPut && bytes.Contains(body, []byte(registry.ArtifactType(registry.ArtifactTierStamp)))
+	}
+	tiered := func(o *config.Overrides) { o.Branch, o.CacheRef = "main", "{repository}:cache-{branch}-{stage}" }
 	tests := []struct {
 		name    string
+		want    string // in the error: the path it failed on
 		checks  string
 		daemon  func(*fakeDaemon)
 		project func(*testing.T, *fakeRegistry) *cairn.Project
-		solves  int // how many solves ran, at most
+		opts    func(*cairn.RunOptions)
+		builder func(cairn.Builder) cairn.Builder
+		refuse  func(method, path string, body []byte) bool // the registry's fault
+		solves  int                                         // how many solves ran, at most
+		// publish: the run reached the publish step (the mount was saved).
+		publish bool
 	}{
-		{name: "preflight: a secret's variable is not set", project: func(t *testing.T, r *fakeRegistry) *cairn.Project {
+		{name: "options: a registry mirror is not a host", want: "registry mirror", opts: func(o *cairn.RunOptions) { o.Registry = nil },
+			project: func(t *testing.T, r *fakeRegistry) *cairn.Project {
+				p := r.project(t, "", "")
+				p.Config.RegistryMirrors = map[string][]string{"docker.io": {"https://mirror.example.com/hub"}}
+				return p
+			}},
+		{name: "preflight: a secret's variable is not set", want: "CAIRN_TEST_UNSET_VARIABLE is not set", project: func(t *testing.T, r *fakeRegistry) *cairn.Project {
 			p := r.project(t, "", "")
 			p.Config.Solve.Secrets = []config.Secret{{ID: "token", Env: "CAIRN_TEST_UNSET_VARIABLE"}}
 			return p
 		}},
-		{name: "preflight: nothing to publish", project: func(t *testing.T, r *fakeRegistry) *cairn.Project {
+		{name: "preflight: nothing to publish", want: "nothing to publish", project: func(t *testing.T, r *fakeRegistry) *cairn.Project {
 			p := r.project(t, "FROM busybox:1.36 AS app\n", "")
 			p.Config.CacheMode, p.Plan.Stages[0].Tags = "off", nil
 			return p
 		}},
-		{name: "recover: the registry cannot be read", project: func(t *testing.T, r *fakeRegistry) *cairn.Project {
+		{name: "preflight: final tags the build may not move", want: "final tags held", project: func(t *testing.T, r *fakeRegistry) *cairn.Project {
+			p := r.project(t, "", "")
+			p.Config.Release = config.ReleaseHold{Reason: "a pull request build", Held: p.Plan.Stages[0].Tags}
+			return p
+		}},
+		{name: "preflight: a no-cache filter names no stage", want: "is none of the stages", project: func(t *testing.T, r *fakeRegistry) *cairn.Project {
+			p := r.project(t, "", "")
+			p.Config.Solve.NoCacheFilter = []string{"nope"}
+			return p
+		}},
+		{name: "preflight: load without a Docker engine", want: "no Docker engine reachable", project: func(t *testing.T, r *fakeRegistry) *cairn.Project {
+			p := r.project(t, "", "")
+			t.Setenv("PATH", t.TempDir()) // no docker CLI
+			p.Config.Solve.Load = true
+			return p
+		}},
+		{name: "push access: the registry cannot be reached", want: "check push access", project: func(t *testing.T, r *fakeRegistry) *cairn.Project {
 			p := r.project(t, "", "")
 			p.Plan.Stages[0].Tags = []string{"127.0.0.1:1/app:v1"}
 			return p
 		}},
-		{name: "sign: the key file is missing", project: func(t *testing.T, r *fakeRegistry) *cairn.Project {
+		{name: "sign: the key file is missing", want: "absent.key: open", project: func(t *testing.T, r *fakeRegistry) *cairn.Project {
 			p := r.project(t, "", "")
 			p.Config.Sign.Key = filepath.Join(t.TempDir(), "absent.key")
 			return p
 		}},
-		{name: "sign: the key's password is not set", project: func(t *testing.T, r *fakeRegistry) *cairn.Project {
+		{name: "sign: the key's password is not set", want: "$CAIRN_TEST_UNSET_VARIABLE is not set", project: func(t *testing.T, r *fakeRegistry) *cairn.Project {
 			p := r.project(t, "", "")
 			p.Config.Sign = config.Sign{Key: encryptedKey(t, "pw"), PasswordEnv: "CAIRN_TEST_UNSET_VARIABLE"}
 			return p
 		}},
-		{name: "daemon: no worker", daemon: func(d *fakeDaemon) { d.noWorkers = true }},
-		{name: "lint: an error-level finding", checks: "    checks:\n      lint:\n        severity: { CAIRN002: error }\n"},
-		{name: "build: a stage fails", daemon: func(d *fakeDaemon) { d.fail = map[string]error{"app": boom} }, solves: 1},
-		{name: "checks: a check fails", checks: "    checks:\n      files:\n        - path: /nope\n", solves: 2},
-		{name: "commit: a staged image is missing", daemon: func(d *fakeDaemon) { d.noPush = true }, solves: 3},
+		{name: "sign: the registry refuses the signature", want: "put the referrer", solves: 2, publish: true,
+			refuse: func(method, _ string, body []byte) bool {
+				return method == http.MethodPut && bytes.Contains(body, []byte(`"artifactType":"`+sign.BundleMediaType+`"`))
+			},
+			project: func(t *testing.T, r *fakeRegistry) *cairn.Project {
+				p := r.project(t, "", "")
+				p.Config.Sign = config.Sign{Key: encryptedKey(t, "")}
+				return p
+			}},
+		{name: "recover: the commit record cannot be read", want: "read commit record", refuse: isTag(push.RecordTag)},
+		{name: "daemon: no worker", want: "no worker to build on", daemon: func(d *fakeDaemon) { d.noWorkers = true }},
+		{name: "daemon: its workers cannot be listed", want: "list the daemon's workers", daemon: func(d *fakeDaemon) { d.workersErr = boom }},
+		{name: "checks: no temp dir for their layouts", want: "checks' directory", checks: passingChecks, project: func(t *testing.T, r *fakeRegistry) *cairn.Project {
+			p := r.project(t, "", passingChecks)
+			t.Setenv("TMPDIR", filepath.Join(t.TempDir(), "missing"))
+			return p
+		}},
+		{name: "build: no temp dir for a mode=max cache", want: "the mode=max cache's directory", solves: 0, project: func(t *testing.T, r *fakeRegistry) *cairn.Project {
+			p := r.projectWith(t, "", "", func(o *config.Overrides) { o.CacheMode = config.CacheMax })
+			t.Setenv("TMPDIR", filepath.Join(t.TempDir(), "missing"))
+			return p
+		}},
+		{name: "lint: an error-level finding", want: "checks failed", checks: "    checks:\n      lint:\n        severity: { CAIRN002: error }\n"},
+		{name: "build: a stage fails", want: "stage app: boom", daemon: func(d *fakeDaemon) { d.fail = map[string]error{"build app": boom} }, solves: 1},
+		{name: "checks: the image's layout cannot be written", want: "export the image for its checks", checks: passingChecks, daemon: func(d *fakeDaemon) { d.fail = map[string]error{"layout app": boom} }, solves: 2},
+		{name: "checks: a check fails", want: "1 checks failed", checks: "    checks:\n      files:\n        - path: /nope\n", solves: 2},
+		{name: "local: the image ID file cannot be written", want: "Overrides.Docker.IIDFile", solves: 1, project: func(t *testing.T, r *fakeRegistry) *cairn.Project {
+			return r.projectWith(t, "", "", func(o *config.Overrides) { o.Docker.IIDFile = filepath.Join(t.TempDir(), "missing", "iid") })
+		}},
+		{name: "publish: the tier stamp cannot be staged", want: "stage tier stamp", refuse: isStamp, solves: 2, publish: true,
+			project: func(t *testing.T, r *fakeRegistry) *cairn.Project { return r.projectWith(t, "", "", tiered) }},
+		{name: "publish: a stage staged no cache for its cache ref", want: "staged nothing for it", builder: func(b cairn.Builder) cairn.Builder { return noCacheStaged{b} }, solves: 2, publish: true},
+		{name: "build: the image was not staged", want: "read the image config", daemon: func(d *fakeDaemon) { d.noPush = true }, solves: 1},
+		{name: "commit: a tag's current digest cannot be read", want: "read current digest", refuse: isTag("v1"), solves: 2, publish: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -139,22 +208,46 @@ func TestRunFailuresBeforeTheCommitPublishNothing(t *testing.T) {
 			if tt.daemon != nil {
 				tt.daemon(d)
 			}
-			p := reg.project(t, "", tt.checks)
+			var p *cairn.Project
 			if tt.project != nil {
 				p = tt.project(t, reg)
+			} else {
+				p = reg.project(t, "", tt.checks)
 			}
-			_, err := runFake(t, context.Background(), d, p)
-			if !errors.Is(err, cairn.ErrNothingPublished) {
-				t.Errorf("error %v, want one matching ErrNothingPublished", err)
+			opts := cairn.RunOptions{Push: true, Registry: fastAccess(t)}
+			if tt.opts != nil {
+				tt.opts(&opts)
 			}
+			var b cairn.Builder = cairn.On(d)
+			if tt.builder != nil {
+				b = tt.builder(b)
+			}
+			reg.refuseWhen(tt.refuse)
+			_, err := cairn.Run(context.Background(), b, p, opts)
+			if !errors.Is(err, cairn.ErrNothingPublished) || !strings.Contains(fmt.Sprint(err), tt.want) {
+				t.Errorf("error %v, want one saying %q, matching ErrNothingPublished", err, tt.want)
+			}
+			reg.refuseWhen(nil)
 			if tags := reg.tags(); len(tags) > 0 {
 				t.Errorf("tags %v after a failed publish, want none", tags)
 			}
-			if got := d.log(); len(got) > tt.solves || slices.Contains(got, "save mount (tags: 0)") && tt.solves < 3 {
-				t.Errorf("solves %q, want at most %d and no mount saved", got, tt.solves)
+			if got := d.log(); len(got) > tt.solves || slices.Contains(got, "save mount (tags: 0)") != tt.publish {
+				t.Errorf("solves %q, want at most %d, the mount saved: %v", got, tt.solves, tt.publish)
 			}
 		})
 	}
+}
+
+// noCacheStaged is a builder whose stages staged no cache manifest for
+// their cache refs.
+type noCacheStaged struct{ cairn.Builder }
+
+func (b noCacheStaged) Build(ctx context.Context, p *cairn.Project, bo build.Options, log *slog.Logger) (*build.Result, error) {
+	res, err := b.Builder.Build(ctx, p, bo, log)
+	for i := range res.Stages {
+		res.Stages[i].CacheDigest = ""
+	}
+	return res, err
 }
 
 // TestRunCanceled: a publish canceled while a stage builds stops there:

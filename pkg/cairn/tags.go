@@ -8,6 +8,7 @@ import (
 
 	"github.com/cairn-build/cairn/pkg/build"
 	"github.com/cairn-build/cairn/pkg/cache"
+	"github.com/cairn-build/cairn/pkg/config"
 	"github.com/cairn-build/cairn/pkg/push"
 )
 
@@ -65,8 +66,8 @@ func (p *Project) Publishable() error {
 	if len(p.Tags()) > 0 || p.readOnly() {
 		return nil
 	}
-	return fmt.Errorf("--push: %w: no repository for cache refs and no tags on any target "+
-		"(set repository: in build.yaml or --repository, or tag with -t REGISTRY/NAME:TAG)", ErrNothingToPublish)
+	return &config.OptionError{Option: "RunOptions.Push",
+		Err: config.NeedsRepository(fmt.Errorf("%w: no repository for cache refs and no tags on any target", ErrNothingToPublish))}
 }
 
 // moves points each of the project's tags at what its stage staged: the

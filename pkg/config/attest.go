@@ -106,43 +106,46 @@ func (b *Build) resolveAttests(f *File, fl AttestFlags) error {
 }
 
 func (a Attest) resolve(f *File, field string) (Attests, error) {
-	out := Attests{}
-	for _, e := range []struct{ typ, value, key string }{{AttestProvenance, a.Provenance, "provenance"}, {AttestSBOM, a.SBOM, "sbom"}} {
-		if e.value == "" {
-			continue
-		}
-		v, err := attestValue(e.typ, e.value)
-		if err != nil {
-			return nil, f.errorAt(field+"."+e.key, "%v", err)
-		}
-		out[e.typ] = v
-	}
-	return out, nil
+	return attestValues(a.Provenance, a.SBOM, func(typ, _ string, err error) error {
+		return f.errorAt(field+"."+typ, "%v", err)
+	})
 }
 
 func (fl AttestFlags) resolve() (Attests, error) {
-	out := Attests{}
-	for _, e := range []struct{ typ, value string }{{AttestProvenance, fl.Provenance}, {AttestSBOM, fl.SBOM}} {
-		if e.value == "" {
-			continue
-		}
-		v, err := attestValue(e.typ, e.value)
-		if err != nil {
-			return nil, fmt.Errorf("--%s %q: %w", e.typ, e.value, err)
-		}
-		out[e.typ] = v
+	out, err := attestValues(fl.Provenance, fl.SBOM, func(typ, value string, err error) error {
+		return overrideError(map[string]string{AttestProvenance: "Attest.Provenance", AttestSBOM: "Attest.SBOM"}[typ], value, err)
+	})
+	if err != nil {
+		return nil, err
 	}
 	seen := map[string]bool{}
 	for _, s := range fl.Attest {
 		typ, v, err := parseAttest(s)
 		if err != nil {
-			return nil, fmt.Errorf("--attest %q: %w", s, err)
+			return nil, overrideError("Attest.Attest", s, err)
 		}
 		if seen[typ] {
-			return nil, fmt.Errorf("--attest %q: type %s given twice", s, typ)
+			return nil, overrideError("Attest.Attest", s, fmt.Errorf("type %s given twice", typ))
 		}
 		seen[typ] = true
 		out[typ] = v
+	}
+	return out, nil
+}
+
+// attestValues are the provenance and sbom attestations of their values
+// ("" for none); bad is the error of a value attestValue rejects, by type.
+func attestValues(provenance, sbom string, bad func(typ, value string, err error) error) (Attests, error) {
+	out := Attests{}
+	for _, e := range [...]struct{ typ, value string }{{AttestProvenance, provenance}, {AttestSBOM, sbom}} {
+		if e.value == "" {
+			continue
+		}
+		v, err := attestValue(e.typ, e.value)
+		if err != nil {
+			return nil, bad(e.typ, e.value, err)
+		}
+		out[e.typ] = v
 	}
 	return out, nil
 }

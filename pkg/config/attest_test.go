@@ -2,7 +2,6 @@ package config
 
 import (
 	"maps"
-	"strings"
 	"testing"
 )
 
@@ -55,30 +54,14 @@ func TestAttestOnLeavesTheDisabledOut(t *testing.T) {
 }
 
 func TestAttestErrors(t *testing.T) {
-	tests := []struct {
-		name  string
-		yaml  string // appended to "version: 1\n"
-		flags AttestFlags
-		want  string
-	}{
+	testResolveErrors(t, []resolveCase{
 		{name: "file mode", yaml: "attest: { provenance: mode=full }\n", want: `build.yaml:2: attest.provenance: mode="full": want min or max`},
 		{name: "target field", yaml: "targets:\n  app:\n    attest: { sbom: \"generator=\" }\n", want: "build.yaml:4: targets.app.attest.sbom: generator: want an image reference"},
 		{name: "unknown key", yaml: "attest: { signature: true }\n", want: "build.yaml:2: attest.signature: unknown field"},
-		{name: "provenance flag", flags: AttestFlags{Provenance: "max"}, want: `--provenance "max": "max": want KEY=VALUE`},
-		{name: "attest without type", flags: AttestFlags{Attest: []string{"mode=max"}}, want: `--attest "mode=max": no type`},
-		{name: "attest type", flags: AttestFlags{Attest: []string{"type=vex"}}, want: `--attest "type=vex": type "vex": want provenance or sbom`},
-		{name: "attest twice", flags: AttestFlags{Attest: []string{"type=sbom", "type=sbom,generator=x"}}, want: "--attest \"type=sbom,generator=x\": type sbom given twice"},
-		{name: "attest disabled", flags: AttestFlags{Attest: []string{"type=sbom,disabled=maybe"}}, want: `--attest "type=sbom,disabled=maybe": disabled="maybe"`},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			f, err := Parse("build.yaml", []byte("version: 1\n"+tt.yaml))
-			if err == nil {
-				_, err = f.Resolve(Overrides{Attest: tt.flags}, env(nil))
-			}
-			if err == nil || !strings.HasPrefix(err.Error(), tt.want) {
-				t.Errorf("error = %v, want prefix %q", err, tt.want)
-			}
-		})
-	}
+		{name: "provenance flag", o: Overrides{Attest: AttestFlags{Provenance: "max"}}, want: `Overrides.Attest.Provenance "max": "max": want KEY=VALUE`},
+		{name: "attest without type", o: Overrides{Attest: AttestFlags{Attest: []string{"mode=max"}}}, want: `Overrides.Attest.Attest "mode=max": no type`},
+		{name: "attest type", o: Overrides{Attest: AttestFlags{Attest: []string{"type=vex"}}}, want: `Overrides.Attest.Attest "type=vex": type "vex": want provenance or sbom`},
+		{name: "attest twice", o: Overrides{Attest: AttestFlags{Attest: []string{"type=sbom", "type=sbom,generator=x"}}}, want: "Overrides.Attest.Attest \"type=sbom,generator=x\": type sbom given twice"},
+		{name: "attest disabled", o: Overrides{Attest: AttestFlags{Attest: []string{"type=sbom,disabled=maybe"}}}, want: `Overrides.Attest.Attest "type=sbom,disabled=maybe": disabled="maybe"`},
+	})
 }

@@ -157,6 +157,12 @@ func (f *File) errorAt(field, format string, args ...any) *Error {
 	return &Error{File: f.path, Line: f.lines[field], Field: field, Msg: fmt.Sprintf(format, args...)}
 }
 
+// errorIn is an Error at the line a field was written on, caused by err:
+// errors.As finds what err holds (an OptionError).
+func (f *File) errorIn(field string, err error) *Error {
+	return &Error{File: f.path, Line: f.lines[field], Field: field, Err: err}
+}
+
 // Error is a problem in a build.yaml, tied to a line and field where known:
 // "build.yaml:3: cache.mode: msg". It is cairn's one located error type,
 // so errors.As into a *located.Error finds it too.

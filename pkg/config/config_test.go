@@ -185,7 +185,7 @@ func TestErrors(t *testing.T) {
 		{"cache ref without stage", "version: 1\ncache:\n  ref: \"a/b:cache\"\n", nil, `build.yaml:3: cache.ref: "a/b:cache" must contain {stage}: every stage needs its own cache ref`},
 		{"stage in a tag", "version: 1\nrepository: a/b\ntargets:\n  app:\n    tags: [\"{stage}\"]\n", nil, `build.yaml:5: targets.app.tags: unknown variable {stage} in "{stage}" (known here: {repository}, {target}, {branch}, {pr}, {env.NAME})`},
 		{"unset env in a tag", "version: 1\nrepository: a/b\ntargets:\n  app:\n    tags: [\"{env.VERSION}\"]\n", nil, `build.yaml:5: targets.app.tags: {env.VERSION} in "{env.VERSION}": environment variable VERSION is not set`},
-		{"bare tag without repository", "version: 1\ntargets:\n  app:\n    tags: [latest]\n", nil, `build.yaml:4: targets.app.tags: tag "latest" needs a repository (set repository: or --repository)`},
+		{"bare tag without repository", "version: 1\ntargets:\n  app:\n    tags: [latest]\n", nil, `build.yaml:4: targets.app.tags: tag "latest" needs a repository (set repository: or Overrides.Repository)`},
 		{"invalid tag", "version: 1\nrepository: a/b\ntargets:\n  app:\n    tags: [\"{env.V}\"]\n", map[string]string{"V": "-bad"}, `build.yaml:5: targets.app.tags: "-bad" is not a valid tag`},
 		{"invalid repository", "version: 1\nrepository: Team/App\n", nil, "build.yaml:2: repository: repository can only contain the characters `abcdefghijklmnopqrstuvwxyz0123456789_-./`: Team/App"},
 		{"insecure registry with a scheme", "version: 1\ninsecureRegistries: [\"http://reg:5000\"]\n", nil, `build.yaml:2: insecureRegistries[0]: "http://reg:5000" is not a registry host[:port] (no scheme, no path)`},
@@ -198,25 +198,70 @@ func TestErrors(t *testing.T) {
 	}
 }
 
-func TestFlagErrors(t *testing.T) {
-	tests := []struct {
-		name string
-		o    Overrides
-		want string
-	}{
-		{"bad repository flag", Overrides{Repository: "UPPER/x"}, "--repository:"},
-		{"bad cache mode flag", Overrides{CacheMode: "all"}, `--cache-mode: unknown cache mode "all"`},
-		{"bad cache ref flag", Overrides{CacheRef: "a:b"}, "--cache-ref:"},
-		{"bare tag flag without repository", Overrides{Targets: []string{"x"}, Tags: []string{"v1"}}, `--tag: tag "v1" needs a repository`},
-	}
+// TestOverrideErrorsNameTheField: a bad override is an *OptionError that
+// names its field of Overrides, never a flag.
+func TestOverrideErrorsNameTheField(t *testing.T) {
+	testResolveErrors(t, []resolveCase{
+		{"bad repository flag", "", Overrides{Repository: "UPPER/x"}, "Overrides.Repository:"},
+		{"bad cache mode flag", "", Overrides{CacheMode: "all"}, `Overrides.CacheMode: unknown cache mode "all"`},
+		{"bad cache ref flag", "", Overrides{CacheRef: "a:b"}, "Overrides.CacheRef:"},
+		{"bare tag flag without repository", "", Overrides{Targets: []string{"x"}, Tags: []string{"v1"}}, `Overrides.Tags: tag "v1" needs a repository (set repository: or Overrides.Repository)`},
+		{"bad platform flag", "", Overrides{Platforms: []string{"linux/amd64,nope/x/y/z"}}, `Overrides.Platforms: "nope/x/y/z": cannot parse platform specifier`},
+		{"insecure registry with a path", "", Overrides{InsecureRegistries: []string{"reg/x"}}, `Overrides.InsecureRegistries: "reg/x" is not a registry host[:port]`},
+		{"bad cache mounts mode", "", Overrides{CacheMounts: "sometimes"}, `Overrides.CacheMounts: unknown cache mounts mode "sometimes"`},
+	})
+}
+
+// resolveCase is build.yaml ("version: 1\n" and yaml) resolved with o, and
+// the start of the error it gives.
+type resolveCase struct {
+	name, yaml string
+	o          Overrides
+	want       string
+}
+
+func testResolveErrors(t *testing.T, tests []resolveCase) {
+	t.Helper()
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			_, err := Default().Resolve(tt.o, env(nil))
-			if err == nil || !strings.HasPrefix(err.Error(), tt.want) {
-				t.Errorf("error = %v, want prefix %q", err, tt.want)
-			}
-		})
+		t.Run(tt.name, func(t *testing.T) { wantResolveError(t, tt.yaml, tt.o, tt.want) })
 	}
+}
+
+// wantResolveError resolves "version: 1\n"+yaml with o and wants an error
+// that starts with want; one that names an override is an *OptionError
+// whose Option is a field of Overrides.
+func wantResolveError(t *testing.T, yaml string, o Overrides, want string) {
+	t.Helper()
+	f, err := Parse("build.yaml", []byte("version: 1\n"+yaml))
+	if err == nil {
+		_, err = f.Resolve(o, env(nil))
+	}
+	if err == nil || !strings.HasPrefix(err.Error(), want) {
+		t.Errorf("error = %v, want prefix %q", err, want)
+		return
+	}
+	var oe *OptionError
+	if strings.HasPrefix(want, "Overrides.") && (!errors.As(err, &oe) || !isOverride(oe.Option)) {
+		t.Errorf("error %v is no *OptionError naming a field of Overrides", err)
+	}
+}
+
+// isOverride reports whether option ("Overrides.Docker.Labels") names a
+// field of Overrides.
+func isOverride(option string) bool {
+	path, ok := strings.CutPrefix(option, "Overrides.")
+	typ := reflect.TypeFor[Overrides]()
+	for _, name := range strings.Split(path, ".") {
+		if typ.Kind() != reflect.Struct {
+			return false
+		}
+		field, found := typ.FieldByName(name)
+		if !found {
+			return false
+		}
+		typ = field.Type
+	}
+	return ok
 }
 
 func TestTargetOrderIsKept(t *testing.T) {

@@ -45,10 +45,7 @@ func (d *decoder) decode(node *yaml.Node, path string, v reflect.Value) error {
 	case reflect.Struct:
 		return d.decodeStruct(node, path, v)
 	case reflect.Map:
-		if node.Kind != yaml.MappingNode {
-			return d.wrongKind(node, path, "a mapping")
-		}
-		if err := d.checkDuplicates(node, path); err != nil {
+		if err := d.mapping(node, path, "a mapping"); err != nil {
 			return err
 		}
 		for i := 0; i < len(node.Content); i += 2 {
@@ -93,11 +90,17 @@ func (d *decoder) decode(node *yaml.Node, path string, v reflect.Value) error {
 	return nil
 }
 
-func (d *decoder) decodeStruct(node *yaml.Node, path string, v reflect.Value) error {
+// mapping checks that node is a mapping (what says of what: "a mapping")
+// whose keys are each given once.
+func (d *decoder) mapping(node *yaml.Node, path, what string) error {
 	if node.Kind != yaml.MappingNode {
-		return d.wrongKind(node, path, "a mapping")
+		return d.wrongKind(node, path, what)
 	}
-	if err := d.checkDuplicates(node, path); err != nil {
+	return d.checkDuplicates(node, path)
+}
+
+func (d *decoder) decodeStruct(node *yaml.Node, path string, v reflect.Value) error {
+	if err := d.mapping(node, path, "a mapping"); err != nil {
 		return err
 	}
 	fields := map[string][]int{}
@@ -144,10 +147,7 @@ func (d *decoder) decodeStructs(node *yaml.Node, path string, v reflect.Value) e
 }
 
 func (d *decoder) decodeTargets(node *yaml.Node, path string, v reflect.Value) error {
-	if node.Kind != yaml.MappingNode {
-		return d.wrongKind(node, path, "a mapping of target names")
-	}
-	if err := d.checkDuplicates(node, path); err != nil {
+	if err := d.mapping(node, path, "a mapping of target names"); err != nil {
 		return err
 	}
 	targets := make(Targets, 0, len(node.Content)/2)

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"maps"
 	"path/filepath"
@@ -121,11 +122,13 @@ func (f *File) resolveDocker(fl DockerFlags, base string) (Solve, error) {
 			return s, f.errorAt("labels", "empty label name")
 		}
 	}
-	labels, err := parseKeyValues(fl.Labels)
-	if err != nil {
-		return s, fmt.Errorf("--label %w", err)
+	for _, kv := range fl.Labels { // a bare KEY has the empty value, as in docker build
+		k, v, _ := strings.Cut(kv, "=")
+		if k == "" {
+			return s, overrideError("Docker.Labels", kv, errors.New("want KEY=VALUE"))
+		}
+		s.Labels[k] = v
 	}
-	maps.Copy(s.Labels, labels)
 
 	for _, k := range slices.Sorted(maps.Keys(f.Annotations)) {
 		if err := addAnnotation(s.Annotations, k, f.Annotations[k]); err != nil {
@@ -135,19 +138,20 @@ func (f *File) resolveDocker(fl DockerFlags, base string) (Solve, error) {
 	for _, a := range fl.Annotations {
 		k, v, ok := strings.Cut(a, "=")
 		if !ok {
-			return s, fmt.Errorf("--annotation %q: want [TYPE:]KEY=VALUE", a)
+			return s, overrideError("Docker.Annotations", a, errors.New("want [TYPE:]KEY=VALUE"))
 		}
 		if err := addAnnotation(s.Annotations, k, v); err != nil {
-			return s, fmt.Errorf("--annotation %q: %w", a, err)
+			return s, overrideError("Docker.Annotations", a, err)
 		}
 	}
 
+	var err error
 	if s.Network, err = parseNetwork(f.Network); err != nil {
 		return s, f.errorAt("network", "%v", err)
 	}
 	if fl.Network != "" {
 		if s.Network, err = parseNetwork(fl.Network); err != nil {
-			return s, fmt.Errorf("--network: %w", err)
+			return s, overrideError("Docker.Network", "", err)
 		}
 	}
 
@@ -161,7 +165,7 @@ func (f *File) resolveDocker(fl DockerFlags, base string) (Solve, error) {
 	for _, h := range fl.AddHosts {
 		entries, err := parseHost(h)
 		if err != nil {
-			return s, fmt.Errorf("--add-host: %w", err)
+			return s, overrideError("Docker.AddHosts", "", err)
 		}
 		s.AddHosts = append(s.AddHosts, entries...)
 	}
@@ -173,7 +177,7 @@ func (f *File) resolveDocker(fl DockerFlags, base string) (Solve, error) {
 	}
 	if fl.ShmSize != "" {
 		if s.ShmSize, err = parseShmSize(fl.ShmSize); err != nil {
-			return s, fmt.Errorf("--shm-size: %w", err)
+			return s, overrideError("Docker.ShmSize", "", err)
 		}
 	}
 
@@ -191,7 +195,7 @@ func (f *File) resolveDocker(fl DockerFlags, base string) (Solve, error) {
 	}
 	for _, stage := range splitList(fl.NoCacheFilter) {
 		if stage == "" {
-			return s, fmt.Errorf("--no-cache-filter: empty stage name")
+			return s, overrideError("Docker.NoCacheFilter", "", errors.New("empty stage name"))
 		}
 		s.NoCacheFilter = append(s.NoCacheFilter, stage)
 	}
@@ -210,7 +214,7 @@ func (f *File) resolveUlimits(flags []string) ([]string, error) {
 	for _, v := range flags {
 		u, err := units.ParseUlimit(v)
 		if err != nil {
-			return nil, fmt.Errorf("--ulimit %q: %w", v, err)
+			return nil, overrideError("Docker.Ulimits", v, err)
 		}
 		limits[u.Name] = u.String()
 	}
@@ -233,11 +237,11 @@ func (f *File) resolveContexts(flags []string, base string) (map[string]string, 
 	for _, kv := range flags {
 		n, v, ok := strings.Cut(kv, "=")
 		if !ok {
-			return nil, fmt.Errorf("--build-context %q: want NAME=PATH or NAME=docker-image://REF", kv)
+			return nil, overrideError("Docker.BuildContexts", kv, errors.New("want NAME=PATH or NAME=docker-image://REF"))
 		}
 		v, err := parseContext(n, v, "")
 		if err != nil {
-			return nil, fmt.Errorf("--build-context %q: %w", kv, err)
+			return nil, overrideError("Docker.BuildContexts", kv, err)
 		}
 		contexts[n] = v
 	}
@@ -271,7 +275,7 @@ func (f *File) resolveSecrets(flags []string, base string) ([]Secret, error) {
 			err = add(s)
 		}
 		if err != nil {
-			return nil, fmt.Errorf("--secret %q: %w", v, err)
+			return nil, overrideError("Docker.Secrets", v, err)
 		}
 	}
 	return secrets, nil
@@ -303,14 +307,14 @@ func (f *File) resolveSSH(flags []string, base string) ([]SSH, error) {
 	for _, v := range flags {
 		id, paths, ok := strings.Cut(v, "=")
 		if id == "" {
-			return nil, fmt.Errorf("--ssh %q: want default or ID[=PATH[,PATH…]]", v)
+			return nil, overrideError("Docker.SSH", v, errors.New("want default or ID[=PATH[,PATH…]]"))
 		}
 		a := SSH{ID: id}
 		if ok {
 			a.Paths = strings.Split(paths, ",")
 		}
 		if err := add(a); err != nil {
-			return nil, fmt.Errorf("--ssh: %w", err)
+			return nil, overrideError("Docker.SSH", "", err)
 		}
 	}
 	return agents, nil

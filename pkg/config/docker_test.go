@@ -143,7 +143,7 @@ func TestParseOutput(t *testing.T) {
 		{in: "-", wantErr: "stdout is not supported"},
 		{in: "type=docker,dest=d,tar=false", wantErr: "use type=oci,tar=false"},
 		{in: "type=oci", wantErr: "want dest=PATH"},
-		{in: "type=image,name=x", wantErr: "publish with --push"},
+		{in: "type=image,name=x", wantErr: "pushes it when it publishes"},
 		{in: "type=cacheonly,dest=x", wantErr: `type "cacheonly": want one of oci, docker, tar, local`},
 		{in: "type=oci,dest", wantErr: `"dest": want KEY=VALUE`},
 	}
@@ -187,12 +187,7 @@ func TestParseHostAndContext(t *testing.T) {
 }
 
 func TestDockerErrors(t *testing.T) {
-	tests := []struct {
-		name string
-		yaml string // appended to "version: 1\n"
-		o    DockerFlags
-		want string
-	}{
+	testResolveErrors(t, []resolveCase{
 		{name: "file network", yaml: "network: bridge\n", want: `build.yaml:2: network: unknown network "bridge"`},
 		{name: "file host", yaml: "addHosts:\n  db: nowhere\n", want: `build.yaml:3: addHosts.db: "db=nowhere": "nowhere" is not an IP address`},
 		{name: "file ulimit", yaml: "ulimits:\n  nofile: 2048:1024\n", want: "build.yaml:3: ulimits.nofile: ulimit soft limit must be less than or equal to hard limit"},
@@ -203,32 +198,21 @@ func TestDockerErrors(t *testing.T) {
 		{name: "file secret with both", yaml: "secrets:\n  - { id: t, env: T, src: f }\n", want: "build.yaml:3: secrets[0]: secret t: give src or env, not both"},
 		{name: "file secret value", yaml: "secrets:\n  - { id: t, value: hunter2 }\n", want: `build.yaml:3: secrets[0].value: unknown field`},
 		{name: "file ssh twice", yaml: "ssh:\n  - { id: a }\n  - { id: a }\n", want: `build.yaml:4: ssh[1]: ssh id "a" given twice`},
-		{name: "label flag", o: DockerFlags{Labels: []string{"=x"}}, want: `--label "=x": want KEY=VALUE`},
-		{name: "annotation flag", o: DockerFlags{Annotations: []string{"novalue"}}, want: `--annotation "novalue": want [TYPE:]KEY=VALUE`},
-		{name: "annotation platform", o: DockerFlags{Annotations: []string{"manifest[nope/x/y/z]:k=v"}}, want: `--annotation "manifest[nope/x/y/z]:k=v": annotation platform`},
-		{name: "network flag", o: DockerFlags{Network: "bridge"}, want: "--network: unknown network"},
-		{name: "add-host flag", o: DockerFlags{AddHosts: []string{"db"}}, want: `--add-host: "db": want HOST:IP`},
-		{name: "ulimit flag", o: DockerFlags{Ulimits: []string{"nofile"}}, want: `--ulimit "nofile": invalid ulimit argument`},
-		{name: "shm flag", o: DockerFlags{ShmSize: "-1"}, want: "--shm-size:"},
-		{name: "context flag", o: DockerFlags{BuildContexts: []string{"extra"}}, want: `--build-context "extra": want NAME=PATH or NAME=docker-image://REF`},
-		{name: "secret flag", o: DockerFlags{Secrets: []string{"src=/x"}}, want: `--secret "src=/x": missing id`},
-		{name: "ssh flag", o: DockerFlags{SSH: []string{"=/sock"}}, want: `--ssh "=/sock": want default or ID[=PATH[,PATH…]]`},
-		{name: "ssh twice", o: DockerFlags{SSH: []string{"default", "default=/x"}}, want: `--ssh: ssh id "default" given twice`},
-		{name: "no-cache-filter", o: DockerFlags{NoCacheFilter: []string{"a,"}}, want: "--no-cache-filter: empty stage name"},
-		{name: "output flag", o: DockerFlags{Outputs: []string{"type=registry"}}, want: `--output "type=registry": type=registry: cairn builds`},
-		{name: "output template", o: DockerFlags{Outputs: []string{"type=oci,dest={stage}.tar"}}, want: `--output "type=oci,dest={stage}.tar": dest unknown variable {stage}`},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			f, err := Parse("build.yaml", []byte("version: 1\n"+tt.yaml))
-			if err == nil {
-				_, err = f.Resolve(Overrides{Docker: tt.o}, env(nil))
-			}
-			if err == nil || !strings.HasPrefix(err.Error(), tt.want) {
-				t.Errorf("error = %v, want prefix %q", err, tt.want)
-			}
-		})
-	}
+		{name: "label flag", o: Overrides{Docker: DockerFlags{Labels: []string{"=x"}}}, want: `Overrides.Docker.Labels "=x": want KEY=VALUE`},
+		{name: "annotation flag", o: Overrides{Docker: DockerFlags{Annotations: []string{"novalue"}}}, want: `Overrides.Docker.Annotations "novalue": want [TYPE:]KEY=VALUE`},
+		{name: "annotation platform", o: Overrides{Docker: DockerFlags{Annotations: []string{"manifest[nope/x/y/z]:k=v"}}}, want: `Overrides.Docker.Annotations "manifest[nope/x/y/z]:k=v": annotation platform`},
+		{name: "network flag", o: Overrides{Docker: DockerFlags{Network: "bridge"}}, want: "Overrides.Docker.Network: unknown network"},
+		{name: "add-host flag", o: Overrides{Docker: DockerFlags{AddHosts: []string{"db"}}}, want: `Overrides.Docker.AddHosts: "db": want HOST:IP`},
+		{name: "ulimit flag", o: Overrides{Docker: DockerFlags{Ulimits: []string{"nofile"}}}, want: `Overrides.Docker.Ulimits "nofile": invalid ulimit argument`},
+		{name: "shm flag", o: Overrides{Docker: DockerFlags{ShmSize: "-1"}}, want: "Overrides.Docker.ShmSize:"},
+		{name: "context flag", o: Overrides{Docker: DockerFlags{BuildContexts: []string{"extra"}}}, want: `Overrides.Docker.BuildContexts "extra": want NAME=PATH or NAME=docker-image://REF`},
+		{name: "secret flag", o: Overrides{Docker: DockerFlags{Secrets: []string{"src=/x"}}}, want: `Overrides.Docker.Secrets "src=/x": missing id`},
+		{name: "ssh flag", o: Overrides{Docker: DockerFlags{SSH: []string{"=/sock"}}}, want: `Overrides.Docker.SSH "=/sock": want default or ID[=PATH[,PATH…]]`},
+		{name: "ssh twice", o: Overrides{Docker: DockerFlags{SSH: []string{"default", "default=/x"}}}, want: `Overrides.Docker.SSH: ssh id "default" given twice`},
+		{name: "no-cache-filter", o: Overrides{Docker: DockerFlags{NoCacheFilter: []string{"a,"}}}, want: "Overrides.Docker.NoCacheFilter: empty stage name"},
+		{name: "output flag", o: Overrides{Docker: DockerFlags{Outputs: []string{"type=registry"}}}, want: `Overrides.Docker.Outputs "type=registry": type=registry: cairn builds`},
+		{name: "output template", o: Overrides{Docker: DockerFlags{Outputs: []string{"type=oci,dest={stage}.tar"}}}, want: `Overrides.Docker.Outputs "type=oci,dest={stage}.tar": dest unknown variable {stage}`},
+	})
 }
 
 func TestLocalOutputsPerTarget(t *testing.T) {
@@ -253,11 +237,11 @@ func TestLocalOutputsPerTarget(t *testing.T) {
 		},
 		{
 			name: "several targets, one file", targets: []string{"app", "worker"}, o: DockerFlags{Outputs: []string{"type=oci,dest=x.tar"}},
-			wantErr: `--output "type=oci,dest=x.tar": dest "x.tar" must contain {target}: 2 targets are built and each needs its own file`,
+			wantErr: `Overrides.Docker.Outputs "type=oci,dest=x.tar": dest "x.tar" must contain {target}: 2 targets are built and each needs its own file`,
 		},
 		{
 			name: "several targets, one iidfile", targets: []string{"app", "worker"}, o: DockerFlags{IIDFile: "iid"},
-			wantErr: `--iidfile "iid" must contain {target}`,
+			wantErr: `Overrides.Docker.IIDFile: "iid" must contain {target}`,
 		},
 	}
 	for _, tt := range tests {

@@ -15,20 +15,6 @@ import (
 	"github.com/tonistiigi/go-csvvalue"
 )
 
-// parseKeyValues reads KEY=VALUE pairs; a bare KEY has the empty value, as
-// docker build --label does.
-func parseKeyValues(values []string) (map[string]string, error) {
-	m := make(map[string]string, len(values))
-	for _, kv := range values {
-		k, v, _ := strings.Cut(kv, "=")
-		if k == "" {
-			return nil, fmt.Errorf("%q: want KEY=VALUE", kv)
-		}
-		m[k] = v
-	}
-	return m, nil
-}
-
 // annotationType is an annotation's TYPE: index, manifest, … with an
 // optional platform in brackets.
 var annotationType = regexp.MustCompile(`^([a-z-]+)(?:\[([A-Za-z0-9_/-]+)\])?$`)

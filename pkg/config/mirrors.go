@@ -36,7 +36,7 @@ func (f *File) resolveMirrors(flags []string) (map[string][]string, error) {
 		}
 		for _, h := range []string{reg, m} {
 			if err := validateHost(h); err != nil {
-				return nil, fmt.Errorf("--registry-mirror %q: want [REGISTRY=]MIRROR: %w", v, err)
+				return nil, overrideError("RegistryMirrors", v, fmt.Errorf("want [REGISTRY=]MIRROR: %w", err))
 			}
 		}
 		mirrors[reg] = append(mirrors[reg], m)

@@ -23,8 +23,8 @@ func TestRegistryMirrors(t *testing.T) {
 		{"a scheme in the file", "registryMirrors:\n  docker.io: [\"https://mirror.gcr.io\"]\n", nil, nil,
 			`build.yaml:3: registryMirrors.docker.io[0]: "https://mirror.gcr.io" is not a registry host[:port]`},
 		{"a path in the flag", "", []string{"docker.io=mirror.example.com/hub"}, nil,
-			`--registry-mirror "docker.io=mirror.example.com/hub": want [REGISTRY=]MIRROR`},
-		{"an empty registry", "", []string{"=mirror.example.com"}, nil, `--registry-mirror "=mirror.example.com"`},
+			`Overrides.RegistryMirrors "docker.io=mirror.example.com/hub": want [REGISTRY=]MIRROR`},
+		{"an empty registry", "", []string{"=mirror.example.com"}, nil, `Overrides.RegistryMirrors "=mirror.example.com"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

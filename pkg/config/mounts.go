@@ -107,14 +107,7 @@ func validateMountMode(mode string) error {
 
 // mountTemplate parses a mount ref template; each mount needs its own ref.
 func mountTemplate(s string) (template, error) {
-	t, err := parseTemplate(s, mountVars...)
-	if err != nil {
-		return t, err
-	}
-	if !t.uses("mount") {
-		return t, fmt.Errorf("%q must contain {mount}: every cache mount needs its own snapshot", s)
-	}
-	return t, nil
+	return refTemplate(s, "mount", "every cache mount needs its own snapshot", mountVars)
 }
 
 // CacheMountPolicy is the resolved cache.mounts: which cache mounts travel
@@ -145,7 +138,7 @@ type mountRef struct {
 func (b *Build) resolveCacheMounts(f *File, o Overrides) error {
 	m := f.Cache.Mounts
 	if err := validateMountMode(o.CacheMounts); err != nil {
-		return fmt.Errorf("--cache-mounts: %w", err)
+		return overrideError("CacheMounts", "", err)
 	}
 	p := CacheMountPolicy{
 		Mode:       pick(o.CacheMounts, m.Mode),

@@ -157,7 +157,7 @@ func TestCacheMountErrors(t *testing.T) {
 		})
 	}
 	_, err := Default().Resolve(Overrides{CacheMounts: "sometimes"}, env(nil))
-	if want := `--cache-mounts: unknown cache mounts mode "sometimes": want auto or off`; err == nil || err.Error() != want {
+	if want := `Overrides.CacheMounts: unknown cache mounts mode "sometimes": want auto or off`; err == nil || err.Error() != want {
 		t.Errorf("flag error = %v, want %s", err, want)
 	}
 }

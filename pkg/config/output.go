@@ -65,18 +65,18 @@ func (b *Build) resolveLocal(fl DockerFlags) error {
 	for _, v := range fl.Outputs {
 		o, err := parseOutput(v)
 		if err != nil {
-			return fmt.Errorf("--output %q: %w", v, err)
+			return overrideError("Docker.Outputs", v, err)
 		}
 		t, err := b.localTemplate(o.Dest, several)
 		if err != nil {
-			return fmt.Errorf("--output %q: dest %w", v, err)
+			return overrideError("Docker.Outputs", v, fmt.Errorf("dest %w", err))
 		}
 		b.local.outputs = append(b.local.outputs, outputTemplate{Output: o, dest: t})
 	}
 	if fl.IIDFile != "" {
 		t, err := b.localTemplate(fl.IIDFile, several)
 		if err != nil {
-			return fmt.Errorf("--iidfile %w", err)
+			return overrideError("Docker.IIDFile", "", err)
 		}
 		b.local.iidFile = &t
 	}
@@ -128,7 +128,7 @@ func parseOutput(v string) (Output, error) {
 	}
 	switch {
 	case o.Type == "image" || o.Type == "registry":
-		return o, fmt.Errorf("type=%s: cairn builds and stages the image itself; publish with --push", o.Type)
+		return o, fmt.Errorf("type=%s: cairn builds and stages the image itself, and pushes it when it publishes", o.Type)
 	case !slices.Contains(outputTypes, o.Type):
 		return o, fmt.Errorf("type %q: want one of %s", o.Type, strings.Join(outputTypes, ", "))
 	case o.Type == "docker" && o.Attrs["tar"] == "false":

@@ -40,7 +40,7 @@ func TestPlanOptionsPlatforms(t *testing.T) {
 
 func TestPlatformFlagError(t *testing.T) {
 	_, err := Default().Resolve(Overrides{Platforms: []string{"linux/amd64/v2/x"}}, env(nil))
-	want := `--platform: "linux/amd64/v2/x": cannot parse platform specifier: invalid argument`
+	want := `Overrides.Platforms: "linux/amd64/v2/x": cannot parse platform specifier: invalid argument`
 	if err == nil || err.Error() != want {
 		t.Errorf("error = %v, want %q", err, want)
 	}

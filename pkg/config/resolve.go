@@ -129,7 +129,7 @@ func (f *File) Resolve(o Overrides, env func(string) (string, bool)) (*Build, er
 	}
 	for _, p := range b.Platforms {
 		if _, err := platforms.Parse(p); err != nil {
-			return nil, fmt.Errorf("--platform: %w", err)
+			return nil, overrideError("Platforms", "", err)
 		}
 	}
 	b.platforms = parsePlatforms(b.Platforms)
@@ -137,7 +137,7 @@ func (f *File) Resolve(o Overrides, env func(string) (string, bool)) (*Build, er
 	b.InsecureRegistries = append(slices.Clone(f.InsecureRegistries), o.InsecureRegistries...)
 	for _, host := range o.InsecureRegistries {
 		if err := validateHost(host); err != nil {
-			return nil, fmt.Errorf("--insecure-registry: %w", err)
+			return nil, overrideError("InsecureRegistries", "", err)
 		}
 	}
 	mirrors, err := f.resolveMirrors(o.RegistryMirrors)
@@ -147,11 +147,11 @@ func (f *File) Resolve(o Overrides, env func(string) (string, bool)) (*Build, er
 	b.RegistryMirrors = mirrors
 	if o.Repository != "" {
 		if _, err := name.NewRepository(o.Repository); err != nil {
-			return nil, fmt.Errorf("--repository: %w", err)
+			return nil, overrideError("Repository", "", err)
 		}
 	}
 	if err := validateCacheMode(b.CacheMode); err != nil {
-		return nil, fmt.Errorf("--cache-mode: %w", err)
+		return nil, overrideError("CacheMode", "", err)
 	}
 	if err := b.resolveTier(f, o); err != nil {
 		return nil, err
@@ -206,7 +206,7 @@ func (b *Build) resolveCache(f *File, o Overrides) error {
 	ref, err := cacheTemplate(pick(o.CacheRef, f.Cache.Ref))
 	if err != nil {
 		if o.CacheRef != "" {
-			return fmt.Errorf("--cache-ref: %w", err)
+			return overrideError("CacheRef", "", err)
 		}
 		return f.errorAt("cache.ref", "%v", err)
 	}
@@ -235,7 +235,7 @@ func (b *Build) resolveCache(f *File, o Overrides) error {
 		}
 		if err := b.branchInTag(t); err != nil {
 			if i == 0 && o.CacheRef != "" {
-				return fmt.Errorf("--cache-ref: %w", err)
+				return overrideError("CacheRef", "", err)
 			}
 			return f.errorAt(field, "%v", err)
 		}
@@ -355,20 +355,19 @@ func (b *Build) resolveTargets(f *File, o Overrides) error {
 		selected = Targets{{}}
 	}
 	for _, t := range selected {
-		field := "targets." + t.Name + ".tags"
-		templates := t.Tags
+		field, templates := "targets."+t.Name+".tags", t.Tags
 		if len(o.Tags) > 0 {
-			templates, field = o.Tags, "--tag"
+			field, templates = "", o.Tags
 		}
 		if !t.Pushed() {
 			templates = nil // a gate is never published, so no tag of it moves
 		}
 		tags, err := b.resolveTags(t.Name, templates)
 		if err != nil {
-			if field == "--tag" {
-				return fmt.Errorf("--tag: %w", err)
+			if field == "" {
+				return overrideError("Tags", "", err)
 			}
-			return f.errorAt(field, "%v", err)
+			return f.errorIn(field, err)
 		}
 		b.Targets = append(b.Targets, planner.Target{Name: t.Name, Tags: tags, Push: t.Pushed()})
 		if t.Checks != nil {
@@ -422,7 +421,7 @@ func (b *Build) resolveTags(target string, templates []string) ([]string, error)
 				return nil, fmt.Errorf("%q is not a valid tag", tag)
 			}
 			if b.Repository == "" {
-				return nil, fmt.Errorf("tag %q needs a repository (set repository: or --repository)", tag)
+				return nil, NeedsRepository(fmt.Errorf("tag %q needs a repository", tag))
 			}
 			tag = b.Repository + ":" + tag
 		}

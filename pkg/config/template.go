@@ -17,6 +17,16 @@ type templatePart struct {
 	variable string // set for a {variable} part
 }
 
+// refTemplate parses a ref template that must name {slot}: why says why
+// ("every stage needs its own cache ref").
+func refTemplate(s, slot, why string, vars []string) (template, error) {
+	t, err := parseTemplate(s, vars...)
+	if err == nil && !t.uses(slot) {
+		err = fmt.Errorf("%q must contain {%s}: %s", s, slot, why)
+	}
+	return t, err
+}
+
 // parseTemplate parses s and checks each variable against allowed.
 func parseTemplate(s string, allowed ...string) (template, error) {
 	t := template{raw: s}

@@ -72,7 +72,7 @@ func (b *Build) TierPatterns(stages, mountIDs []string) ([]TierPattern, error) {
 // the tag's parts.
 func (b *Build) tierPattern(t template, field, slot string, known []string) (TierPattern, error) {
 	if b.Repository == "" && t.uses("repository") {
-		return TierPattern{}, fmt.Errorf("%s: no repository set (set repository: or --repository)", field)
+		return TierPattern{}, NeedsRepository(fmt.Errorf("%s: no repository set", field))
 	}
 	const branchProbe, slotProbe = "BRANCHPROBE", "SLOTPROBE"
 	ref, err := t.expand(map[string]string{"repository": b.Repository, "branch": branchProbe, slot: slotProbe}, b.env)

@@ -183,7 +183,7 @@ func (f *File) validateTiers() error {
 // writes is decided once the templates are known (decideWrites).
 func (b *Build) resolveTier(f *File, o Overrides) error {
 	if err := validateCacheWrite(o.CacheWrite); err != nil {
-		return fmt.Errorf("--cache-write: %w", err)
+		return overrideError("CacheWrite", "", err)
 	}
 	ci := DetectCI(b.env)
 	t := CacheTier{Write: pick(o.CacheWrite, pick(f.Cache.Write, CacheWriteAuto)), PullRequest: ci.PullRequest, PR: PullRequestTag(ci.PullRequestID), Protected: f.Cache.Protected, writeFrom: "cache.write: "}

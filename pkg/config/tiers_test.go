@@ -243,12 +243,12 @@ func TestTierErrors(t *testing.T) {
 		want       string
 	}{
 		{"bad cache.write", "version: 1\ncache:\n  write: always\n", Overrides{}, `build.yaml:3: cache.write: unknown cache write mode "always": want auto, branch or none`},
-		{"bad --cache-write", "version: 1\n", Overrides{CacheWrite: "yes"}, `--cache-write: unknown cache write mode "yes": want auto, branch or none`},
+		{"bad --cache-write", "version: 1\n", Overrides{CacheWrite: "yes"}, `Overrides.CacheWrite: unknown cache write mode "yes": want auto, branch or none`},
 		{"empty protected", "version: 1\ncache:\n  protected: [main, \"*\"]\n", Overrides{}, `build.yaml:3: cache.protected[1]: "*" names no branch`},
 		{"branch in the repository", "version: 1\nrepository: reg.example.com/app\ncache:\n  ref: \"{repository}/{branch}:{stage}\"\n", Overrides{Branch: "main"},
 			`build.yaml:4: cache.ref: "{repository}/{branch}:{stage}" must put {branch} in the tag (after the last ':')`},
 		{"branch in the repository, flag", "version: 1\nrepository: reg.example.com/app\n", Overrides{Branch: "main", CacheRef: "{repository}-{branch}:{stage}"},
-			`--cache-ref: "{repository}-{branch}:{stage}" must put {branch} in the tag (after the last ':')`},
+			`Overrides.CacheRef: "{repository}-{branch}:{stage}" must put {branch} in the tag (after the last ':')`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

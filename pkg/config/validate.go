@@ -85,14 +85,7 @@ func cacheTemplate(s string) (template, error) {
 	if s == "" {
 		s = DefaultCacheRef
 	}
-	t, err := parseTemplate(s, cacheVars...)
-	if err != nil {
-		return t, err
-	}
-	if !t.uses("stage") {
-		return t, fmt.Errorf("%q must contain {stage}: every stage needs its own cache ref", s)
-	}
-	return t, nil
+	return refTemplate(s, "stage", "every stage needs its own cache ref", cacheVars)
 }
 
 // validateHost accepts a registry as host[:port], as references name it.

@@ -8,22 +8,18 @@ import (
 	"github.com/cairn-build/cairn/internal/dfparse"
 )
 
-// checkAddURL flags ADD of an http(s) URL without --checksum (CAIRN007):
+// addURL flags ADD of an http(s) URL without --checksum (CAIRN007):
 // nothing verifies what was downloaded. hadolint's DL3020 is a different
 // rule (ADD of local files), so this one has a cairn id.
-func checkAddURL(df *dockerfile, _ *Options) []Finding {
+func addURL(c instructions.Command) []Finding {
+	add, ok := c.(*instructions.AddCommand)
+	if !ok || add.Checksum != "" {
+		return nil
+	}
 	var out []Finding
-	for _, st := range df.Stages {
-		for _, c := range st.Commands {
-			add, ok := c.(*instructions.AddCommand)
-			if !ok || add.Checksum != "" {
-				continue
-			}
-			for _, src := range add.SourcePaths {
-				if isHTTPURL(src) {
-					out = append(out, finding(ruleAddURL, dfparse.RangeLine(add.Location()), "ADD %s downloads without verifying it: use curl/wget with a checksum, ADD --checksum, or COPY", src))
-				}
-			}
+	for _, src := range add.SourcePaths {
+		if isHTTPURL(src) {
+			out = append(out, finding(ruleAddURL, dfparse.RangeLine(add.Location()), "ADD %s downloads without verifying it: use curl/wget with a checksum, ADD --checksum, or COPY", src))
 		}
 	}
 	return out

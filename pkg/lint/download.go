@@ -4,23 +4,20 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+
+	"github.com/cairn-build/cairn/internal/dfparse"
 )
 
-// checkDownloads flags a RUN that downloads with curl or wget and does
-// not verify a checksum or signature in the same RUN (CAIRN005): a
+// unverifiedDownload flags a RUN that downloads with curl or wget and
+// does not verify a checksum or signature in the same RUN (CAIRN005): a
 // compromised or changed upstream goes straight into the image.
-func checkDownloads(df *dockerfile, _ *Options) []Finding {
-	var out []Finding
-	for run := range df.Runs(df.bases) {
-		r := parseRun(run)
-		i := slices.IndexFunc(r.cmds, isDownload)
-		if i < 0 || slices.ContainsFunc(r.cmds, verifies) {
-			continue
-		}
-		name, _ := cmdName(r.cmds[i].args)
-		out = append(out, finding(ruleUnverified, r.line, "%s downloads without a checksum or signature check in the same RUN: verify it, e.g. echo \"<sha256>  file\" | sha256sum -c -", name))
+func unverifiedDownload(_ dfparse.Run, r runScript) []Finding {
+	i := slices.IndexFunc(r.cmds, isDownload)
+	if i < 0 || slices.ContainsFunc(r.cmds, verifies) {
+		return nil
 	}
-	return out
+	name, _ := cmdName(r.cmds[i].args)
+	return []Finding{finding(ruleUnverified, r.line, "%s downloads without a checksum or signature check in the same RUN: verify it, e.g. echo \"<sha256>  file\" | sha256sum -c -", name)}
 }
 
 // isDownload reports whether c fetches something into a file or a pipe:

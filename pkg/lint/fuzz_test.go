@@ -8,25 +8,9 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/cairn-build/cairn/internal/dfparse/dfparsetest"
 	"github.com/cairn-build/cairn/pkg/lint"
 )
-
-// oddSeeds are inputs the parsers and the shell tokenizer must survive.
-func oddSeeds() []string {
-	return []string{
-		"",
-		"FROM",
-		"FROM a AS",
-		"FROM alpine\nRUN <<EOF\necho unterminated\n",
-		"\x00",
-		"# escape=`\nFROM alpine AS a\nRUN echo `\n  hi | x\nFROM a\n",
-		"FROM a\nRUN echo \"$(curl -o x 'http://h' \\\n| sh\" `x` ${y:-|} >&2 <<< z 2>\n",
-		"FROM a\nRUN --mount=type=cache,target=/var/cache/apt,id=x apt-get install -y\n",
-		"FROM a\nRUN cd && rm -rf ./* && cd - && rm [ && rm '[a-'\n",
-		"FROM a AS b\nFROM b AS c\nFROM c\nSHELL [\"bash\", \"-c\"]\nRUN a | b\n",
-		"FROM a\nCOPY <<EOF /x/\nhi\nEOF\nRUN rm /x\n",
-	}
-}
 
 func FuzzLint(f *testing.F) {
 	for _, tc := range allRuleCases() {
@@ -43,7 +27,7 @@ func FuzzLint(f *testing.F) {
 		}
 		f.Add(dt)
 	}
-	for _, s := range oddSeeds() {
+	for _, s := range dfparsetest.OddDockerfiles() {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, dockerfile []byte) {

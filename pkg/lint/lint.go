@@ -6,6 +6,10 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/moby/buildkit/frontend/dockerfile/instructions"
+
+	"github.com/cairn-build/cairn/internal/dfparse"
 )
 
 // Severity of a finding.
@@ -75,9 +79,51 @@ type check func(df *dockerfile, opts *Options) []Finding
 
 func checks() []check {
 	return []check{
-		checkFrom, checkUser, checkAddURL, checkSecrets,
-		checkPackageCaches, checkDeletedLater, checkDownloads,
-		checkPipefail, checkDockerignore,
+		checkFrom, checkUser, checkDeletedLater, checkDockerignore,
+		perInstruction(addURL, secretNames),
+		perRun(packageCaches, unverifiedDownload, pipefail),
+	}
+}
+
+// instructionRule is a rule about one instruction on its own.
+type instructionRule func(c instructions.Command) []Finding
+
+// perInstruction checks every instruction with the rules: the global ARGs
+// before the first FROM, then each stage's.
+func perInstruction(rules ...instructionRule) check {
+	return func(df *dockerfile, _ *Options) []Finding {
+		var all []instructions.Command
+		for i := range df.Meta {
+			all = append(all, &df.Meta[i])
+		}
+		for _, st := range df.Stages {
+			all = append(all, st.Commands...)
+		}
+		var out []Finding
+		for _, c := range all {
+			for _, rule := range rules {
+				out = append(out, rule(c)...)
+			}
+		}
+		return out
+	}
+}
+
+// runRule is a rule about one RUN on its own: it gets the RUN (its
+// mounts, its stage's SHELL) and its parsed script.
+type runRule func(run dfparse.Run, r runScript) []Finding
+
+// perRun checks each RUN with the rules, its script parsed once for all.
+func perRun(rules ...runRule) check {
+	return func(df *dockerfile, _ *Options) []Finding {
+		var out []Finding
+		for run := range df.Runs(df.bases) {
+			r := parseRun(run)
+			for _, rule := range rules {
+				out = append(out, rule(run, r)...)
+			}
+		}
+		return out
 	}
 }
 

@@ -3,19 +3,18 @@ package lint
 import (
 	"path"
 	"strings"
+
+	"github.com/cairn-build/cairn/internal/dfparse"
 )
 
-// checkPipefail flags a shell RUN with a pipe whose shell does not have
+// pipefail flags a shell RUN with a pipe whose shell does not have
 // pipefail set (DL4006): without it, "curl ... | tar x" succeeds when
 // curl fails. SHELL is inherited from the stage a stage is built FROM.
-func checkPipefail(df *dockerfile, _ *Options) []Finding {
-	var out []Finding
-	for run := range df.Runs(df.bases) {
-		if r := parseRun(run); needsPipefail(r) {
-			out = append(out, finding(rulePipefail, r.line, "RUN with a pipe: set -o pipefail first (or SHELL [\"/bin/bash\", \"-o\", \"pipefail\", \"-c\"]) so a failing command fails the build"))
-		}
+func pipefail(_ dfparse.Run, r runScript) []Finding {
+	if !needsPipefail(r) {
+		return nil
 	}
-	return out
+	return []Finding{finding(rulePipefail, r.line, "RUN with a pipe: set -o pipefail first (or SHELL [\"/bin/bash\", \"-o\", \"pipefail\", \"-c\"]) so a failing command fails the build")}
 }
 
 // needsPipefail reports whether a POSIX shell runs a pipe before any

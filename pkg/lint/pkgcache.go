@@ -3,6 +3,8 @@ package lint
 import (
 	"slices"
 	"strings"
+
+	"github.com/cairn-build/cairn/internal/dfparse"
 )
 
 // pkgRule is a package manager whose caches an install leaves in the
@@ -53,18 +55,15 @@ func rmUnder(dir string) func(string, []string) bool {
 	}
 }
 
-// checkPackageCaches flags package installs that leave their caches in
-// the layer (DL3009, DL3019, DL3032). A RUN with a cache mount on the
+// packageCaches flags package installs that leave their caches in the
+// layer (DL3009, DL3019, DL3032). A RUN with a cache mount on the
 // manager's cache dir is skipped: the cache lives outside the layer, and
 // deleting it would defeat the mount.
-func checkPackageCaches(df *dockerfile, _ *Options) []Finding {
+func packageCaches(run dfparse.Run, r runScript) []Finding {
 	var out []Finding
-	for run := range df.Runs(df.bases) {
-		r := parseRun(run)
-		for _, p := range pkgRules() {
-			if r.any(p.install) && !r.any(p.clean) && !cachedAt(cacheTargets(run), p.caches) {
-				out = append(out, finding(p.rule, r.line, "%s", p.message))
-			}
+	for _, p := range pkgRules() {
+		if r.any(p.install) && !r.any(p.clean) && !cachedAt(cacheTargets(run), p.caches) {
+			out = append(out, finding(p.rule, r.line, "%s", p.message))
 		}
 	}
 	return out

@@ -4,37 +4,29 @@ import (
 	"strings"
 
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
-	"github.com/moby/buildkit/frontend/dockerfile/parser"
 
 	"github.com/cairn-build/cairn/internal/dfparse"
 )
 
-// checkSecrets flags ENV and ARG names that look like secrets (CAIRN003):
+// secretNames flags ENV and ARG names that look like secrets (CAIRN003):
 // their values end up in the image config or its history.
-func checkSecrets(df *dockerfile, _ *Options) []Finding {
+func secretNames(c instructions.Command) []Finding {
+	kind, names := "ARG", []string(nil)
+	switch c := c.(type) {
+	case *instructions.ArgCommand:
+		for _, kv := range c.Args {
+			names = append(names, kv.Key)
+		}
+	case *instructions.EnvCommand:
+		kind = "ENV"
+		for _, kv := range c.Env {
+			names = append(names, kv.Key)
+		}
+	}
 	var out []Finding
-	flag := func(kind, name string, loc []parser.Range) {
+	for _, name := range names {
 		if secretName(name) {
-			out = append(out, finding(ruleSecretName, dfparse.RangeLine(loc), "%s %s looks like a secret: its value is kept in the image; use RUN --mount=type=secret", kind, name))
-		}
-	}
-	for _, a := range df.Meta {
-		for _, kv := range a.Args {
-			flag("ARG", kv.Key, a.Location())
-		}
-	}
-	for _, st := range df.Stages {
-		for _, c := range st.Commands {
-			switch c := c.(type) {
-			case *instructions.ArgCommand:
-				for _, kv := range c.Args {
-					flag("ARG", kv.Key, c.Location())
-				}
-			case *instructions.EnvCommand:
-				for _, kv := range c.Env {
-					flag("ENV", kv.Key, c.Location())
-				}
-			}
+			out = append(out, finding(ruleSecretName, dfparse.RangeLine(c.Location()), "%s %s looks like a secret: its value is kept in the image; use RUN --mount=type=secret", kind, name))
 		}
 	}
 	return out

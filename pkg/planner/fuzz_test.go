@@ -8,21 +8,9 @@ import (
 	"strconv"
 	"testing"
 
+	"github.com/cairn-build/cairn/internal/dfparse/dfparsetest"
 	"github.com/cairn-build/cairn/pkg/planner"
 )
-
-// oddSeeds are inputs BuildKit's parser has to survive.
-func oddSeeds() []string {
-	return []string{
-		"",
-		"FROM",
-		"FROM a AS",
-		"FROM alpine\nRUN <<EOF\necho unterminated\n",
-		"\x00",
-		"FROM alpine AS a\nONBUILD COPY --from=a / /\nFROM a\n",
-		"# escape=`\nFROM alpine AS a\nRUN echo `\n  hi\nFROM a\nCOPY --from=0 / /\n",
-	}
-}
 
 func FuzzPlan(f *testing.F) {
 	files, err := filepath.Glob("testdata/*.Dockerfile")
@@ -32,7 +20,7 @@ func FuzzPlan(f *testing.F) {
 	for _, file := range files {
 		f.Add(readTestdata(f, filepath.Base(file)))
 	}
-	for _, s := range oddSeeds() {
+	for _, s := range dfparsetest.OddDockerfiles() {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, dockerfile []byte) {

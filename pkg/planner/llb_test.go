@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/containerd/platforms"
+	"github.com/moby/buildkit/client/llb"
 	"github.com/moby/buildkit/client/llb/sourceresolver"
 	"github.com/moby/buildkit/frontend/dockerfile/dockerfile2llb"
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
@@ -48,18 +49,38 @@ func convert(t *testing.T, dt []byte, target string, args map[string]string) (ma
 // the worker's platform as the first of Config.BuildPlatforms.
 func convertFor(t *testing.T, dt []byte, target string, args map[string]string, tp, bp ocispecs.Platform) (map[string]bool, error) {
 	t.Helper()
+	def, stageOf, err := toLLB(t, dt, target, args, tp, bp)
+	if err != nil {
+		return nil, err
+	}
+	stages := map[string]bool{}
+	for _, m := range def.Metadata {
+		if s, ok := stageOf(m); ok {
+			stages[s] = true
+		}
+	}
+	return stages, nil
+}
+
+// toLLB is BuildKit's conversion of the Dockerfile, marshalled, and what
+// names the planner's stage of a vertex by its metadata. The error is the
+// conversion's.
+func toLLB(t *testing.T, dt []byte, target string, args map[string]string, tp, bp ocispecs.Platform) (*llb.Definition, func(llb.OpMetadata) (string, bool), error) {
+	t.Helper()
 	ctx := context.Background()
 	res, err := dockerfile2llb.Dockerfile2LLB(ctx, dt, dockerfile2llb.ConvertOpt{
 		Config: dockerui.Config{
 			Target:         target,
 			BuildArgs:      maps.Clone(args),
 			BuildPlatforms: []ocispecs.Platform{bp},
+			// dockerui's Config.init reads the namespace from this build arg.
+			CacheIDNamespace: args["BUILDKIT_CACHE_MOUNT_NS"],
 		},
 		TargetPlatform: &tp,
 		MetaResolver:   fakeResolver{},
 	})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	def, err := res.State.Marshal(ctx)
 	if err != nil {
@@ -69,13 +90,9 @@ func convertFor(t *testing.T, dt []byte, target string, args map[string]string, 
 	if err != nil {
 		t.Fatalf("list targets: %v", err)
 	}
-	stages := map[string]bool{}
-	for _, m := range def.Metadata {
-		if s, ok := vertexStage(m.Description["llb.customname"], len(targets.Targets)); ok {
-			stages[s] = true
-		}
-	}
-	return stages, nil
+	return def, func(m llb.OpMetadata) (string, bool) {
+		return vertexStage(m.Description["llb.customname"], len(targets.Targets))
+	}, nil
 }
 
 // vertexStage maps a vertex name such as "[builder 2/4] RUN ..." or

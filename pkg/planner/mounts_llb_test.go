@@ -2,17 +2,13 @@ package planner_test
 
 import (
 	"cmp"
-	"context"
 	"fmt"
-	"maps"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
-	"github.com/moby/buildkit/frontend/dockerfile/dockerfile2llb"
-	"github.com/moby/buildkit/frontend/dockerui"
 	"github.com/moby/buildkit/solver/pb"
 	digest "github.com/opencontainers/go-digest"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
@@ -36,28 +32,10 @@ func (m llbMount) String() string {
 // cache mounts of every exec op, by the stage its vertex names.
 func convertMounts(t *testing.T, dt []byte, args map[string]string) map[string][]llbMount {
 	t.Helper()
-	ctx := context.Background()
 	amd64 := ocispecs.Platform{OS: "linux", Architecture: "amd64"}
-	res, err := dockerfile2llb.Dockerfile2LLB(ctx, dt, dockerfile2llb.ConvertOpt{
-		Config: dockerui.Config{
-			BuildArgs:      maps.Clone(args),
-			BuildPlatforms: []ocispecs.Platform{amd64},
-			// dockerui's Config.init reads the namespace from this build arg.
-			CacheIDNamespace: args["BUILDKIT_CACHE_MOUNT_NS"],
-		},
-		TargetPlatform: &amd64,
-		MetaResolver:   fakeResolver{},
-	})
+	def, stageOf, err := toLLB(t, dt, "", args, amd64, amd64)
 	if err != nil {
 		t.Fatalf("dockerfile2llb: %v", err)
-	}
-	def, err := res.State.Marshal(ctx)
-	if err != nil {
-		t.Fatalf("marshal LLB: %v", err)
-	}
-	targets, err := dockerfile2llb.ListTargets(ctx, dt)
-	if err != nil {
-		t.Fatalf("list targets: %v", err)
 	}
 	out := map[string][]llbMount{}
 	for _, raw := range def.Def {
@@ -69,7 +47,7 @@ func convertMounts(t *testing.T, dt []byte, args map[string]string) map[string][
 		if exec == nil {
 			continue
 		}
-		stage, ok := vertexStage(def.Metadata[digest.FromBytes(raw)].Description["llb.customname"], len(targets.Targets))
+		stage, ok := stageOf(def.Metadata[digest.FromBytes(raw)])
 		if !ok {
 			t.Fatalf("exec op without a stage: %v", def.Metadata[digest.FromBytes(raw)].Description)
 		}

@@ -15,27 +15,29 @@ func TestCacheMountReasons(t *testing.T) {
 	tests := []struct {
 		name       string
 		dockerfile string
-		opts       planner.Options
+		opts       planner.Options // CacheMountRef is mountRef unless noRef
+		noRef      bool
 		stage      string
 		want       []planner.CacheMount // ID, Target, Carried, Snapshot, Fallbacks; Reason by substring
 	}{
 		{
 			name:       "carried with snapshot and fallbacks",
 			dockerfile: "FROM alpine\nRUN --mount=type=cache,id=go,target=/go,sharing=locked true\n",
-			opts: planner.Options{CacheMountRef: mountRef, CacheMountFallbacks: func(id string) []string {
+			opts: planner.Options{CacheMountFallbacks: func(id string) []string {
 				return []string{"reg/app:main" + id, "", "reg/app:main" + id}
 			}},
 			want: []planner.CacheMount{{ID: "/go", Target: "/go", Sharing: "locked", Carried: true, Snapshot: "reg/app:cache-mount-go", Fallbacks: []string{"reg/app:main/go"}}},
 		},
 		{
 			name:       "no ref function",
+			noRef:      true,
 			dockerfile: "FROM alpine\nRUN --mount=type=cache,target=/c true\n",
 			want:       []planner.CacheMount{{ID: "//c", Target: "/c", Reason: "no snapshot ref"}},
 		},
 		{
 			name:       "policy skips it",
 			dockerfile: "FROM alpine\nRUN --mount=type=cache,target=/c --mount=type=cache,target=/d true\n",
-			opts: planner.Options{CacheMountRef: mountRef, CacheMountSkip: func(id string) string {
+			opts: planner.Options{CacheMountSkip: func(id string) string {
 				if id == "//c" {
 					return "excluded"
 				}
@@ -49,7 +51,6 @@ func TestCacheMountReasons(t *testing.T) {
 		{
 			name:       "snapshot refs that fold two IDs",
 			dockerfile: "FROM alpine\nRUN --mount=type=cache,target=/a/b --mount=type=cache,id=/a-b,target=/x --mount=type=cache,id=a/b,target=/y true\n",
-			opts:       planner.Options{CacheMountRef: mountRef},
 			want: []planner.CacheMount{
 				{ID: "//a/b", Target: "/a/b", Reason: "also serves mount ID //a-b"},
 				{ID: "//a-b", Target: "/x", Reason: "also serves mount ID //a/b"},
@@ -59,7 +60,6 @@ func TestCacheMountReasons(t *testing.T) {
 		{
 			name:       "uid, from=, stage named scratch",
 			dockerfile: "FROM alpine AS scratch\nFROM alpine AS seed\nFROM alpine\nRUN --mount=type=cache,target=/u,gid=1,from=scratch --mount=type=cache,target=/s,from=seed --mount=type=cache,target=/i,from=busybox --mount=type=cache,target=/n true\n",
-			opts:       planner.Options{CacheMountRef: mountRef},
 			stage:      "2",
 			want: []planner.CacheMount{
 				{ID: "//u", Target: "/u", Reason: "from=scratch seeds it, so BuildKit keys it by that stage's snapshot too"},
@@ -71,7 +71,6 @@ func TestCacheMountReasons(t *testing.T) {
 		{
 			name:       "uid without source=",
 			dockerfile: "FROM alpine\nRUN --mount=type=cache,target=/n,uid=1 --mount=type=cache,target=/s,uid=1,source=sub true\n",
-			opts:       planner.Options{CacheMountRef: mountRef},
 			want: []planner.CacheMount{
 				{ID: "//n", Target: "/n", Reason: "uid/gid/mode make BuildKit create the directory"},
 				{ID: "//s", Target: "/s", Carried: true, Snapshot: "reg/app:cache-mount--s"},
@@ -80,7 +79,6 @@ func TestCacheMountReasons(t *testing.T) {
 		{
 			name:       "image variables reach the ID through ENV",
 			dockerfile: "FROM node\nENV NPM=$HOME/.npm\nRUN --mount=type=cache,target=$NPM --mount=type=cache,target=node_modules true\n",
-			opts:       planner.Options{CacheMountRef: mountRef},
 			want: []planner.CacheMount{
 				{ID: "//.npm", Target: "/.npm", Reason: "depends on $HOME, which the Dockerfile does not set"},
 				// The ID is known; the WORKDIR the target joins is the image's.
@@ -90,19 +88,17 @@ func TestCacheMountReasons(t *testing.T) {
 		{
 			name:       "an expansion BuildKit would fail on",
 			dockerfile: "FROM scratch\nENV A=${B:?required}\nRUN --mount=type=cache,target=/c true\n",
-			opts:       planner.Options{CacheMountRef: mountRef},
 			want:       []planner.CacheMount{{ID: "//c", Target: "/c", Reason: "cannot evaluate ENV on line 2"}},
 		},
 		{
 			name:       "options that only parse with image variables",
 			dockerfile: "FROM alpine\nRUN --mount=type=cache,target=/c,sharing=$MODE true\n",
-			opts:       planner.Options{CacheMountRef: mountRef},
 			want:       []planner.CacheMount{{ID: "//c", Target: "/c", Sharing: "private", Reason: "depends on $MODE"}},
 		},
 		{
 			name:       "TARGETSTAGE of the target",
 			dockerfile: "FROM alpine AS app\nARG TARGETSTAGE\nRUN --mount=type=cache,id=$TARGETSTAGE,target=/c true\n",
-			opts:       planner.Options{CacheMountRef: mountRef, Targets: []planner.Target{{Name: "app"}}},
+			opts:       planner.Options{Targets: []planner.Target{{Name: "app"}}},
 			stage:      "app",
 			want:       []planner.CacheMount{{ID: "/app", Target: "/c", Carried: true, Snapshot: "reg/app:cache-mount-app"}},
 		},
@@ -114,7 +110,11 @@ func TestCacheMountReasons(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			p, err := planner.New([]byte(tc.dockerfile), tc.opts)
+			opts := tc.opts
+			if !tc.noRef {
+				opts.CacheMountRef = mountRef
+			}
+			p, err := planner.New([]byte(tc.dockerfile), opts)
 			if err != nil {
 				t.Fatal(err)
 			}

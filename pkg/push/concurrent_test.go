@@ -75,7 +75,6 @@ func TestCommitRecordIsDoneAfterwards(t *testing.T) {
 // the record second finds the final tags moved and fails with nothing moved.
 func TestConcurrentCommitsPublishOneSet(t *testing.T) {
 	f := newFixture(t)
-	before := testenv.Tags(t, f.repo)
 	movesB, digestsB := f.another(t)
 	sets := [][]push.Move{f.moves, movesB}
 	digests := []map[string]string{f.digests, digestsB}
@@ -105,7 +104,7 @@ func TestConcurrentCommitsPublishOneSet(t *testing.T) {
 	if !errors.As(errs[loser], &perr) || !errors.As(errs[loser], &conflict) {
 		t.Fatalf("the second commit: %v (%T), want a *push.PrepareError with a *push.ConflictError", errs[loser], errs[loser])
 	}
-	want := with(before, digests[winner])
+	want := with(f.before, digests[winner])
 	if got := testenv.Tags(t, f.repo); !reflect.DeepEqual(got, want) {
 		t.Errorf("registry tags %v, want the winner's complete set %v", got, want)
 	}
@@ -222,13 +221,7 @@ func TestFinalTagMovedMeanwhile(t *testing.T) {
 // record waits for it, then checks the tags against what it read.
 func TestCommitWaitsForLivePublisher(t *testing.T) {
 	f := newFixture(t)
-	hold := f.proxy.Hold(http.MethodPut, `/manifests/latest$`)
-	first := make(chan error)
-	go func() {
-		_, err := push.Commit(context.Background(), fast(t), f.moves)
-		first <- err
-	}()
-	<-hold.Reached() // the first holds the record, its caches moved
+	release := f.commitHeldAt(t, "latest") // the first holds the record, its caches moved
 	other, _ := f.another(t)
 	var logged testenv.Notes
 	second := make(chan error)
@@ -242,8 +235,7 @@ func TestCommitWaitsForLivePublisher(t *testing.T) {
 		t.Fatalf("the second commit did not wait for the first: %v", err)
 	default:
 	}
-	hold.Release()
-	if err := <-first; err != nil {
+	if err := release(); err != nil {
 		t.Fatal(err)
 	}
 	err := <-second

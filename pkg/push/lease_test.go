@@ -1,10 +1,8 @@
 package push_test
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
-	"net/http"
 	"strings"
 	"testing"
 
@@ -23,23 +21,15 @@ import (
 // before its final tags, finds it taken, and moves no final tag.
 func TestRecordTakenDuringCommitStopsBeforeFinals(t *testing.T) {
 	f := newFixture(t)
-	before := testenv.Tags(t, f.repo)
-	hold := f.proxy.Hold(http.MethodPut, `/manifests/cache-b$`)
-	done := make(chan error)
-	go func() {
-		_, err := push.Commit(context.Background(), fast(t), f.moves)
-		done <- err
-	}()
-	<-hold.Reached()
+	release := f.commitHeldAt(t, "cache-b")
 	takeRecord(t, f.repo)
-	hold.Release()
-	err := <-done
+	err := release()
 	var cerr *push.CommitError
 	if !errors.As(err, &cerr) || !cerr.RolledBack || !strings.HasPrefix(err.Error(), "publish failed; every moved tag was put back (another publisher took this commit's record over)\n") {
 		t.Fatalf("commit: %v, want it rolled back, the record taken over", err)
 	}
-	if after := testenv.Tags(t, f.repo); after["latest"] != "" || after["v1"] != "" || after["cache-a"] != before["cache-a"] {
-		t.Errorf("tags %v, want no final tag and cache-a back at %s", after, before["cache-a"])
+	if after := testenv.Tags(t, f.repo); after["latest"] != "" || after["v1"] != "" || after["cache-a"] != f.before["cache-a"] {
+		t.Errorf("tags %v, want no final tag and cache-a back at %s", after, f.before["cache-a"])
 	}
 }
 

@@ -46,14 +46,7 @@ func stage(t testing.TB, repo string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ref, err := name.NewDigest(repo + "@" + d.String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := remote.Write(ref, img); err != nil {
-		t.Fatal(err)
-	}
-	return d.String()
+	return testenv.Push(t, repo+"@"+d.String(), img)
 }
 
 // fixture: a repository where cache-a is at an old digest, and moves that
@@ -64,6 +57,25 @@ type fixture struct {
 	moves         []push.Move
 	old           string
 	digests       map[string]string // tag (the part after the colon) → its move's digest
+	before        map[string]string // the repository's tags before any commit: cache-a at old
+}
+
+// commitHeldAt starts the fixture's commit and returns once it reached its
+// put of tag, which the proxy holds; release lets the commit go on and
+// returns its error.
+func (f *fixture) commitHeldAt(t *testing.T, tag string) (release func() error) {
+	t.Helper()
+	hold := f.proxy.Hold(http.MethodPut, `/manifests/`+tag+`$`)
+	done := make(chan error, 1)
+	go func() {
+		_, err := push.Commit(context.Background(), fast(t), f.moves)
+		done <- err
+	}()
+	<-hold.Reached()
+	return func() error {
+		hold.Release()
+		return <-done
+	}
 }
 
 func newFixture(t *testing.T) *fixture {
@@ -88,6 +100,7 @@ func newFixture(t *testing.T) *fixture {
 		{Tag: f.proxied + ":cache-b", Digest: b, Kind: push.KindCache},
 	}
 	f.digests = map[string]string{"cache-a": a, "cache-b": b, "latest": final, "v1": final}
+	f.before = testenv.Tags(t, f.repo)
 	return f
 }
 
@@ -158,7 +171,6 @@ func TestCommitMovesCachesFirstAndRecordsPrevious(t *testing.T) {
 
 func TestFailedFinalTagRollsEverythingBack(t *testing.T) {
 	f := newFixture(t)
-	before := testenv.Tags(t, f.repo)
 	f.proxy.Fail(http.MethodPut, `/manifests/v1$`, http.StatusInternalServerError, -1)
 	results, err := push.Commit(context.Background(), fast(t), f.moves)
 	var cerr *push.CommitError
@@ -175,8 +187,8 @@ func TestFailedFinalTagRollsEverythingBack(t *testing.T) {
 	if !reflect.DeepEqual(cerr.Tags, results) {
 		t.Errorf("error's tags %v, want the results %v", cerr.Tags, results)
 	}
-	if after := testenv.Tags(t, f.repo); !reflect.DeepEqual(after, before) {
-		t.Errorf("tags after a failed commit %v, want them as before %v", after, before)
+	if after := testenv.Tags(t, f.repo); !reflect.DeepEqual(after, f.before) {
+		t.Errorf("tags after a failed commit %v, want them as before %v", after, f.before)
 	}
 }
 
@@ -254,7 +266,6 @@ func (c *cancelOn) RoundTrip(req *http.Request) (*http.Response, error) {
 
 func TestCanceledCommitRollsBack(t *testing.T) {
 	f := newFixture(t)
-	before := testenv.Tags(t, f.repo)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	// One put at a time: latest's put is interrupted, and v1's never starts.
@@ -268,19 +279,18 @@ func TestCanceledCommitRollsBack(t *testing.T) {
 	if !errors.As(err, &cerr) || !cerr.RolledBack || !errors.Is(err, context.Canceled) {
 		t.Fatalf("error %v (%T), want a rolled back *push.CommitError that is context.Canceled", err, err)
 	}
-	f.expect(t, results, "cache-a=rolled-back cache-b=rolled-back latest=failed v1=pending", before)
+	f.expect(t, results, "cache-a=rolled-back cache-b=rolled-back latest=failed v1=pending", f.before)
 }
 
 func TestUnreachableRegistryMovesNothing(t *testing.T) {
 	f := newFixture(t)
-	before := testenv.Tags(t, f.repo)
 	f.proxy.Close()
 	results, err := push.Commit(context.Background(), fast(t), f.moves)
 	var perr *push.PrepareError
 	if !errors.As(err, &perr) || !strings.HasPrefix(err.Error(), "nothing published: ") || !strings.Contains(err.Error(), "connection refused") {
 		t.Errorf("error = %v (%T), want a *push.PrepareError: nothing published, connection refused", err, err)
 	}
-	f.expect(t, results, "cache-a=pending cache-b=pending latest=pending v1=pending", before)
+	f.expect(t, results, "cache-a=pending cache-b=pending latest=pending v1=pending", f.before)
 }
 
 func TestRateLimitIsRetried(t *testing.T) {
@@ -295,15 +305,14 @@ func TestRateLimitIsRetried(t *testing.T) {
 
 func TestMissingStagedManifestMovesNothing(t *testing.T) {
 	f := newFixture(t)
-	before := testenv.Tags(t, f.repo)
 	f.moves[2].Digest = "sha256:" + strings.Repeat("0", 64)
 	_, err := push.Commit(context.Background(), fast(t), f.moves)
 	var perr *push.PrepareError
 	if !errors.As(err, &perr) || !strings.Contains(err.Error(), "read staged manifest") {
 		t.Errorf("error = %v (%T), want a *push.PrepareError naming the missing staged manifest", err, err)
 	}
-	if after := testenv.Tags(t, f.repo); !reflect.DeepEqual(after, before) {
-		t.Errorf("tags changed: %v, was %v", after, before)
+	if after := testenv.Tags(t, f.repo); !reflect.DeepEqual(after, f.before) {
+		t.Errorf("tags changed: %v, was %v", after, f.before)
 	}
 }
 

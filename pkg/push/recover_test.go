@@ -16,7 +16,6 @@ import (
 // record abandoned, and Recover puts the tag it left moved back.
 func TestRecoverAbandonedCommit(t *testing.T) {
 	f := newFixture(t)
-	before := testenv.Tags(t, f.repo)
 	f.proxy.Fail(http.MethodPut, `/manifests/v1$`, http.StatusInternalServerError, -1)
 	f.proxy.FailAfter(http.MethodPut, `/manifests/cache-a$`, 1, http.StatusInternalServerError, -1)
 	if _, err := push.Commit(context.Background(), fast(t), f.moves); !errors.As(err, new(*push.CommitError)) {
@@ -44,8 +43,8 @@ func TestRecoverAbandonedCommit(t *testing.T) {
 	if notes := logged.Messages(); len(notes) != 1 {
 		t.Errorf("notes %q, want one", notes)
 	}
-	if after := testenv.Tags(t, f.repo); !reflect.DeepEqual(after, before) {
-		t.Errorf("tags after recovery %v, want them as before %v", after, before)
+	if after := testenv.Tags(t, f.repo); !reflect.DeepEqual(after, f.before) {
+		t.Errorf("tags after recovery %v, want them as before %v", after, f.before)
 	}
 	if state, body := commitRecord(t, f.repo); state != "done" || body["outcome"] != "recovered" {
 		t.Errorf("record after recovery: %q, %v; want done, recovered", state, body["outcome"])
@@ -59,13 +58,7 @@ func TestRecoverAbandonedCommit(t *testing.T) {
 // (its heartbeat fresh, its process running) is not rolled back.
 func TestRecoverLeavesLivePublisher(t *testing.T) {
 	f := newFixture(t)
-	hold := f.proxy.Hold(http.MethodPut, `/manifests/latest$`)
-	done := make(chan error)
-	go func() {
-		_, err := push.Commit(context.Background(), fast(t), f.moves)
-		done <- err
-	}()
-	<-hold.Reached()
+	release := f.commitHeldAt(t, "latest")
 	found, err := push.Recover(context.Background(), fast(t), []string{f.repo})
 	if err != nil {
 		t.Fatal(err)
@@ -76,8 +69,7 @@ func TestRecoverLeavesLivePublisher(t *testing.T) {
 	if got := mustGet(t, f.repo+":cache-a").Digest.String(); got != f.digests["cache-a"] {
 		t.Errorf("the live commit's cache-a was put back at %s", got)
 	}
-	hold.Release()
-	if err := <-done; err != nil {
+	if err := release(); err != nil {
 		t.Fatal(err)
 	}
 	if got := testenv.Tags(t, f.repo); !reflect.DeepEqual(got, f.digests) {

@@ -12,18 +12,27 @@ import (
 	"github.com/cairn-build/cairn/pkg/registry"
 )
 
+// LayoutImage is the image digest of the OCI layout in dir.
+func LayoutImage(dir, digest string) (v1.Image, error) {
+	h, err := v1.NewHash(digest)
+	if err != nil {
+		return nil, err
+	}
+	img, err := layout.Path(dir).Image(h)
+	if err != nil {
+		return nil, fmt.Errorf("read %s from %s: %w", digest, dir, err)
+	}
+	return img, nil
+}
+
 // StageLayout uploads the image digest from the OCI layout in dir by digest
 // to the repository of ref (a tag in ref is ignored): blobs the registry has
 // are not sent again, and no tag is created. It stages what BuildKit
 // exported locally, such as a mode=max cache.
 func StageLayout(ctx context.Context, reg *registry.Access, dir, digest, ref string) error {
-	h, err := v1.NewHash(digest)
+	img, err := LayoutImage(dir, digest)
 	if err != nil {
 		return err
-	}
-	img, err := layout.Path(dir).Image(h)
-	if err != nil {
-		return fmt.Errorf("read %s from %s: %w", digest, dir, err)
 	}
 	parsed, err := reg.Reference(ref)
 	if err != nil {
@@ -41,13 +50,9 @@ func StageLayout(ctx context.Context, reg *registry.Access, dir, digest, ref str
 // again (cache.SameCache): then nothing is uploaded and the digest returned
 // is the one ref has, so the commit leaves the tag unchanged.
 func StageCache(ctx context.Context, reg *registry.Access, dir, digest, ref string) (string, error) {
-	h, err := v1.NewHash(digest)
+	local, err := LayoutImage(dir, digest)
 	if err != nil {
 		return "", err
-	}
-	local, err := layout.Path(dir).Image(h)
-	if err != nil {
-		return "", fmt.Errorf("read %s from %s: %w", digest, dir, err)
 	}
 	if parsed, err := reg.Reference(ref); err == nil {
 		// A cache that is not there (or not readable) is simply replaced.
