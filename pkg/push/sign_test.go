@@ -38,6 +38,15 @@ import (
 	"github.com/cairn-build/cairn/pkg/sign"
 )
 
+// throughProxy is a fault-injecting proxy to repo's registry, and repo through it.
+func throughProxy(t *testing.T, repo string) (*faultproxy.Proxy, string) {
+	t.Helper()
+	host, _, _ := strings.Cut(repo, "/")
+	p := faultproxy.Start(host)
+	t.Cleanup(p.Close)
+	return p, p.Addr + strings.TrimPrefix(repo, host)
+}
+
 // signingKey is a new key in cosign's format, loaded.
 func signingKey(t *testing.T) *sign.Key {
 	t.Helper()
@@ -175,10 +184,7 @@ func TestCommitSigns(t *testing.T) {
 		t.Errorf("signing a signed image again moved tags:\nbefore %v\nafter  %v", before, after)
 	}
 
-	host, _, _ := strings.Cut(repo, "/")
-	proxy := faultproxy.Start(host)
-	t.Cleanup(proxy.Close)
-	proxied := proxy.Addr + strings.TrimPrefix(repo, host)
+	proxy, proxied := throughProxy(t, repo)
 	proxy.Fail(http.MethodPut, `/manifests/latest$`, http.StatusInternalServerError, -1)
 	next := stage(t, repo)
 	_, err = push.Commit(context.Background(), fast(t), []push.Move{{Tag: proxied + ":latest", Digest: next, Kind: push.KindFinal}}, signed)
@@ -286,10 +292,7 @@ func legacySigned(t *testing.T, k *sign.Key, repo, dgst string) bool {
 // referrer fails the commit before any tag moves, naming the image.
 func TestRefusedSignatureMovesNothing(t *testing.T) {
 	repo := testenv.Repo(t)
-	host, _, _ := strings.Cut(repo, "/")
-	proxy := faultproxy.Start(host)
-	t.Cleanup(proxy.Close)
-	proxied := proxy.Addr + strings.TrimPrefix(repo, host)
+	proxy, proxied := throughProxy(t, repo)
 	proxy.FailBody(http.MethodPut, `/manifests/sha256:`, `"artifactType":"`+sign.BundleMediaType+`"`, http.StatusBadRequest, -1)
 	final := stage(t, repo)
 	_, err := push.Commit(context.Background(), fast(t), []push.Move{{Tag: proxied + ":latest", Digest: final, Kind: push.KindFinal}},
@@ -343,10 +346,7 @@ func TestReferrersAPIMovesNoTag(t *testing.T) {
 // it: the commit merges again, and both are listed.
 func TestSignMergesAgainWhenTheTagMoved(t *testing.T) {
 	repo := testenv.Repo(t)
-	host, _, _ := strings.Cut(repo, "/")
-	proxy := faultproxy.Start(host)
-	t.Cleanup(proxy.Close)
-	proxied := proxy.Addr + strings.TrimPrefix(repo, host)
+	proxy, proxied := throughProxy(t, repo)
 	k := signingKey(t)
 	final := stage(t, repo)
 	hold := proxy.Hold(http.MethodPut, `/manifests/`+push.RecordTag+`$`)

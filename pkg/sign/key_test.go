@@ -27,7 +27,7 @@ const (
 )
 
 // writeKey writes data to a file in a test directory.
-func writeKey(t *testing.T, data []byte) string {
+func writeKey(t testing.TB, data []byte) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "key.pem")
 	if err := os.WriteFile(path, data, 0o600); err != nil {
@@ -38,7 +38,7 @@ func writeKey(t *testing.T, data []byte) string {
 
 // cosignKey is a key in cosign's encrypted format, as generate-key-pair
 // writes it, under password.
-func cosignKey(t *testing.T, password string) []byte {
+func cosignKey(t testing.TB, password string) []byte {
 	t.Helper()
 	priv, _, err := cryptoutils.GeneratePEMEncodedECDSAKeyPair(elliptic.P256(), cryptoutils.StaticPasswordFunc([]byte(password)))
 	if err != nil {
@@ -229,14 +229,7 @@ func load(t *testing.T) *sign.Key {
 // BenchmarkLoadKey: reading a key in cosign's format is its scrypt
 // derivation, paid once a publish.
 func BenchmarkLoadKey(b *testing.B) {
-	priv, _, err := cryptoutils.GeneratePEMEncodedECDSAKeyPair(elliptic.P256(), cryptoutils.StaticPasswordFunc([]byte("pw")))
-	if err != nil {
-		b.Fatal(err)
-	}
-	path := filepath.Join(b.TempDir(), "cosign.key")
-	if err := os.WriteFile(path, priv, 0o600); err != nil {
-		b.Fatal(err)
-	}
+	path := writeKey(b, cosignKey(b, "pw"))
 	for b.Loop() {
 		if _, err := sign.LoadKey(path, "", env(map[string]string{"COSIGN_PASSWORD": "pw"})); err != nil {
 			b.Fatal(err)
@@ -247,15 +240,7 @@ func BenchmarkLoadKey(b *testing.B) {
 // BenchmarkSignAndCheck: one image's bundle, and the check a republish
 // makes of the bundle there.
 func BenchmarkSignAndCheck(b *testing.B) {
-	priv, _, err := cryptoutils.GeneratePEMEncodedECDSAKeyPair(elliptic.P256(), cryptoutils.StaticPasswordFunc([]byte("pw")))
-	if err != nil {
-		b.Fatal(err)
-	}
-	path := filepath.Join(b.TempDir(), "cosign.key")
-	if err := os.WriteFile(path, priv, 0o600); err != nil {
-		b.Fatal(err)
-	}
-	k, err := sign.LoadKey(path, "", env(map[string]string{"COSIGN_PASSWORD": "pw"}))
+	k, err := sign.LoadKey(writeKey(b, cosignKey(b, "pw")), "", env(map[string]string{"COSIGN_PASSWORD": "pw"}))
 	if err != nil {
 		b.Fatal(err)
 	}
