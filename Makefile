@@ -3,7 +3,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 BIN       := $(CURDIR)/bin
-TOOLS     := $(BIN)/buildkitd $(BIN)/buildctl $(BIN)/registry $(BIN)/buildx
+TOOLS     := $(BIN)/buildkitd $(BIN)/buildctl $(BIN)/registry $(BIN)/buildx $(BIN)/cosign
 DEVENV    := go run ./hack/devenv
 GO_DIRS   := ./cmd/... ./pkg/... ./internal/... ./ci/... ./hack/devenv/... ./hack/bench/... ./hack/chaos/...
 EXAMPLE   ?= examples/node-style
@@ -17,15 +17,16 @@ deps: ## install runc, busybox-static and docker.io (dockerd) from Debian's pack
 	@hack/install-deps.sh
 
 .PHONY: tools
-tools: deps $(TOOLS) ## build buildkitd, buildctl, registry and buildx (pinned in hack/tools) into ./bin
+tools: deps $(TOOLS) ## build buildkitd, buildctl, registry, buildx and cosign (pinned in hack/tools) into ./bin
 
-# One go build for all four; it reruns only when the pins change. buildx is
-# the oracle cairn bake's --print is checked against.
+# One go build for all five; it reruns only when the pins change. buildx is
+# the oracle cairn bake's --print is checked against, cosign the one
+# cairn's signatures are verified with.
 $(TOOLS) &: hack/tools/go.mod hack/tools/go.sum
-	@echo "building buildkitd, buildctl, registry and buildx (a few minutes the first time)"
+	@echo "building buildkitd, buildctl, registry, buildx and cosign (several minutes the first time)"
 	cd hack/tools && go build -o $(BIN)/ github.com/moby/buildkit/cmd/buildkitd \
 		github.com/moby/buildkit/cmd/buildctl github.com/distribution/distribution/v3/cmd/registry \
-		github.com/docker/buildx/cmd/buildx
+		github.com/docker/buildx/cmd/buildx github.com/sigstore/cosign/v3/cmd/cosign
 	@touch $(TOOLS)
 
 .PHONY: build

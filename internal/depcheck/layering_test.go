@@ -35,6 +35,8 @@ func TestLayering(t *testing.T) {
 				"google.golang.org/grpc", "net/http", "crypto/tls", "os/exec"},
 			deps: []string{module + "pkg/cairn", module + "pkg/build", module + "pkg/push", module + "pkg/registry", module + "pkg/cache",
 				"github.com/urfave/cli", "github.com/google/go-containerregistry/pkg/v1/remote"}},
+		{pkg: "pkg/sign", why: "a signer signs and checks bytes: reading and writing registries is pkg/registry's, moving tags pkg/push's",
+			imports: []string{"github.com/google/go-containerregistry/pkg/v1/remote", module + "pkg/registry", module + "pkg/push", "net/http"}},
 		{pkg: "pkg/cairn", why: "the façade calls cairn's own packages, which reach registries; it knows no CLI",
 			imports: []string{"github.com/google/go-containerregistry/pkg/v1/remote", "github.com/urfave/cli"}},
 	}

@@ -58,16 +58,21 @@ type action struct {
 
 // match is a method ("" for any) and a pattern for the request's path, or
 // for its path and query ("/manifests/sha256:…?tag=a") when it has one.
+// A body, when set, must be in the request's body too (see FailBody).
 type match struct {
 	method string
 	path   *regexp.Regexp
+	body   string
 }
 
 func (m match) matches(r *http.Request) bool {
 	if m.method != "" && m.method != r.Method {
 		return false
 	}
-	return m.path.MatchString(r.URL.Path) || (r.URL.RawQuery != "" && m.path.MatchString(r.URL.Path+"?"+r.URL.RawQuery))
+	if !m.path.MatchString(r.URL.Path) && (r.URL.RawQuery == "" || !m.path.MatchString(r.URL.Path+"?"+r.URL.RawQuery)) {
+		return false
+	}
+	return m.body == "" || bodyContains(r, m.body)
 }
 
 // Start proxies to the registry at target (host:port, plain HTTP).
@@ -145,7 +150,7 @@ func (p *Proxy) Delay(method, pathPattern string, delay time.Duration, pass, tim
 func (p *Proxy) add(method, pathPattern string, a action, pass, times int) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.faults = append(p.faults, &fault{match: match{method, regexp.MustCompile(pathPattern)}, action: a, pass: pass, times: times})
+	p.faults = append(p.faults, &fault{match: match{method: method, path: regexp.MustCompile(pathPattern)}, action: a, pass: pass, times: times})
 }
 
 // Heal removes every fault, watch and revoked login, and releases every

@@ -53,6 +53,8 @@ func TestFaults(t *testing.T) {
 		{"revoked login", func(p *Proxy) { p.Revoke("ci") }, http.MethodGet, "ci", []int{401, 401}},
 		{"other login passes", func(p *Proxy) { p.Revoke("other") }, http.MethodGet, "ci", []int{200}},
 		{"read-only login", func(p *Proxy) { p.ReadOnly("ci") }, http.MethodPut, "ci", []int{403}},
+		{"body", func(p *Proxy) { p.FailBody(http.MethodPut, `/m$`, "od", 400, -1) }, http.MethodPut, "", []int{400, 400}},
+		{"other body passes", func(p *Proxy) { p.FailBody(http.MethodPut, `/m$`, "artifactType", 400, -1) }, http.MethodPut, "", []int{200}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -22,7 +22,7 @@ type Hold struct {
 // until the hold is released. A request whose client went away while it
 // waited is dropped, not forwarded.
 func (p *Proxy) Hold(method, pathPattern string) *Hold {
-	h := &Hold{match: match{method, regexp.MustCompile(pathPattern)}, reached: make(chan struct{}), release: make(chan struct{})}
+	h := &Hold{match: match{method: method, path: regexp.MustCompile(pathPattern)}, reached: make(chan struct{}), release: make(chan struct{})}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.holds = append(p.holds, h)

@@ -17,7 +17,7 @@ type watch struct {
 // request is handled as usual: a test acts at that moment (kills a client
 // while its request is under way) without stopping it.
 func (p *Proxy) Watch(method, pathPattern string, nth int) <-chan struct{} {
-	w := &watch{match: match{method, regexp.MustCompile(pathPattern)}, left: max(nth, 1), seen: make(chan struct{})}
+	w := &watch{match: match{method: method, path: regexp.MustCompile(pathPattern)}, left: max(nth, 1), seen: make(chan struct{})}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.watches = append(p.watches, w)

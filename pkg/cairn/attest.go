@@ -4,32 +4,13 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"maps"
 	"slices"
 	"strings"
 
-	"github.com/cairn-build/cairn/pkg/build"
 	"github.com/cairn-build/cairn/pkg/config"
 	"github.com/cairn-build/cairn/pkg/push"
 	"github.com/cairn-build/cairn/pkg/registry"
 )
-
-// dropAttests removes every target's attestations from bo, and names the
-// targets that had any.
-func dropAttests(bo *build.Options) []string {
-	var dropped []string
-	targets := maps.Clone(bo.Targets)
-	for name, t := range targets {
-		if len(t.Attests) > 0 {
-			dropped = append(dropped, name)
-			t.Attests = nil
-			targets[name] = t
-		}
-	}
-	bo.Targets = targets
-	slices.Sort(dropped)
-	return dropped
-}
 
 // addAttestations sets each published target's digest to where its tags
 // point after the commit (an unchanged image keeps its published index,
@@ -84,18 +65,4 @@ func attestationType(predicate string) string {
 		return config.AttestSBOM
 	}
 	return ""
-}
-
-// noteUnpublished says that attestations asked for a build that publishes
-// nothing are not made: they go only into published images.
-func noteUnpublished(bo build.Options, logger *slog.Logger) {
-	if bo.Push {
-		return
-	}
-	for _, name := range slices.Sorted(maps.Keys(bo.Targets)) {
-		if len(bo.Targets[name].Attests) > 0 {
-			logger.Info("attestations go only into published images: this build publishes nothing and makes none")
-			return
-		}
-	}
 }

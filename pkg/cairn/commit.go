@@ -12,6 +12,7 @@ func (o RunOptions) commitOptions(p *Project, started time.Time) []push.Option {
 		push.WithForce(o.Force),
 		push.WithSourceTime(p.Source.orderTime(started)),
 		push.WithLogger(o.Logger),
+		push.WithSignatures(push.Signatures{Signer: o.Signer, Manifests: p.Config.Sign.Manifests, LegacyTag: p.Config.Sign.LegacyTag}),
 	}
 }
 

@@ -186,7 +186,7 @@ func (pl *Pool) Build(ctx context.Context, p *Project, bo build.Options, log *sl
 		}
 		parts[i] = part
 	}
-	if dropped := dropAttests(&bo); len(dropped) > 0 {
+	if dropped := bo.DropAttests(); len(dropped) > 0 {
 		// Each platform's attestations would come as an index of their own,
 		// which the index joining the platforms cannot hold.
 		log.Info(fmt.Sprintf("targets %s: no attestations: each platform is built on its own daemon (one daemon builds every platform with them)", strings.Join(dropped, ", ")))

@@ -14,6 +14,7 @@ import (
 	"github.com/cairn-build/cairn/pkg/inputs"
 	"github.com/cairn-build/cairn/pkg/push"
 	"github.com/cairn-build/cairn/pkg/registry"
+	"github.com/cairn-build/cairn/pkg/sign"
 	"github.com/cairn-build/cairn/pkg/tiers"
 )
 
@@ -44,6 +45,9 @@ type RunOptions struct {
 	// NoSkip builds a publish whose inputs are those it was last published
 	// from, its tags still there, which Run otherwise skips (see Run).
 	NoSkip bool
+	// Signer signs the published images (see push.WithSignatures); nil
+	// loads the project's key (build.yaml sign:, --sign-key) when it has one.
+	Signer sign.Signer
 }
 
 // ErrNothingPublished is matched (errors.Is) by the error of a publishing
@@ -170,7 +174,9 @@ func (o RunOptions) buildAndCheck(ctx context.Context, b Builder, p *Project) (*
 		return report, nil, p, err
 	}
 	defer out.cleanup()
-	noteUnpublished(bo, o.Logger)
+	if err := bo.CheckAttests(ctx, b.Default(), func(t string) bool { return len(p.Config.Attests(t, false).On()) > 0 }); err != nil {
+		return report, nil, p, err
+	}
 	res, err := b.Build(ctx, p, bo, o.Logger)
 	if res != nil {
 		report.Stages, report.Targets = stageReports(res.Stages, checked), targetReports(p, res, in)
@@ -262,6 +268,13 @@ func (o RunOptions) withDefaults(p *Project) (RunOptions, error) {
 	}
 	if o.Session == nil {
 		o.Session = []session.Attachable{o.Registry.SessionAuth()}
+	}
+	if s := p.Config.Sign; o.Push && o.Signer == nil && s.Key != "" {
+		k, err := sign.LoadKey(s.Key, s.PasswordEnv, nil)
+		if err != nil {
+			return o, err
+		}
+		o.Signer = k
 	}
 	return o, nil
 }

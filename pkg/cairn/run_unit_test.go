@@ -3,12 +3,14 @@ package cairn_test
 import (
 	"bytes"
 	"context"
+	"crypto/elliptic"
 	"errors"
 	"fmt"
 	"io"
 	"log"
 	"log/slog"
 	"net/http"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -16,13 +18,29 @@ import (
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/sigstore/sigstore/pkg/cryptoutils"
 
 	"github.com/cairn-build/cairn/pkg/build"
 	"github.com/cairn-build/cairn/pkg/cairn"
 	"github.com/cairn-build/cairn/pkg/config"
 	"github.com/cairn-build/cairn/pkg/push"
 	"github.com/cairn-build/cairn/pkg/registry"
+	"github.com/cairn-build/cairn/pkg/sign"
 )
+
+// encryptedKey writes a key in cosign's format under password.
+func encryptedKey(t *testing.T, password string) string {
+	t.Helper()
+	priv, _, err := cryptoutils.GeneratePEMEncodedECDSAKeyPair(elliptic.P256(), cryptoutils.StaticPasswordFunc([]byte(password)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "cosign.key")
+	if err := os.WriteFile(path, priv, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
 
 func discardLogger() *log.Logger { return log.New(io.Discard, "", 0) }
 
@@ -138,6 +156,25 @@ func TestRunFailuresBeforeTheCommitPublishNothing(t *testing.T) {
 			p.Plan.Stages[0].Tags = []string{"127.0.0.1:1/app:v1"}
 			return p
 		}},
+		{name: "sign: the key file is missing", want: "absent.key: open", project: func(t *testing.T, r *fakeRegistry) *cairn.Project {
+			p := r.project(t, "", "")
+			p.Config.Sign.Key = filepath.Join(t.TempDir(), "absent.key")
+			return p
+		}},
+		{name: "sign: the key's password is not set", want: "$CAIRN_TEST_UNSET_VARIABLE is not set", project: func(t *testing.T, r *fakeRegistry) *cairn.Project {
+			p := r.project(t, "", "")
+			p.Config.Sign = config.Sign{Key: encryptedKey(t, "pw"), PasswordEnv: "CAIRN_TEST_UNSET_VARIABLE"}
+			return p
+		}},
+		{name: "sign: the registry refuses the signature", want: "put the referrer", solves: 2, publish: true,
+			refuse: func(method, _ string, body []byte) bool {
+				return method == http.MethodPut && bytes.Contains(body, []byte(`"artifactType":"`+sign.BundleMediaType+`"`))
+			},
+			project: func(t *testing.T, r *fakeRegistry) *cairn.Project {
+				p := r.project(t, "", "")
+				p.Config.Sign = config.Sign{Key: encryptedKey(t, "")}
+				return p
+			}},
 		{name: "recover: the commit record cannot be read", want: "read commit record", refuse: isTag(push.RecordTag)},
 		{name: "daemon: no worker", want: "no worker to build on", daemon: func(d *fakeDaemon) { d.noWorkers = true }},
 		{name: "daemon: its workers cannot be listed", want: "list the daemon's workers", daemon: func(d *fakeDaemon) { d.workersErr = boom }},

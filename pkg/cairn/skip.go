@@ -2,13 +2,16 @@ package cairn
 
 import (
 	"context"
+	"fmt"
 	"strings"
 
 	"github.com/containerd/platforms"
 
 	"github.com/cairn-build/cairn/pkg/bases"
+	"github.com/cairn-build/cairn/pkg/config"
 	"github.com/cairn-build/cairn/pkg/inputs"
 	"github.com/cairn-build/cairn/pkg/push"
+	"github.com/cairn-build/cairn/pkg/sign"
 )
 
 // SkippedUnchanged is a TargetReport's Skipped when the publish built
@@ -20,10 +23,15 @@ const SkippedUnchanged = "inputs unchanged"
 func (o RunOptions) inputs(ctx context.Context, p *Project) *inputs.Digests {
 	images, err := bases.Digests(ctx, o.Registry, inputs.Images(p.Config, p.Plan, p.Dockerfile))
 	var d *inputs.Digests
+	var signing string
+	if err == nil {
+		signing, err = signedBy(o.Signer, p.Config.Sign)
+	}
 	if err == nil {
 		d, err = inputs.Compute(ctx, inputs.Project{Config: p.Config, Plan: p.Plan, Dockerfile: p.Dockerfile,
 			ConfigFile: p.configFile, BuildPlatform: platforms.Format(p.BuildPlatform), Images: images,
-			Epoch: p.Source.Epoch, Labels: p.Source.finalLabels(), RewriteTimestamp: o.RewriteTimestamp, Version: Version()})
+			Epoch: p.Source.Epoch, Labels: p.Source.finalLabels(), RewriteTimestamp: o.RewriteTimestamp,
+			Version: Version(), Signing: signing})
 	}
 	if err != nil {
 		o.Logger.Info("building without asking whether the inputs changed: " + strings.ReplaceAll(err.Error(), "\n", "; "))
@@ -84,4 +92,19 @@ func (r *Report) inputsOf(t Tag) string {
 		}
 	}
 	return ""
+}
+
+// signedBy is what a publish's inputs say of its signing: the signer's
+// public key and the options, so that a new key signs (and publishes)
+// again; "" unsigned. A signer that names no key cannot be told apart
+// from another, so its publishes always build.
+func signedBy(s sign.Signer, c config.Sign) (string, error) {
+	if s == nil {
+		return "", nil
+	}
+	k, ok := s.(interface{ PublicKey() string })
+	if !ok {
+		return "", &inputs.UnknownError{What: "the signer", Why: "it names no public key"}
+	}
+	return fmt.Sprintf("%s\nmanifests=%t legacyTag=%t", k.PublicKey(), c.Manifests, c.LegacyTag), nil
 }

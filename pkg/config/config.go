@@ -54,6 +54,8 @@ type File struct {
 	Release Release `yaml:"release"`
 	// Attest are the attestations of every target's image (attest.go).
 	Attest Attest `yaml:"attest"`
+	// Sign says how the published images are signed (sign.go).
+	Sign Sign `yaml:"sign"`
 
 	path  string
 	lines map[string]int // field path → line, for errors found after parsing

@@ -42,6 +42,8 @@ type Overrides struct {
 	Docker DockerFlags
 	// Attest are buildx's attestation flags, overriding build.yaml's attest:.
 	Attest AttestFlags
+	// SignKey is --sign-key: the signing key file, over build.yaml's sign.key.
+	SignKey string
 	// RefreshBases is --refresh-bases; nil keeps build.yaml's baseImages.refresh.
 	RefreshBases *bool
 	// Branch is --branch: the build's branch, for {branch} and
@@ -90,6 +92,9 @@ type Build struct {
 	Tier CacheTier
 	// Release says which final tags a publish of the build may move.
 	Release ReleaseHold
+	// Sign says how the published images are signed: build.yaml's sign:,
+	// its key relative to the working directory ("" signs nothing).
+	Sign Sign
 
 	local   local        // -o and --iidfile, per target: see Outputs and IIDFile
 	attests attestLayers // see Attests
@@ -174,6 +179,9 @@ func (f *File) Resolve(o Overrides, env func(string) (string, bool)) (*Build, er
 		return nil, err
 	}
 	if err := b.resolveAttests(f, o.Attest); err != nil {
+		return nil, err
+	}
+	if err := b.resolveSign(f, o.SignKey); err != nil {
 		return nil, err
 	}
 	b.resolveBuilders(f, f.base())

@@ -54,6 +54,10 @@ type Project struct {
 	RewriteTimestamp bool
 	// Version is cairn's: another cairn may publish the same inputs otherwise.
 	Version string
+	// Signing names who signs the published images and how (the signer's
+	// public key, the options); "" when nothing is signed. A new key or
+	// option signs again, so it publishes again.
+	Signing string
 }
 
 // Digests are a project's input digests: the project's, recorded with the
@@ -142,6 +146,7 @@ type record struct {
 	Epoch            *int64
 	Labels           map[string]string
 	RewriteTimestamp bool
+	Signing          string `json:",omitempty"`
 }
 
 // solve are the docker build options that change what a build makes. Left
@@ -166,7 +171,7 @@ func newRecord(ctx context.Context, p Project) (*record, error) {
 		Contexts: map[string]string{}, Images: p.Images, BuildPlatform: p.BuildPlatform, Plan: p.Plan,
 		Args: cfg.Args, Platforms: cfg.Platforms, CacheMode: cfg.CacheMode, CacheMounts: cfg.CacheMounts,
 		Checks: cfg.Checks, Attests: map[string]config.Attests{}, RefreshBases: cfg.RefreshBases,
-		Labels: p.Labels, RewriteTimestamp: p.RewriteTimestamp,
+		Labels: p.Labels, RewriteTimestamp: p.RewriteTimestamp, Signing: p.Signing,
 		Solve: solve{Network: cfg.Solve.Network, AddHosts: cfg.Solve.AddHosts, ShmSize: cfg.Solve.ShmSize,
 			Ulimits: cfg.Solve.Ulimits, Labels: cfg.Solve.Labels, Annotations: cfg.Solve.Annotations},
 	}

@@ -33,6 +33,7 @@ type fixture struct {
 	epoch     *time.Time
 	labels    map[string]string
 	rewrite   bool
+	signing   string
 	version   string
 	dfContent string
 }
@@ -102,7 +103,7 @@ func (f *fixture) project(t *testing.T) inputs.Project {
 	}
 	return inputs.Project{
 		Config: cfg, Plan: plan, Dockerfile: []byte(f.dfContent), ConfigFile: configFile, BuildPlatform: "linux/amd64",
-		Images: f.images, Epoch: f.epoch, Labels: f.labels, RewriteTimestamp: f.rewrite, Version: f.version,
+		Images: f.images, Epoch: f.epoch, Labels: f.labels, RewriteTimestamp: f.rewrite, Version: f.version, Signing: f.signing,
 	}
 }
 
@@ -151,6 +152,7 @@ func TestDigest(t *testing.T) {
 		{"the source date epoch", func(t *testing.T, f *fixture) { e := time.Unix(1e9, 0); f.epoch = &e }, true},
 		{"the revision label", func(t *testing.T, f *fixture) { f.labels["org.opencontainers.image.revision"] = "def" }, true},
 		{"rewrite-timestamp", func(t *testing.T, f *fixture) { f.rewrite = true }, true},
+		{"signed from now on", func(t *testing.T, f *fixture) { f.signing = "KEY A" }, true},
 		{"cairn's version", func(t *testing.T, f *fixture) { f.version = "v1.1.0" }, true},
 		{"a named context's file", func(t *testing.T, f *fixture) { namedContext(t, f, "lib-v2") }, true},
 

@@ -41,6 +41,13 @@ func (c *commit) checkOne(ctx context.Context, t *tagMove) error {
 	if err != nil {
 		return err
 	}
+	if t.restage != nil && current != t.base {
+		// Another signer added to the tag's list: merge into it again.
+		if err := c.stageSigned(ctx, t); err != nil {
+			return err
+		}
+		current = t.result.Previous
+	}
 	switch {
 	case current == t.Digest:
 		t.result.State, t.result.Previous = Unchanged, current

@@ -14,6 +14,7 @@ type options struct {
 	sourceTime time.Time
 	notef      func(format string, args ...any)
 	lease      Lease
+	signatures Signatures
 }
 
 // Lease says how publishers take turns on a repository's commit record (see

@@ -24,7 +24,8 @@ import (
 )
 
 // Kind orders the moves of a commit: every cache tag before any final tag,
-// so a release never points at an image whose cache is older.
+// so a release never points at an image whose cache is older, and its
+// signatures before it, so it is never seen unsigned.
 type Kind int
 
 const (
@@ -32,9 +33,15 @@ const (
 	KindCache Kind = iota
 	// KindFinal is a target's published tag.
 	KindFinal
+	// KindSignature is a final image's signatures: its referrers fallback
+	// tag, or cosign's legacy signature tag (see WithSignatures).
+	KindSignature
 )
 
-func (k Kind) String() string { return [...]string{"cache", "final"}[k] }
+func (k Kind) String() string { return [...]string{"cache", "final", "signature"}[k] }
+
+// order is the kind's place in a commit.
+func (k Kind) order() int { return [...]int{0, 2, 1}[k] }
 
 // MarshalText makes kinds readable in the metadata file.
 func (k Kind) MarshalText() ([]byte, error) { return []byte(k.String()), nil }
@@ -46,6 +53,8 @@ func (k *Kind) UnmarshalText(b []byte) error {
 		*k = KindCache
 	case "final":
 		*k = KindFinal
+	case "signature":
+		*k = KindSignature
 	default:
 		return fmt.Errorf("unknown tag kind %q", b)
 	}
@@ -107,7 +116,7 @@ type TagResult struct {
 // tags once more and moves them, and marks the records done.
 func Commit(ctx context.Context, reg *registry.Access, moves []Move, opts ...Option) ([]TagResult, error) {
 	moves = slices.Clone(moves)
-	slices.SortStableFunc(moves, func(a, b Move) int { return int(a.Kind) - int(b.Kind) })
+	slices.SortStableFunc(moves, func(a, b Move) int { return a.Kind.order() - b.Kind.order() })
 	c := &commit{reg: reg, o: makeOptions(opts...), me: newOwner(), started: time.Now(), tags: make([]*tagMove, len(moves))}
 	for i, m := range moves {
 		c.tags[i] = &tagMove{Move: m, result: TagResult{Tag: m.Tag, Kind: m.Kind, Digest: m.Digest, State: Pending}}
@@ -119,6 +128,9 @@ func Commit(ctx context.Context, reg *registry.Access, moves []Move, opts ...Opt
 		return c.results(), &PrepareError{Err: err}
 	}
 	if err := c.keepPublished(ctx); err != nil {
+		return c.results(), &PrepareError{Err: err}
+	}
+	if err := c.sign(ctx); err != nil {
 		return c.results(), &PrepareError{Err: err}
 	}
 	if c.unchanged() && c.recorded(ctx) {
@@ -194,6 +206,10 @@ type tagMove struct {
 	staged   *remote.Descriptor // the new manifest
 	previous *remote.Descriptor // the tag's manifest before the commit; nil if new
 	result   TagResult
+	// restage stages a signature tag's manifest again from what the tag
+	// holds now: the new digest, and the one it merged into (see sign.go).
+	restage func(ctx context.Context) (digest, base string, err error)
+	base    string
 }
 
 // prepare reads every staged manifest and every tag's previous manifest
@@ -240,16 +256,21 @@ func (c *commit) setPrevious(ctx context.Context, t *tagMove) error {
 }
 
 // each runs f on every tag, at most Jobs at a time, and returns every error.
-func (c *commit) each(ctx context.Context, tags []*tagMove, f func(*tagMove) error) error {
+func (c *commit) each(_ context.Context, tags []*tagMove, f func(*tagMove) error) error {
+	return forEach(c.reg.Jobs(), tags, f)
+}
+
+// forEach runs f on every item, at most jobs at a time, and returns every error.
+func forEach[T any](jobs int, items []T, f func(T) error) error {
 	var (
 		mu   sync.Mutex
 		errs []error
 		g    errgroup.Group
 	)
-	g.SetLimit(c.reg.Jobs())
-	for _, t := range tags {
+	g.SetLimit(jobs)
+	for _, it := range items {
 		g.Go(func() error {
-			if err := f(t); err != nil {
+			if err := f(it); err != nil {
 				mu.Lock()
 				errs = append(errs, err)
 				mu.Unlock()

@@ -50,6 +50,7 @@ func flagNames() map[string]string {
 		"Overrides.Attest.Provenance": "--provenance",
 		"Overrides.Attest.SBOM":       "--sbom",
 		"Overrides.Attest.Attest":     "--attest",
+		"Overrides.SignKey":           "--sign-key",
 	}
 }
 

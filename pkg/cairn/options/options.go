@@ -113,6 +113,7 @@ func loadOptions(f *cli.Context, path string) (cairn.LoadOptions, error) {
 			RegistryMirrors:    f.StringSlice("registry-mirror"),
 			Docker:             dockerFlags(f),
 			Attest:             readAttestFlags(f),
+			SignKey:            f.String("sign-key"),
 			RefreshBases:       refresh,
 		},
 	}, nil
