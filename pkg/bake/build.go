@@ -126,8 +126,9 @@ func (t *Target) build(repo string) (Build, error) {
 		o.Docker.SSH = append(o.Docker.SSH, v)
 	}
 	for _, out := range t.Outputs {
-		// A registry or image output is what cairn's commit does.
-		if !strings.Contains(out, "type=registry") && !strings.Contains(out, "type=image") {
+		// registry and image outputs are what cairn's commit does; cacheonly
+		// (buildx's default for a target without tags) is what it does without.
+		if !slices.ContainsFunc([]string{"registry", "image", "cacheonly"}, func(typ string) bool { return strings.Contains(out, "type="+typ) }) {
 			o.Docker.Outputs = append(o.Docker.Outputs, out)
 		}
 	}

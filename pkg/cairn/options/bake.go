@@ -30,6 +30,7 @@ func BakeBuild() []cli.Flag {
 		&cli.BoolFlag{Name: "load", Category: GroupOutput, Usage: "load each target into the Docker engine (docker load)"},
 		&cli.BoolFlag{Name: "force", Category: GroupPublish, Usage: "with --push: overwrite final tags another publisher moved while this one built"},
 		&cli.StringSliceFlag{Name: "insecure-registry", Category: GroupRegistry, Usage: "registry `HOST[:PORT]` reached over plain HTTP (repeatable; loopback ones always are)"},
+		&cli.StringSliceFlag{Name: "registry-mirror", Category: GroupRegistry, Usage: "read a registry's images from `[REGISTRY=]MIRROR` first, as the daemon's mirrors (repeatable; REGISTRY: docker.io)"},
 		NoSkip(),
 	})
 }
@@ -48,6 +49,7 @@ func BakeProjects(c *cli.Context, bp *bake.Project) ([]*cairn.Project, error) {
 		o := b.Overrides
 		o.Context = "" // Path is the context
 		o.InsecureRegistries = c.StringSlice("insecure-registry")
+		o.RegistryMirrors = c.StringSlice("registry-mirror")
 		o.Docker.Load = c.Bool("load")
 		p, err := cairn.Load(c.Context, cairn.LoadOptions{Path: b.Target.Context, Overrides: o, SourceDateEpoch: c.String("source-date-epoch")})
 		if err != nil {
