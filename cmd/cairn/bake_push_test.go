@@ -171,8 +171,8 @@ func TestBakePublishesAllOrNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	var m map[string]struct {
-		Digest    string `json:"containerimage.digest"`
-		ImageName string `json:"image.name"`
+		Digest    string                                       `json:"containerimage.digest"`
+		ImageName string                                       `json:"image.name"`
 		Report    struct{ Tags []struct{ Tag, State string } } `json:"cairn.report"`
 	}
 	if err := json.Unmarshal(data, &m); err != nil {

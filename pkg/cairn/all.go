@@ -1,12 +1,14 @@
 package cairn
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
 	"time"
 
 	"github.com/cairn-build/cairn/pkg/build"
+	"github.com/cairn-build/cairn/pkg/push"
 )
 
 // RunAll is Run for projects released together, such as a bake file's
@@ -54,14 +56,31 @@ func RunAll(ctx context.Context, b Builder, ps []*Project, opts RunOptions) ([]*
 }
 
 // link passes p the images of the projects it reads as named contexts, by
-// digest in the repository they were staged in.
+// digest in the repository they were staged in; a skipped one's is its
+// target's cache (inline: the image), as the last publish left it.
 func link(p *Project, before []*Project, reports []*Report) error {
 	for ctxName, other := range p.Links {
 		i := slices.IndexFunc(before, func(q *Project) bool { return q.Name == other })
-		if i < 0 || len(reports[i].Targets) == 0 || reports[i].Targets[0].Digest == "" {
+		d := ""
+		if i >= 0 && len(reports[i].Targets) > 0 {
+			d = cmp.Or(reports[i].Targets[0].Digest, cacheDigest(before[i], reports[i]))
+		}
+		if d == "" {
 			return fmt.Errorf("context %s: the image of %s was not staged in a registry (a publish stages it)", ctxName, other)
 		}
-		p.Config.Solve.Contexts[ctxName] = "docker-image://" + before[i].Config.Repository + "@" + reports[i].Targets[0].Digest
+		p.Config.Solve.Contexts[ctxName] = "docker-image://" + before[i].Config.Repository + "@" + d
 	}
 	return nil
+}
+
+// cacheDigest is where r left the cache tag of p's target stage.
+func cacheDigest(p *Project, r *Report) string {
+	for _, t := range p.Tags() {
+		if t.Kind == push.KindCache && t.Stage == p.Plan.Targets[0].Name {
+			if j := slices.IndexFunc(r.Tags, func(tr push.TagResult) bool { return tr.Tag == t.Ref }); j >= 0 {
+				return r.Tags[j].Digest
+			}
+		}
+	}
+	return ""
 }
