@@ -18,7 +18,7 @@ func bakeCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "bake",
 		ArgsUsage: "[TARGET|GROUP…]",
-		Usage:     "build a docker buildx bake or compose project's targets, and publish them all or nothing",
+		Usage:     "build a bake or compose project's targets, publish them all or nothing",
 		Description: "Reads docker-bake.hcl, docker-bake.json or compose files as docker buildx bake does\n" +
 			"(buildx's own resolver: the same file lookup, groups, inherits, variables, functions,\n" +
 			"matrix, --set and environment overrides). --print prints the resolved targets in\n" +
