@@ -46,6 +46,11 @@ type Project struct {
 	// BuildPlatform is the platform the plan assumes builds: this
 	// machine's after Load; Run plans again for the daemon's worker.
 	BuildPlatform ocispecs.Platform
+	// Name names the project in RunAll's errors (a bake target's name);
+	// Links map named contexts to the projects (by Name) whose images they
+	// are, which RunAll builds first and passes by digest.
+	Name  string
+	Links map[string]string
 
 	env        func(string) (string, bool) // LoadOptions.Env
 	configFile string                      // the build.yaml read; "" for none

@@ -3,10 +3,12 @@ package options
 import (
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/cairn-build/cairn/pkg/bake"
+	"github.com/cairn-build/cairn/pkg/cairn"
 )
 
 // Bake are the flags of cairn bake, named as docker buildx bake's.
@@ -18,6 +20,48 @@ func Bake() []cli.Flag {
 		&cli.BoolFlag{Name: "plan", Usage: "show every target's stages, cache refs and tags, and the stages targets share; builds nothing"},
 		&cli.StringFlag{Name: "format", Value: "text", Usage: "format of --plan: text, json or dot"},
 	}
+}
+
+// BakeBuild are the flags of cairn bake when it builds: the daemons, the
+// output, and publishing every target in one commit.
+func BakeBuild() []cli.Flag {
+	return slices.Concat(Daemon(), Output(), []cli.Flag{
+		&cli.BoolFlag{Name: "push", Category: GroupPublish, Usage: "publish every target: stage by digest while building, then move the caches and final tags of all targets, in all their repositories, in one commit: all or nothing"},
+		&cli.BoolFlag{Name: "load", Category: GroupOutput, Usage: "load each target into the Docker engine (docker load)"},
+		&cli.BoolFlag{Name: "force", Category: GroupPublish, Usage: "with --push: overwrite final tags another publisher moved while this one built"},
+		&cli.StringSliceFlag{Name: "insecure-registry", Category: GroupRegistry, Usage: "registry `HOST[:PORT]` reached over plain HTTP (repeatable; loopback ones always are)"},
+		&cli.StringSliceFlag{Name: "registry-mirror", Category: GroupRegistry, Usage: "read a registry's images from `[REGISTRY=]MIRROR` first, as the daemon's mirrors (repeatable; REGISTRY: docker.io)"},
+		NoSkip(),
+	})
+}
+
+// BakeProjects loads every target cairn builds for the bake definition
+// (bake.Project.Builds: linked targets first), each as cairn.Load loads a
+// build of its context: that directory's build.yaml when it has one gives
+// its policy, else cairn's defaults; the bake file's values override it.
+func BakeProjects(c *cli.Context, bp *bake.Project) ([]*cairn.Project, error) {
+	builds, err := bp.Builds()
+	if err != nil {
+		return nil, err
+	}
+	var ps []*cairn.Project
+	for _, b := range builds {
+		o := b.Overrides
+		o.Context = "" // Path is the context
+		o.InsecureRegistries = c.StringSlice("insecure-registry")
+		o.RegistryMirrors = c.StringSlice("registry-mirror")
+		o.Docker.Load = c.Bool("load")
+		p, err := cairn.Load(c.Context, cairn.LoadOptions{Path: b.Target.Context, Overrides: o, SourceDateEpoch: c.String("source-date-epoch")})
+		if err != nil {
+			return nil, fmt.Errorf("target %s: %w", b.Target.Name, err)
+		}
+		p.Name, p.Links = b.Target.Name, b.Links
+		if p.Config.Solve.Contexts == nil {
+			p.Config.Solve.Contexts = map[string]string{}
+		}
+		ps = append(ps, p)
+	}
+	return ps, nil
 }
 
 // BakeLoad reads the bake definition the flags name, resolving the
@@ -36,13 +80,16 @@ func BakeLoad(c *cli.Context) (*bake.Project, error) {
 	return p, err
 }
 
-// BakeMode is what cairn bake was asked to do: "print" or "plan".
+// BakeMode is what cairn bake was asked to do: "print", "plan" or
+// "build" (with --push, publish).
 func BakeMode(c *cli.Context) (string, error) {
 	switch {
 	case c.Bool("print") && c.Bool("plan"):
 		return "", &UsageError{Err: errors.New("--print and --plan: give one")}
 	case c.IsSet("format") && !c.Bool("plan"):
 		return "", &UsageError{Err: errors.New("--format is --plan's: add --plan")}
+	case (c.Bool("print") || c.Bool("plan")) && (c.Bool("push") || c.Bool("load")):
+		return "", &UsageError{Err: errors.New("--print and --plan build nothing: leave out --push and --load")}
 	case c.Bool("print"):
 		return "print", nil
 	case c.Bool("plan"):
@@ -51,5 +98,5 @@ func BakeMode(c *cli.Context) (string, error) {
 		}
 		return "plan", nil
 	}
-	return "", &UsageError{Err: errors.New("cairn bake builds nothing yet: give --print (the resolved targets) or --plan (their stages and cache refs)")}
+	return "build", nil
 }
