@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/cairn-build/cairn/pkg/config"
+	"github.com/cairn-build/cairn/pkg/planner"
 )
 
 // Build is a target as cairn builds and publishes it: the overrides that
@@ -16,6 +17,9 @@ import (
 type Build struct {
 	Target    *Target
 	Overrides config.Overrides
+	// Stage is the stage the target's image is: bake's target, else the
+	// Dockerfile's last (build.yaml's bake: policy applies to it).
+	Stage string
 	// Links map a named context to the target whose image it is: built
 	// before this one, and passed to it by digest.
 	Links map[string]string
@@ -132,7 +136,18 @@ func (t *Target) build(repo string) (Build, error) {
 			o.Docker.Outputs = append(o.Docker.Outputs, out)
 		}
 	}
-	b := Build{Target: t, Overrides: o, Links: map[string]string{}}
+	b := Build{Target: t, Overrides: o, Links: map[string]string{}, Stage: t.Stage}
+	if b.Stage == "" {
+		dt, name, err := t.readDockerfile()
+		if err != nil {
+			return Build{}, err
+		}
+		plan, err := planner.New(dt, planner.Options{Filename: name})
+		if err != nil {
+			return Build{}, fmt.Errorf("target %s: %w", t.Name, err)
+		}
+		b.Stage = plan.Targets[len(plan.Targets)-1].Name
+	}
 	for _, name := range sortedKeys(t.Contexts) {
 		v := t.Contexts[name]
 		if other, ok := strings.CutPrefix(v, "target:"); ok {

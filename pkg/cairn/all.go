@@ -11,21 +11,17 @@ import (
 	"github.com/cairn-build/cairn/pkg/push"
 )
 
-// RunAll is Run for projects released together, such as a bake file's
-// targets: each is built and checked on b in turn and, with opts.Push,
-// only when every one succeeded one commit moves the tags of all of them,
-// in every repository, caches first and final tags last; a failure
-// anywhere moves nothing anywhere. Each project's own options (insecure
-// hosts, signing) are the first's for the commit. Reports are in ps's
-// order, nil for a project not reached; a project's Name names it in the
-// errors. Two projects that would publish one tag at two digests fail
-// before the commit (push.Merge); pkg/bake refuses them before the build.
+// RunAll is Run for projects released together (a bake file's targets):
+// each is built and checked on b in turn and, with opts.Push, only when all
+// succeeded one commit moves all their tags, in every repository, caches
+// first, final tags last: a failure anywhere moves nothing anywhere. The
+// commit takes the first project's options (insecure hosts, signing).
+// Reports are in ps's order, nil for one not reached; Name names each in
+// errors. A tag two projects publish at two digests fails before the
+// commit (push.Merge); pkg/bake refuses it before the build.
 func RunAll(ctx context.Context, b Builder, ps []*Project, opts RunOptions) ([]*Report, error) {
 	started := time.Now()
 	reports := make([]*Report, len(ps))
-	if len(ps) == 0 {
-		return reports, opts.unpublished(ErrNothingToPublish)
-	}
 	var done []built
 	var first RunOptions
 	for i, p := range ps {
@@ -56,8 +52,7 @@ func RunAll(ctx context.Context, b Builder, ps []*Project, opts RunOptions) ([]*
 }
 
 // link passes p the images of the projects it reads as named contexts, by
-// digest in the repository they were staged in; a skipped one's is its
-// target's cache (inline: the image), as the last publish left it.
+// digest where staged (a skipped one's: its cache, inline the image).
 func link(p *Project, before []*Project, reports []*Report) error {
 	for ctxName, other := range p.Links {
 		i := slices.IndexFunc(before, func(q *Project) bool { return q.Name == other })

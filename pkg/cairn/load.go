@@ -25,6 +25,8 @@ type LoadOptions struct {
 	// has one, none when it has not (never the current directory's), and
 	// config.DefaultFile when it exists and there is no PATH.
 	Config string
+	// File, when set, is the build description itself (a bake target's).
+	File *config.File
 	// Overrides are the command-line values; each set one beats the file's.
 	Overrides config.Overrides
 	// Env looks up {env.NAME} in templates and $SOURCE_DATE_EPOCH; nil
@@ -69,6 +71,9 @@ func Load(ctx context.Context, opts LoadOptions) (*Project, error) {
 		return nil, err
 	}
 	file, err := cf.load()
+	if opts.File != nil {
+		file, err = opts.File, nil
+	}
 	if err != nil {
 		return nil, err
 	}

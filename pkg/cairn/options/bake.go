@@ -3,12 +3,16 @@ package options
 import (
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
+	"strings"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/cairn-build/cairn/pkg/bake"
 	"github.com/cairn-build/cairn/pkg/cairn"
+	"github.com/cairn-build/cairn/pkg/config"
 )
 
 // Bake are the flags of cairn bake, named as docker buildx bake's.
@@ -26,6 +30,7 @@ func Bake() []cli.Flag {
 // output, and publishing every target in one commit.
 func BakeBuild() []cli.Flag {
 	return slices.Concat(Daemon(), Output(), []cli.Flag{
+		&cli.StringFlag{Name: "config", Aliases: []string{"c"}, Category: GroupBuild, Usage: "cairn's policy `FILE` for the targets: build.yaml's top level and its bake: map by target name (default: the build.yaml beside the first bake file, when there is one)"},
 		&cli.BoolFlag{Name: "push", Category: GroupPublish, Usage: "publish every target: stage by digest while building, then move the caches and final tags of all targets, in all their repositories, in one commit: all or nothing"},
 		&cli.BoolFlag{Name: "load", Category: GroupOutput, Usage: "load each target into the Docker engine (docker load)"},
 		&cli.BoolFlag{Name: "force", Category: GroupPublish, Usage: "with --push: overwrite final tags another publisher moved while this one built"},
@@ -36,22 +41,26 @@ func BakeBuild() []cli.Flag {
 }
 
 // BakeProjects loads every target cairn builds for the bake definition
-// (bake.Project.Builds: linked targets first), each as cairn.Load loads a
-// build of its context: that directory's build.yaml when it has one gives
-// its policy, else cairn's defaults; the bake file's values override it.
+// (bake.Project.Builds: linked targets first). Their policy is the
+// build.yaml beside the first bake file, or --config's: its top level and
+// its bake: entry for the target (config.File.ForBake); without one,
+// cairn's defaults. The bake file gives the rest.
 func BakeProjects(c *cli.Context, bp *bake.Project) ([]*cairn.Project, error) {
 	builds, err := bp.Builds()
+	if err != nil {
+		return nil, err
+	}
+	file, err := bakeConfig(c, bp)
 	if err != nil {
 		return nil, err
 	}
 	var ps []*cairn.Project
 	for _, b := range builds {
 		o := b.Overrides
-		o.Context = "" // Path is the context
 		o.InsecureRegistries = c.StringSlice("insecure-registry")
 		o.RegistryMirrors = c.StringSlice("registry-mirror")
 		o.Docker.Load = c.Bool("load")
-		p, err := cairn.Load(c.Context, cairn.LoadOptions{Path: b.Target.Context, Overrides: o, SourceDateEpoch: c.String("source-date-epoch")})
+		p, err := cairn.Load(c.Context, cairn.LoadOptions{File: file.ForBake(b.Target.Name, b.Stage), Overrides: o, SourceDateEpoch: c.String("source-date-epoch")})
 		if err != nil {
 			return nil, fmt.Errorf("target %s: %w", b.Target.Name, err)
 		}
@@ -99,4 +108,34 @@ func BakeMode(c *cli.Context) (string, error) {
 		return "plan", nil
 	}
 	return "build", nil
+}
+
+// bakeConfig is the build.yaml of a bake: --config's, else the one beside
+// the first bake file when there is one, else none (config.Default). A
+// bake: entry must name a target of the bake file.
+func bakeConfig(c *cli.Context, bp *bake.Project) (*config.File, error) {
+	path := c.String("config")
+	if path == "" && len(bp.Files) > 0 {
+		dir := filepath.Dir(bp.Files[0])
+		if bp.Files[0] == "-" {
+			dir = "."
+		}
+		path = filepath.Join(dir, config.DefaultFile)
+		if _, err := os.Stat(path); err != nil {
+			return config.Default(), nil
+		}
+	}
+	if path == "" {
+		return config.Default(), nil
+	}
+	file, err := config.Load(path)
+	if err != nil {
+		return nil, err
+	}
+	for name := range file.Bake {
+		if _, ok := bp.Target(name); !ok {
+			return nil, fmt.Errorf("%s: bake.%s: no such target in %s", path, name, strings.Join(bp.Files, ", "))
+		}
+	}
+	return file, nil
 }
