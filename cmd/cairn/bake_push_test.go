@@ -322,3 +322,34 @@ group "default" { targets = ["a", "b"] }
 		}
 	}
 }
+
+// TestBakePolicyPerTarget: the build.yaml beside the bake file gives one
+// target a check its image fails: the bake publishes nothing in either
+// repository, and the error names that target's check; without the entry
+// both publish.
+func TestBakePolicyPerTarget(t *testing.T) {
+	files := twoServices("docker-bake.hcl", bakeHCL)
+	files["build.yaml"] = `version: 1
+bake:
+  worker:
+    checks:
+      files:
+        - path: /worker-missing
+`
+	b := newBakeEnv(t, files) // first: it skips under -short
+	code, stdout, stderr := b.bake(t)
+	if code != 1 || !strings.Contains(stdout+stderr, "/worker-missing") || !strings.Contains(stderr, "nothing published") {
+		t.Errorf("exit %d, want 1 naming worker's check:\n%s\n%s", code, stdout, stderr)
+	}
+	b.assertTags(t, map[string]string{})
+
+	if err := os.WriteFile(filepath.Join(b.dir, "build.yaml"), []byte("version: 1\nbake:\n  worker:\n    checks:\n      files:\n        - path: /worker\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, stdout, stderr := b.bake(t); code != 0 {
+		t.Fatalf("exit %d with a check worker passes:\n%s\n%s", code, stdout, stderr)
+	}
+	if tags := b.tags(t); tags["api:v1"] == "" || tags["worker:v1"] == "" {
+		t.Errorf("tags = %v", tags)
+	}
+}
