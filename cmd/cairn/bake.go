@@ -68,17 +68,12 @@ func bakeBuild(c *cli.Context, bp *bake.Project) error {
 		}
 		names[i] = p.Name
 	}
-	display, err := render.NewDisplay(c.Context, c.App.ErrWriter, c.String("progress"))
-	if err != nil {
-		return &options.UsageError{Err: fmt.Errorf("--progress: %w", err)}
-	}
-	pool := options.Pool(c, ps[0])
-	defer pool.Close()
-	opts.Status, opts.Logger = display.Status(), render.NoteLogger(c.App.ErrWriter)
-	reports, err := cairn.RunAll(c.Context, pool, ps, opts)
-	err = options.Hint(err)
-	display.Close()
-	return errors.Join(err, render.Bake(names, reports, render.Output{Stdout: c.App.Writer, Stderr: c.App.ErrWriter, MetadataFile: c.String("metadata-file")}))
+	var reports []*cairn.Report
+	err = options.OnDaemons(c, ps[0], opts, func(pool *cairn.Pool, opts cairn.RunOptions) (err error) {
+		reports, err = cairn.RunAll(c.Context, pool, ps, opts)
+		return err
+	})
+	return errors.Join(err, render.Bake(names, reports, options.Outputs(c)))
 }
 
 // printSource shows the lines of a bake file buildx's error points at.
