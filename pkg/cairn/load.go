@@ -70,12 +70,11 @@ func Load(ctx context.Context, opts LoadOptions) (*Project, error) {
 	if err != nil {
 		return nil, err
 	}
-	file, err := cf.load()
-	if opts.File != nil {
-		file, err = opts.File, nil
-	}
-	if err != nil {
-		return nil, err
+	file := opts.File
+	if file == nil {
+		if file, err = cf.load(); err != nil {
+			return nil, err
+		}
 	}
 	// The checkout is read first: its branch names the cache tier when
 	// neither --branch nor the CI does.
