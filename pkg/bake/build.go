@@ -136,7 +136,19 @@ func (t *Target) build(repo string) (Build, error) {
 			o.Docker.Outputs = append(o.Docker.Outputs, out)
 		}
 	}
-	b := Build{Target: t, Overrides: o, Links: map[string]string{}, Stage: t.Stage}
+	links := map[string]string{}
+	for _, name := range sortedKeys(t.Contexts) {
+		v := t.Contexts[name]
+		if other, ok := strings.CutPrefix(v, "target:"); ok {
+			links[name] = other
+			continue
+		}
+		if dir, ok := localContext(v); ok {
+			v = dir
+		}
+		o.Docker.BuildContexts = append(o.Docker.BuildContexts, name+"="+v)
+	}
+	b := Build{Target: t, Overrides: o, Links: links, Stage: t.Stage}
 	if b.Stage == "" {
 		dt, name, err := t.readDockerfile()
 		if err != nil {
@@ -148,18 +160,6 @@ func (t *Target) build(repo string) (Build, error) {
 		}
 		b.Stage = plan.Targets[len(plan.Targets)-1].Name
 	}
-	for _, name := range sortedKeys(t.Contexts) {
-		v := t.Contexts[name]
-		if other, ok := strings.CutPrefix(v, "target:"); ok {
-			b.Links[name] = other
-			continue
-		}
-		if dir, ok := localContext(v); ok {
-			v = dir
-		}
-		o.Docker.BuildContexts = append(o.Docker.BuildContexts, name+"="+v)
-	}
-	b.Overrides.Docker.BuildContexts = o.Docker.BuildContexts
 	return b, nil
 }
 
