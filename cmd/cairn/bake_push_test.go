@@ -7,9 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/cairn-build/cairn/internal/faultproxy"
 	"github.com/cairn-build/cairn/internal/testenv"
@@ -203,25 +201,9 @@ func TestBakeKilledCommitIsRolledBackInEveryRepository(t *testing.T) {
 	hold := b.proxy.Hold(http.MethodPut, workerPath+`/manifests/v1$`)
 	t.Setenv("STAMP", "2")
 	c := start(t, bin, b.dir, "bake", "--addr", b.addr, "--push", "--progress", "quiet")
-	select {
-	case <-hold.Reached():
-	case <-c.exited:
-		t.Fatalf("cairn exited before its commit reached worker:v1: %v\n%s", c.err, c.output())
-	case <-time.After(5 * time.Minute):
-		t.Fatalf("the commit never reached worker:v1:\n%s", c.output())
-	}
-	deadline := time.Now().Add(30 * time.Second)
-	for digest(t, b.api+":v1") == before["api:v1"] || digest(t, b.api+":latest") == before["api:latest"] {
-		if time.Now().After(deadline) {
-			t.Fatal("api's tags did not move while worker:v1 was held")
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	if err := c.cmd.Process.Signal(syscall.SIGKILL); err != nil {
-		t.Fatal(err)
-	}
-	c.wait(t)
-	hold.Drop()
+	killWhileHeld(t, c, hold, "worker:v1", func() bool {
+		return digest(t, b.api+":v1") != before["api:v1"] && digest(t, b.api+":latest") != before["api:latest"]
+	})
 	after := b.tags(t)
 	if after["worker:v1"] != before["worker:v1"] || after["worker:cache-release"] == before["worker:cache-release"] {
 		t.Fatalf("the kill did not land between two tag moves: before %v, after %v", before, after)
