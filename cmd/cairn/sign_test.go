@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/hex"
@@ -302,7 +301,7 @@ func tamper(t *testing.T, repo, dgst string, list *remote.Descriptor) {
 	if err := json.Unmarshal(list.Manifest, &idx); err != nil || len(idx.Manifests) != 1 {
 		t.Fatalf("the fallback tag lists %d referrers (%v), want cairn's bundle", len(idx.Manifests), err)
 	}
-	_, bundle, err := reg.ReadLayer(context.Background(), r, idx.Manifests[0].Digest.String())
+	_, bundle, err := reg.ReadLayer(t.Context(), r, idx.Manifests[0].Digest.String())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -323,14 +322,14 @@ func tamper(t *testing.T, repo, dgst string, list *remote.Descriptor) {
 	}
 	d := testenv.Descriptor(t, repo+"@"+dgst)
 	subject := ocispecs.Descriptor{MediaType: string(d.MediaType), Digest: godigest.Digest(d.Digest.String()), Size: d.Size}
-	desc, _, err := reg.PutReferrer(context.Background(), r, registry.Referrer{
+	desc, _, err := reg.PutReferrer(t.Context(), r, registry.Referrer{
 		Subject: subject, ArtifactType: sign.BundleMediaType, MediaType: sign.BundleMediaType, Data: tampered, Annotations: idx.Manifests[0].Annotations,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	idx.Manifests = []ocispecs.Descriptor{desc}
-	list2, err := reg.PutIndex(context.Background(), r, idx)
+	list2, err := reg.PutIndex(t.Context(), r, idx)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,7 +2,6 @@ package chaos_test
 
 import (
 	"bytes"
-	"context"
 	"os/exec"
 	"path/filepath"
 	"testing"
@@ -28,7 +27,7 @@ func TestCampaignSmoke(t *testing.T) {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
 	var log bytes.Buffer
-	res, err := chaos.Run(context.Background(), chaos.Options{Runs: 2, Seed: 4, Dir: filepath.Join(dir, "state"), BinDir: binDir, Cairn: cairn, Log: &log})
+	res, err := chaos.Run(t.Context(), chaos.Options{Runs: 2, Seed: 4, Dir: filepath.Join(dir, "state"), BinDir: binDir, Cairn: cairn, Log: &log})
 	t.Log("\n" + log.String())
 	if err != nil {
 		t.Fatal(err)

@@ -1,7 +1,6 @@
 package gitinfo
 
 import (
-	"context"
 	"errors"
 	"os"
 	"os/exec"
@@ -29,7 +28,7 @@ func TestRead(t *testing.T) {
 		t.Skip("no git")
 	}
 	dir := t.TempDir()
-	if _, err := Read(context.Background(), dir); !errors.Is(err, ErrNotCheckout) {
+	if _, err := Read(t.Context(), dir); !errors.Is(err, ErrNotCheckout) {
 		t.Fatalf("empty dir: %v, want ErrNotCheckout", err)
 	}
 	run := func(args ...string) {
@@ -47,7 +46,7 @@ func TestRead(t *testing.T) {
 	run("add", "f")
 	run("commit", "-qm", "c")
 	run("remote", "add", "origin", "https://bot:secret@example.com/team/app.git")
-	info, err := Read(context.Background(), dir)
+	info, err := Read(t.Context(), dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,7 +57,7 @@ func TestRead(t *testing.T) {
 	if err := os.WriteFile(dir+"/f", []byte("b"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if info, _ = Read(context.Background(), dir); !info.Dirty {
+	if info, _ = Read(t.Context(), dir); !info.Dirty {
 		t.Error("an edited tracked file is not dirty")
 	}
 }

@@ -1,7 +1,6 @@
 package located_test
 
 import (
-	"context"
 	"errors"
 	"testing"
 
@@ -19,7 +18,7 @@ import (
 // message each package has always printed.
 func TestOneType(t *testing.T) {
 	_, perr := planner.New([]byte("FROM alpine\nCOPY --from=nope$X / /\n"), planner.Options{})
-	_, lerr := lint.Lint(context.Background(), []byte("FROM alpine:3.20\nFROBNICATE x\n"), lint.Options{})
+	_, lerr := lint.Lint(t.Context(), []byte("FROM alpine:3.20\nFROBNICATE x\n"), lint.Options{})
 	_, cerr := config.Parse("build.yaml", []byte("version: 1\ncache:\n  mode: maximal\n"))
 	_, serr := check.ParseStructureTest("cst.yaml", []byte("schemaVersion: 2.0.0\nfileExistenceTests: [\n"))
 	tests := []struct {

@@ -33,7 +33,7 @@ func TestDaemonsDeclarePlatformsAndParallelism(t *testing.T) {
 	for i, p := range declared {
 		daemons[i] = testenv.NewDaemon(t, testenv.MaxParallelism(1), testenv.Platforms(p))
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
 	defer cancel()
 
 	ids := map[string]bool{}
@@ -72,7 +72,7 @@ func TestDaemonsDeclarePlatformsAndParallelism(t *testing.T) {
 // marker in it while it runs and lists the markers it sees. With one step at
 // a time, neither sees the other's.
 func assertSerial(t *testing.T, addr string) {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
 	defer cancel()
 	cache := llb.AsPersistentCacheDir("parallelism", llb.CacheMountShared)
 	step := func(name string) llb.State {
@@ -157,7 +157,7 @@ func TestStopReleasesABuildInFlight(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			d := testenv.NewDaemon(t)
-			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+			ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
 			defer cancel()
 			built := make(chan error, 1)
 			go func() {

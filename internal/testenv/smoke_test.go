@@ -21,7 +21,7 @@ func TestMain(m *testing.M) { testenv.Main(m) }
 // manifest back from the registry.
 func TestSmokeBuildAndPush(t *testing.T) {
 	env := testenv.Get(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
 	defer cancel()
 
 	c, err := client.New(ctx, env.BuildkitHost)

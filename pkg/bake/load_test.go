@@ -1,7 +1,6 @@
 package bake_test
 
 import (
-	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -16,7 +15,7 @@ import (
 func load(t *testing.T, dir string, opts bake.Options) (*bake.Project, error) {
 	t.Helper()
 	t.Chdir(dir)
-	return bake.Load(context.Background(), opts)
+	return bake.Load(t.Context(), opts)
 }
 
 func names(p *bake.Project) string {

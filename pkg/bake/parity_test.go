@@ -171,7 +171,7 @@ func compareTargets(t *testing.T, p *bake.Project, printed []byte) {
 // with its config in a temporary directory.
 func runBuildx(t *testing.T, buildx, dir string, args []string, env map[string]string, agent string) []byte {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
 	defer cancel()
 	home := t.TempDir()
 	cmd := exec.CommandContext(ctx, buildx, append([]string{"bake", "--print"}, args...)...)

@@ -1,7 +1,6 @@
 package bases
 
 import (
-	"context"
 	"maps"
 	"net/http"
 	"net/http/httptest"
@@ -170,7 +169,7 @@ func TestResolverPicksThePlatformsManifest(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := &baseResolver{reg: access, calls: map[string]*fetch{}}
-	ctx := context.Background()
+	ctx := t.Context()
 	tests := []struct {
 		ref, platform string
 		want          v1.Image

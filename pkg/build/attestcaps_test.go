@@ -37,7 +37,7 @@ func TestDropAttestsLeavesTheCallersOptions(t *testing.T) {
 // its options and asks the daemon nothing (nil would panic).
 func TestCheckAttestsWithoutPublish(t *testing.T) {
 	bo := build.Options{Targets: map[string]build.TargetOptions{"app": {Attests: map[string]string{"provenance": ""}}}}
-	if err := bo.CheckAttests(context.Background(), nil, func(string) bool { return true }); err != nil {
+	if err := bo.CheckAttests(t.Context(), nil, func(string) bool { return true }); err != nil {
 		t.Fatal(err)
 	}
 	if len(bo.Targets["app"].Attests) != 1 {
@@ -90,7 +90,7 @@ func TestCheckAttests(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			bo := build.Options{Push: true, Targets: map[string]build.TargetOptions{"app": {Attests: map[string]string{"provenance": "mode=min"}}, "gate": {}}}
-			err := bo.CheckAttests(context.Background(), capsDaemon{attest: tt.attest}, func(string) bool { return tt.explicit })
+			err := bo.CheckAttests(t.Context(), capsDaemon{attest: tt.attest}, func(string) bool { return tt.explicit })
 			if (err == nil) != (tt.err == "") || err != nil && !strings.Contains(err.Error(), tt.err) {
 				t.Errorf("err = %v, want %q", err, tt.err)
 			}

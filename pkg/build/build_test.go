@@ -52,7 +52,7 @@ func project(t *testing.T, example string) string {
 // registry on the daemon at addr, and publishes it as `cairn build --push` does.
 func buildOn(t *testing.T, addr, dir, repo string, mode ...string) *build.Result {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Minute)
 	defer cancel()
 	o := config.Overrides{Repository: repo}
 	if len(mode) > 0 {
@@ -103,7 +103,7 @@ func planFor(t *testing.T, dir string, o config.Overrides) (*config.Build, *plan
 // sharedDaemon is a client of the environment's daemon, closed when t ends.
 func sharedDaemon(t *testing.T, env *devenv.Env) *client.Client {
 	t.Helper()
-	c, err := client.New(context.Background(), env.BuildkitHost)
+	c, err := client.New(t.Context(), env.BuildkitHost)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -202,7 +202,7 @@ func TestEditRebuildsOnlyDownstream(t *testing.T) {
 func TestNothingWrittenWithoutPush(t *testing.T) {
 	env := testenv.Get(t)
 	repo, dir := testenv.Repo(t), project(t, "node-style")
-	ctx := context.Background()
+	ctx := t.Context()
 	cfg, plan := planFor(t, dir, config.Overrides{Repository: repo})
 	c := sharedDaemon(t, env)
 	res, err := build.Run(ctx, c, plan, build.Options{Context: cfg.Context, Dockerfile: cfg.Dockerfile, CacheMode: cfg.CacheMode})
@@ -238,7 +238,7 @@ func TestEveryFailedStageIsReported(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx := context.Background()
+	ctx := t.Context()
 	c := sharedDaemon(t, env)
 	res, err := build.Run(ctx, c, plan, build.Options{Context: dir, Dockerfile: filepath.Join(dir, "Dockerfile"), CacheMode: cache.ModeOff})
 	if err == nil {
@@ -272,7 +272,7 @@ func TestPushStagesWithoutTagging(t *testing.T) {
 		t.Run(mode, func(t *testing.T) {
 			env := testenv.Get(t)
 			repo, dir := testenv.Repo(t), project(t, "node-style")
-			ctx := context.Background()
+			ctx := t.Context()
 			cfg, plan := planFor(t, dir, config.Overrides{Repository: repo, CacheMode: mode})
 			c := sharedDaemon(t, env)
 			res, err := build.Run(ctx, c, plan, build.Options{Context: cfg.Context, Dockerfile: cfg.Dockerfile, CacheMode: mode, Push: true})
@@ -294,7 +294,7 @@ func TestPushStagesWithoutTagging(t *testing.T) {
 // indexes ("[app  2/11]") count too.
 func TestSingleStageCountsSteps(t *testing.T) {
 	env := testenv.Get(t)
-	ctx := context.Background()
+	ctx := t.Context()
 	c := sharedDaemon(t, env)
 	many := "FROM busybox:1.36 AS app\n" + strings.Repeat("RUN true\n", 11) + "FROM app AS final\nRUN true\n"
 	tests := []struct {

@@ -111,7 +111,7 @@ func (b *mountBuild) vertex(prefix string) (client.Vertex, bool) {
 
 func dial(t *testing.T) *client.Client {
 	t.Helper()
-	c, err := client.New(context.Background(), testenv.NewDaemon(t).Addr)
+	c, err := client.New(t.Context(), testenv.NewDaemon(t).Addr)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -209,7 +209,7 @@ func TestSavedMountTravels(t *testing.T) {
 	unsaved := build.MountResult{ID: m.ID, Target: m.Target, Snapshot: m.Snapshot, Restore: build.Missing, Ran: true}
 	again := *res
 	again.Mounts = []build.MountResult{unsaved}
-	ctx := context.Background()
+	ctx := t.Context()
 	if err := build.SaveMounts(ctx, c, &again, build.Options{Registry: access(t)}, 0); err != nil {
 		t.Fatal(err)
 	}

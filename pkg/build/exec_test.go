@@ -1,7 +1,6 @@
 package build_test
 
 import (
-	"context"
 	"os"
 	"path/filepath"
 	"testing"
@@ -29,7 +28,7 @@ func layoutOf(t *testing.T, c *client.Client, dockerfile string) string {
 	}
 	last := plan.Stages[len(plan.Stages)-1].Name
 	out := filepath.Join(t.TempDir(), "layout")
-	_, err = build.Run(context.Background(), c, plan, build.Options{
+	_, err = build.Run(t.Context(), c, plan, build.Options{
 		Context: dir, Dockerfile: filepath.Join(dir, "Dockerfile"), CacheMode: cache.ModeOff,
 		Layouts: map[string]string{last: out},
 	})
@@ -41,7 +40,7 @@ func layoutOf(t *testing.T, c *client.Client, dockerfile string) string {
 
 func TestLayoutRunnerInBuiltImage(t *testing.T) {
 	env := testenv.Get(t)
-	ctx := context.Background()
+	ctx := t.Context()
 	c := sharedDaemon(t, env)
 	withShell := layoutOf(t, c, "FROM busybox:1.36\nENV GREETING=hello\nWORKDIR /srv\nRUN echo data > file\n")
 	// No shell, no busybox: only the runner's mount can capture output.

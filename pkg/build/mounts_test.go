@@ -212,7 +212,7 @@ func TestRestoreBeforeUse(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, errs[i] = c.solve(context.Background(), s.solver, status, s.steps, false, s.try)
+			_, errs[i] = c.solve(t.Context(), s.solver, status, s.steps, false, s.try)
 		}()
 	}
 	wg.Wait()
@@ -318,7 +318,7 @@ func TestRestoreWhenNeeded(t *testing.T) {
 			s := newStageTry(c, solver, "builder", goBuild)
 			s.cached, s.quick = tt.cached, tt.quick
 			status, warnings := drain()
-			_, err := c.solve(context.Background(), solver, status, s.steps, tt.noCache, s.try)
+			_, err := c.solve(t.Context(), solver, status, s.steps, tt.noCache, s.try)
 			w := warnings()
 			if err != nil {
 				t.Fatal(err)
@@ -344,7 +344,7 @@ func TestFailedAttemptIsNotRetried(t *testing.T) {
 	attempts := 0
 	status, warnings := drain()
 	defer warnings()
-	_, err := c.solve(context.Background(), solver, status, newStepCounter(planner.StagePlan{Name: "b"}), false, func(ctx context.Context, watch func(*client.SolveStatus, *stepMounts)) (*client.SolveResponse, error) {
+	_, err := c.solve(t.Context(), solver, status, newStepCounter(planner.StagePlan{Name: "b"}), false, func(ctx context.Context, watch func(*client.SolveStatus, *stepMounts)) (*client.SolveResponse, error) {
 		attempts++
 		now := time.Now()
 		run := digest.FromString("b run")
@@ -368,7 +368,7 @@ func TestRestoreOnEachDaemon(t *testing.T) {
 		newStageTry(c, a, "builder", goBuild),
 		newStageTry(c, b, "test", goBuild),
 	} {
-		if _, err := c.solve(context.Background(), s.solver, status, s.steps, false, s.try); err != nil {
+		if _, err := c.solve(t.Context(), s.solver, status, s.steps, false, s.try); err != nil {
 			t.Fatal(err)
 		}
 		if s.attempts != 2 {
@@ -379,7 +379,7 @@ func TestRestoreOnEachDaemon(t *testing.T) {
 		t.Errorf("restores: %d on one daemon, %d on the other; want one each", len(a.defs), len(b.defs))
 	}
 	res := &Result{Mounts: c.results()}
-	if err := SaveMounts(context.Background(), nil, res, Options{}, 0); err != nil {
+	if err := SaveMounts(t.Context(), nil, res, Options{}, 0); err != nil {
 		t.Fatal(err)
 	}
 	if m := res.Mounts[0]; m.Save != "" || !strings.Contains(m.Note, "several builders") || len(a.defs)+len(b.defs) != 2 {

@@ -148,7 +148,7 @@ func newPool(t *testing.T, daemons ...*fakeDaemon) *build.Pool {
 
 func runPool(t *testing.T, pool *build.Pool, plan *planner.Plan, opts build.Options) (*build.Result, error) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 	defer cancel()
 	return build.RunPool(ctx, pool, plan, opts)
 }

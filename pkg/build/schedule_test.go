@@ -142,7 +142,7 @@ func TestRunSchedulesByDependencies(t *testing.T) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		res, err = build.Run(context.Background(), f, plan, opts)
+		res, err = build.Run(t.Context(), f, plan, opts)
 	}()
 
 	if got := next(t, f); got != "base" {
@@ -223,7 +223,7 @@ func TestRunReportsEveryFailure(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			plan, opts := fakePlan(t, chains, "d", "b", "e")
 			f := newFakeSolver(plan, false, tt.outcomes)
-			res, err := build.Run(context.Background(), f, plan, opts)
+			res, err := build.Run(t.Context(), f, plan, opts)
 			if tt.msg == "" {
 				if err != nil {
 					t.Fatal(err)
@@ -276,7 +276,7 @@ func TestRunStopsOnCancel(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			plan, opts := fakePlan(t, chains, "d", "b", "e")
 			f := newFakeSolver(plan, true, nil)
-			ctx, cancel := context.WithCancel(context.Background())
+			ctx, cancel := context.WithCancel(t.Context())
 			defer cancel()
 			var res *build.Result
 			var err error
@@ -343,7 +343,7 @@ func TestStagesSharingACacheMountRunInTurn(t *testing.T) {
 	f := newFakeSolver(plan, true, nil)
 	done := make(chan error)
 	go func() {
-		_, err := build.Run(context.Background(), f, plan, opts)
+		_, err := build.Run(t.Context(), f, plan, opts)
 		done <- err
 	}()
 	if got := next(t, f); got != "base" {

@@ -32,7 +32,7 @@ func TestExecCacheMounts(t *testing.T) {
 		"RUN --mount=type=cache,target=/root/.cache/go-build --mount=type=cache,id=gomod,target=/go/pkg/mod --mount=type=secret,id=s go build\n" +
 		"RUN --mount=type=bind,target=/src true\n"
 	amd64 := ocispecs.Platform{OS: "linux", Architecture: "amd64"}
-	res, err := dockerfile2llb.DockerfileConvertLLB(context.Background(), []byte(dockerfile), dockerfile2llb.ConvertOpt{
+	res, err := dockerfile2llb.DockerfileConvertLLB(t.Context(), []byte(dockerfile), dockerfile2llb.ConvertOpt{
 		Config:         dockerui.Config{BuildPlatforms: []ocispecs.Platform{amd64}, CacheIDNamespace: "ns"},
 		TargetPlatform: &amd64,
 		MetaResolver:   layeredConfig{},

@@ -1,7 +1,6 @@
 package cache_test
 
 import (
-	"context"
 	"strings"
 	"testing"
 
@@ -21,7 +20,7 @@ func access(t *testing.T) *registry.Access {
 func TestProbe(t *testing.T) {
 	host := testenv.Get(t).Registry
 	found, missing := host+"/"+devenv.BusyboxRef, host+"/library/busybox:no-such-tag"
-	states, err := cache.Probe(context.Background(), access(t), []string{found, missing, found})
+	states, err := cache.Probe(t.Context(), access(t), []string{found, missing, found})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -33,7 +32,7 @@ func TestProbe(t *testing.T) {
 func TestProbeUnreachableRegistry(t *testing.T) {
 	ref := "127.0.0.1:1/app:cache-deps"
 	bad := "127.0.0.1:1/App:cache-deps"
-	_, err := cache.Probe(context.Background(), access(t), []string{ref, bad})
+	_, err := cache.Probe(t.Context(), access(t), []string{ref, bad})
 	if err == nil || !strings.Contains(err.Error(), "cache "+ref) || !strings.Contains(err.Error(), "connection refused") {
 		t.Errorf("error = %v, want one naming %s and the refused connection", err, ref)
 	}

@@ -1,7 +1,6 @@
 package cairn_test
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -42,7 +41,7 @@ const (
 func loadAttested(t *testing.T, dockerfile, repo string, fl config.AttestFlags, platforms ...string) *cairn.Project {
 	t.Helper()
 	dir := writeFiles(t, map[string]string{"Dockerfile": dockerfile, "a.txt": "a\n", "b.txt": "b\n"})
-	p, err := cairn.Load(context.Background(), cairn.LoadOptions{
+	p, err := cairn.Load(t.Context(), cairn.LoadOptions{
 		Overrides: config.Overrides{
 			Dockerfile: filepath.Join(dir, "Dockerfile"), Context: dir, Repository: repo,
 			Targets: []string{"app"}, Tags: []string{"v1"}, Platforms: platforms, Attest: fl,

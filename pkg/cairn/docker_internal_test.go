@@ -1,7 +1,6 @@
 package cairn
 
 import (
-	"context"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -17,7 +16,7 @@ func TestLocalOptionsPerTarget(t *testing.T) {
 	if err := os.WriteFile(dockerfile, []byte("FROM busybox:1.36 AS base\nFROM base AS app\nFROM base AS worker\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	p, err := Load(context.Background(), LoadOptions{Overrides: config.Overrides{
+	p, err := Load(t.Context(), LoadOptions{Overrides: config.Overrides{
 		Dockerfile: dockerfile, Context: dir, Targets: []string{"app", "worker"},
 		Docker: config.DockerFlags{
 			Labels: []string{"team=infra"}, Network: "none", NoCache: true,

@@ -230,7 +230,7 @@ func (r *fakeRegistry) projectWith(t *testing.T, dockerfile, targetYAML string, 
 	if set != nil {
 		set(&o)
 	}
-	p, err := cairn.Load(context.Background(), cairn.LoadOptions{
+	p, err := cairn.Load(t.Context(), cairn.LoadOptions{
 		Config:          filepath.Join(dir, "build.yaml"),
 		Overrides:       o,
 		Env:             func(string) (string, bool) { return "", false },

@@ -1,7 +1,6 @@
 package cairn_test
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"os"
@@ -52,7 +51,7 @@ func TestMovedBaseRebuildsItsStages(t *testing.T) {
 			v1img := testenv.PushBase(t, base, "v1")
 			testenv.PushBase(t, other, "other")
 			repo := testenv.Repo(t)
-			ctx := context.Background()
+			ctx := t.Context()
 
 			first, err := run(t, load(t, dir, repo, nil), cairn.RunOptions{Push: true})
 			if err != nil {
@@ -131,7 +130,7 @@ func TestRefreshOffRecordsNothing(t *testing.T) {
 	testenv.PushBase(t, other, "other")
 	repo := testenv.Repo(t)
 	off := false
-	p, err := cairn.Load(context.Background(), cairn.LoadOptions{
+	p, err := cairn.Load(t.Context(), cairn.LoadOptions{
 		Config:    filepath.Join(dir, "build.yaml"),
 		Overrides: config.Overrides{Repository: repo, RefreshBases: &off},
 	})
@@ -151,17 +150,17 @@ func TestRefreshOffRecordsNothing(t *testing.T) {
 		t.Errorf("cache-deps annotations %v with refresh off", a)
 	}
 	testenv.PushBase(t, base, "v2")
-	if changes, err := cairn.Outdated(context.Background(), p, cairn.OutdatedOptions{}); err != nil || len(changes) != 0 {
+	if changes, err := cairn.Outdated(t.Context(), p, cairn.OutdatedOptions{}); err != nil || len(changes) != 0 {
 		t.Errorf("Outdated without records: %+v, %v; want nothing (not checked)", changes, err)
 	}
-	noCache, err := cairn.Load(context.Background(), cairn.LoadOptions{
+	noCache, err := cairn.Load(t.Context(), cairn.LoadOptions{
 		Config:    filepath.Join(dir, "build.yaml"),
 		Overrides: config.Overrides{Repository: repo, CacheMode: config.CacheOff},
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := cairn.Outdated(context.Background(), noCache, cairn.OutdatedOptions{}); !errors.Is(err, bases.ErrNoCacheRefs) {
+	if _, err := cairn.Outdated(t.Context(), noCache, cairn.OutdatedOptions{}); !errors.Is(err, bases.ErrNoCacheRefs) {
 		t.Errorf("Outdated with the cache off: %v, want ErrNoCacheRefs", err)
 	}
 }
@@ -301,7 +300,7 @@ func TestMultiPlatformRecord(t *testing.T) {
 		}
 	}
 	repo := testenv.Repo(t)
-	p, err := cairn.Load(context.Background(), cairn.LoadOptions{Overrides: config.Overrides{
+	p, err := cairn.Load(t.Context(), cairn.LoadOptions{Overrides: config.Overrides{
 		Dockerfile: filepath.Join(dir, "Dockerfile"), Context: dir, Repository: repo,
 		Platforms: []string{"linux/amd64", "linux/arm64"}, Tags: []string{"v1"},
 	}})
@@ -316,7 +315,7 @@ func TestMultiPlatformRecord(t *testing.T) {
 	checkBaseRecords(t, repo, base, map[string]string{"linux/amd64": digestOf(t, amd1), "linux/arm64": digestOf(t, arm1)})
 
 	_, arm2 := pushTwoPlatformBase(t, baseRepo, "v1", "v2")
-	changes, err := cairn.Outdated(context.Background(), p, cairn.OutdatedOptions{})
+	changes, err := cairn.Outdated(t.Context(), p, cairn.OutdatedOptions{})
 	wantChanges := bases.Changes{{Stage: "s", Base: base, Platform: "linux/arm64", Old: digestOf(t, arm1), New: digestOf(t, arm2), CacheRef: repo + ":cache-s"}}
 	if err != nil || !slices.Equal(changes, wantChanges) {
 		t.Errorf("Outdated: %+v, %v\nwant %+v", changes, err, wantChanges)

@@ -1,7 +1,6 @@
 package cairn_test
 
 import (
-	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -43,7 +42,7 @@ func TestLoadPathConfig(t *testing.T) {
 			opts := tt.opts
 			opts.Env = func(string) (string, bool) { return "", false }
 			opts.SourceDateEpoch = cairn.EpochOff
-			p, err := cairn.Load(context.Background(), opts)
+			p, err := cairn.Load(t.Context(), opts)
 			if err != nil {
 				t.Fatal(err)
 			}

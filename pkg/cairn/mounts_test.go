@@ -1,7 +1,6 @@
 package cairn_test
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"maps"
@@ -231,7 +230,7 @@ func TestBrokenSnapshotIsAWarning(t *testing.T) {
 func TestTagsListSnapshots(t *testing.T) {
 	dir := appWithMount(t)
 	for _, mode := range []string{"", "off"} {
-		p, err := cairn.Load(context.Background(), cairn.LoadOptions{
+		p, err := cairn.Load(t.Context(), cairn.LoadOptions{
 			Config:    filepath.Join(dir, "build.yaml"),
 			Overrides: config.Overrides{Repository: "reg.test/app", CacheMounts: mode},
 		})

@@ -1,7 +1,6 @@
 package cairn_test
 
 import (
-	"context"
 	"os"
 	"path/filepath"
 	"slices"
@@ -45,7 +44,7 @@ func TestBuildSolvesThePlatformsStages(t *testing.T) {
 	}
 	for _, tt := range tests {
 		repo := testenv.Repo(t)
-		p, err := cairn.Load(context.Background(), cairn.LoadOptions{
+		p, err := cairn.Load(t.Context(), cairn.LoadOptions{
 			Overrides: config.Overrides{Dockerfile: filepath.Join(dir, "Dockerfile"), Context: dir, Repository: repo, Platforms: tt.platforms},
 		})
 		if err != nil {

@@ -1,7 +1,6 @@
 package cairn_test
 
 import (
-	"context"
 	"errors"
 	"maps"
 	"os"
@@ -41,7 +40,7 @@ func archPool(t *testing.T) *cairn.Pool {
 
 func archProject(t *testing.T, dir, repo, mode string) *cairn.Project {
 	t.Helper()
-	p, err := cairn.Load(context.Background(), cairn.LoadOptions{
+	p, err := cairn.Load(t.Context(), cairn.LoadOptions{
 		Config:    filepath.Join(dir, "build.yaml"),
 		Overrides: config.Overrides{Repository: repo, Platforms: bothPlatforms, CacheMode: mode},
 	})
@@ -204,7 +203,7 @@ func TestPoolRecordsEachPlatformsBase(t *testing.T) {
 	}
 	testenv.ValidateReport(t, metadata(t, report))
 	checkBaseRecords(t, repo, base, map[string]string{"linux/amd64": digestOf(t, amd), "linux/arm64": digestOf(t, arm)})
-	if changes, err := cairn.Outdated(context.Background(), archProject(t, dir, repo, config.CacheInline), cairn.OutdatedOptions{}); err != nil || len(changes) != 0 {
+	if changes, err := cairn.Outdated(t.Context(), archProject(t, dir, repo, config.CacheInline), cairn.OutdatedOptions{}); err != nil || len(changes) != 0 {
 		t.Errorf("Outdated right after the build: %+v, %v; want nothing", changes, err)
 	}
 }

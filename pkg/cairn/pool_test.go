@@ -29,7 +29,7 @@ func wideProject(t *testing.T, repo, busy, mode string) *cairn.Project {
 	if out, err := exec.Command("cp", "-r", filepath.Join("..", "..", "examples", "wide")+"/.", dir).CombinedOutput(); err != nil {
 		t.Fatalf("copy the example: %v\n%s", err, out)
 	}
-	p, err := cairn.Load(context.Background(), cairn.LoadOptions{
+	p, err := cairn.Load(t.Context(), cairn.LoadOptions{
 		Config:          filepath.Join(dir, "build.yaml"),
 		Overrides:       config.Overrides{Repository: repo, Args: map[string]string{"BUSY": busy}, CacheMode: mode},
 		SourceDateEpoch: "1700000000",
@@ -53,7 +53,7 @@ func dialNamed(t *testing.T, names []string, daemons ...*devenv.Daemon) *cairn.P
 	for i, d := range daemons {
 		opts = append(opts, cairn.DaemonOptions{Addr: d.Addr, Name: names[i]})
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
 	defer cancel()
 	pool, err := cairn.DialPool(ctx, opts)
 	if err != nil {
@@ -65,7 +65,7 @@ func dialNamed(t *testing.T, names []string, daemons ...*devenv.Daemon) *cairn.P
 
 func poolRun(t *testing.T, pool *cairn.Pool, p *cairn.Project, opts cairn.RunOptions) (*cairn.Report, error) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Minute)
 	defer cancel()
 	return pool.Run(ctx, p, opts)
 }

@@ -2,7 +2,6 @@ package cairn_test
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -30,12 +29,12 @@ func TestPreflightHoldsReleaseTags(t *testing.T) {
 	}
 	pr := githubEnv(map[string]string{"GITHUB_EVENT_NAME": "pull_request", "GITHUB_HEAD_REF": "feat", "GITHUB_REF": "refs/pull/3/merge"})
 	p := loadTiered(t, dir, "reg.example.com/app", pr)
-	err := p.Preflight(context.Background(), cairn.RunOptions{Push: true})
+	err := p.Preflight(t.Context(), cairn.RunOptions{Push: true})
 	var held *config.HeldTagsError
 	if !errors.As(err, &held) || !errors.Is(err, cairn.ErrNothingPublished) || strings.Join(held.Tags, ",") != "reg.example.com/app:latest" {
 		t.Fatalf("Preflight = %v, want latest held and nothing published", err)
 	}
-	if err := p.Preflight(context.Background(), cairn.RunOptions{}); err != nil {
+	if err := p.Preflight(t.Context(), cairn.RunOptions{}); err != nil {
 		t.Errorf("Preflight without a publish = %v", err)
 	}
 	var moves []cairn.PlannedMove
@@ -52,7 +51,7 @@ func TestPreflightHoldsReleaseTags(t *testing.T) {
 		t.Errorf("dry run:\n%s\nwant\n%s", out.String(), want)
 	}
 
-	allowed, err := cairn.Load(context.Background(), cairn.LoadOptions{
+	allowed, err := cairn.Load(t.Context(), cairn.LoadOptions{
 		Config:    filepath.Join(dir, "build.yaml"),
 		Overrides: config.Overrides{Repository: "reg.example.com/app", AllowRelease: true},
 		Env:       pr,
@@ -60,7 +59,7 @@ func TestPreflightHoldsReleaseTags(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := allowed.Preflight(context.Background(), cairn.RunOptions{Push: true}); err != nil {
+	if err := allowed.Preflight(t.Context(), cairn.RunOptions{Push: true}); err != nil {
 		t.Errorf("Preflight with the hold lifted = %v", err)
 	}
 }

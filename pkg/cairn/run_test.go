@@ -51,7 +51,7 @@ func writeProject(t *testing.T) string {
 
 func load(t *testing.T, dir, repo string, args map[string]string) *cairn.Project {
 	t.Helper()
-	p, err := cairn.Load(context.Background(), cairn.LoadOptions{
+	p, err := cairn.Load(t.Context(), cairn.LoadOptions{
 		Config:    filepath.Join(dir, "build.yaml"),
 		Overrides: config.Overrides{Repository: repo, Args: args},
 	})
@@ -69,7 +69,7 @@ func run(t *testing.T, p *cairn.Project, opts cairn.RunOptions) (*cairn.Report, 
 // runOn runs the pipeline on the daemon at addr.
 func runOn(t *testing.T, addr string, p *cairn.Project, opts cairn.RunOptions) (*cairn.Report, error) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
 	defer cancel()
 	c, err := cairn.Dial(ctx, cairn.DaemonOptions{Addr: addr})
 	if err != nil {
@@ -111,7 +111,7 @@ func TestRunPublishesThroughTheLibrary(t *testing.T) {
 		}
 	}
 
-	moves, err := cairn.DryRun(context.Background(), p, cairn.RunOptions{})
+	moves, err := cairn.DryRun(t.Context(), p, cairn.RunOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -69,7 +69,7 @@ func runFake(t *testing.T, ctx context.Context, d *fakeDaemon, p *cairn.Project)
 func TestRunOrder(t *testing.T) {
 	reg := newFakeRegistry(t)
 	d := &fakeDaemon{reg: reg}
-	report, err := runFake(t, context.Background(), d, reg.project(t, "", passingChecks))
+	report, err := runFake(t, t.Context(), d, reg.project(t, "", passingChecks))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -223,7 +223,7 @@ func TestRunFailuresBeforeTheCommitPublishNothing(t *testing.T) {
 				b = tt.builder(b)
 			}
 			reg.refuseWhen(tt.refuse)
-			_, err := cairn.Run(context.Background(), b, p, opts)
+			_, err := cairn.Run(t.Context(), b, p, opts)
 			if !errors.Is(err, cairn.ErrNothingPublished) || !strings.Contains(fmt.Sprint(err), tt.want) {
 				t.Errorf("error %v, want one saying %q, matching ErrNothingPublished", err, tt.want)
 			}
@@ -256,7 +256,7 @@ func (b noCacheStaged) Build(ctx context.Context, p *cairn.Project, bo build.Opt
 func TestRunCanceled(t *testing.T) {
 	reg := newFakeRegistry(t)
 	d := &fakeDaemon{reg: reg, block: "app"}
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancel(t.Context())
 	go func() {
 		for len(d.log()) == 0 {
 			time.Sleep(time.Millisecond)
@@ -284,7 +284,7 @@ func TestRunCanceled(t *testing.T) {
 func TestRunCheckFailureMovesNothing(t *testing.T) {
 	reg := newFakeRegistry(t)
 	d := &fakeDaemon{reg: reg}
-	report, err := runFake(t, context.Background(), d, reg.project(t, "", "    checks:\n      files:\n        - path: /nope\n"))
+	report, err := runFake(t, t.Context(), d, reg.project(t, "", "    checks:\n      files:\n        - path: /nope\n"))
 	if !errors.Is(err, cairn.ErrChecksFailed) || !errors.Is(err, cairn.ErrNothingPublished) || !strings.Contains(err.Error(), "target app: 1 checks failed") {
 		t.Fatalf("error %v, want the failed check, matching ErrChecksFailed and ErrNothingPublished", err)
 	}
@@ -301,7 +301,7 @@ func TestRunCheckFailureMovesNothing(t *testing.T) {
 func TestRunWithoutPushWritesNothing(t *testing.T) {
 	reg := newFakeRegistry(t)
 	d := &fakeDaemon{reg: reg}
-	report, err := cairn.Run(context.Background(), cairn.On(d), reg.project(t, "", passingChecks), cairn.RunOptions{Registry: fastAccess(t)})
+	report, err := cairn.Run(t.Context(), cairn.On(d), reg.project(t, "", passingChecks), cairn.RunOptions{Registry: fastAccess(t)})
 	if err != nil {
 		t.Fatal(err)
 	}

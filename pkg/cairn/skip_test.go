@@ -1,7 +1,6 @@
 package cairn_test
 
 import (
-	"context"
 	"errors"
 	"maps"
 	"testing"
@@ -25,7 +24,7 @@ func TestSkippedPublishConnectsNoPool(t *testing.T) {
 	before := testenv.Tags(t, repo)
 	pool := cairn.NewPool([]cairn.DaemonOptions{{Addr: "unix:///nonexistent/buildkitd.sock"}})
 	defer pool.Close()
-	report, err := pool.Run(context.Background(), load(t, dir, repo, nil), cairn.RunOptions{Push: true})
+	report, err := pool.Run(t.Context(), load(t, dir, repo, nil), cairn.RunOptions{Push: true})
 	if err != nil {
 		t.Fatalf("unchanged publish: %v", err)
 	}
@@ -35,7 +34,7 @@ func TestSkippedPublishConnectsNoPool(t *testing.T) {
 	if after := testenv.Tags(t, repo); !maps.Equal(after, before) {
 		t.Errorf("tags moved:\n before %v\n after  %v", before, after)
 	}
-	_, err = pool.Run(context.Background(), load(t, dir, repo, nil), cairn.RunOptions{Push: true, NoSkip: true})
+	_, err = pool.Run(t.Context(), load(t, dir, repo, nil), cairn.RunOptions{Push: true, NoSkip: true})
 	if !errors.As(err, new(*cairn.DaemonError)) || !errors.Is(err, cairn.ErrNothingPublished) {
 		t.Errorf("NoSkip: %v, want the daemon's error, nothing published", err)
 	}

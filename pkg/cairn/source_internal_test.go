@@ -1,7 +1,6 @@
 package cairn
 
 import (
-	"context"
 	"testing"
 	"time"
 )
@@ -27,7 +26,7 @@ func TestEpochOutsideACheckout(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			env := func(k string) (string, bool) { v, ok := tt.env[k]; return v, ok }
-			src, err := readSource(context.Background(), t.TempDir(), tt.mode, env)
+			src, err := readSource(t.Context(), t.TempDir(), tt.mode, env)
 			if err != nil {
 				t.Fatal(err)
 			}

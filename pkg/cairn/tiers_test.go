@@ -1,7 +1,6 @@
 package cairn_test
 
 import (
-	"context"
 	"maps"
 	"os"
 	"path/filepath"
@@ -34,7 +33,7 @@ func githubEnv(extra map[string]string) func(string) (string, bool) {
 
 func loadTiered(t *testing.T, dir, repo string, env func(string) (string, bool)) *cairn.Project {
 	t.Helper()
-	p, err := cairn.Load(context.Background(), cairn.LoadOptions{
+	p, err := cairn.Load(t.Context(), cairn.LoadOptions{
 		Config:    filepath.Join(dir, "build.yaml"),
 		Overrides: config.Overrides{Repository: repo},
 		Env:       env,
@@ -110,7 +109,7 @@ func TestPullRequestReadsMainTier(t *testing.T) {
 
 	// Weeks later, prune finds main's tier alone, and keeps it: protected.
 	later := func() time.Time { return time.Now().Add(30 * 24 * time.Hour) }
-	pruned, err := cairn.Prune(context.Background(), pr, cairn.PruneOptions{OlderThan: 14 * 24 * time.Hour, Now: later})
+	pruned, err := cairn.Prune(t.Context(), pr, cairn.PruneOptions{OlderThan: 14 * 24 * time.Hour, Now: later})
 	if err != nil {
 		t.Fatal(err)
 	}

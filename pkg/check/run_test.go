@@ -40,7 +40,7 @@ func TestRun(t *testing.T) {
 		outputs: map[string]Output{"app --version": {Stdout: "app v1.2\n"}, "app --fail": {Stderr: "boom\n", ExitCode: 2}},
 		errs:    map[string]error{"missing": errors.New("solve: no such image")},
 	}
-	results, _, err := Run(context.Background(), img, spec, runner)
+	results, _, err := Run(t.Context(), img, spec, runner)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,7 +85,7 @@ func TestRunErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			ctx, cancel := context.WithCancel(context.Background())
+			ctx, cancel := context.WithCancel(t.Context())
 			defer cancel()
 			runner := tt.runner(cancel)
 			_, _, err := Run(ctx, img, tt.spec, runner)
@@ -106,7 +106,7 @@ func TestRunErrors(t *testing.T) {
 
 func TestRunWithoutCommandsNeedsNoRunner(t *testing.T) {
 	img := imageOf(t, []tf{file("a", 1)})
-	results, _, err := Run(context.Background(), img, Spec{Files: []FileCheck{{Path: "/a"}}}, nil)
+	results, _, err := Run(t.Context(), img, Spec{Files: []FileCheck{{Path: "/a"}}}, nil)
 	if err != nil || len(results) != 1 || !results[0].Passed {
 		t.Errorf("results %+v, error %v; want one passed file check", results, err)
 	}

@@ -1,7 +1,6 @@
 package inputs_test
 
 import (
-	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -117,7 +116,7 @@ func resolve(tb testing.TB, file *config.File, o config.Overrides, df []byte) (*
 
 func (f *fixture) digest(t *testing.T) string {
 	t.Helper()
-	d, err := inputs.Compute(context.Background(), f.project(t))
+	d, err := inputs.Compute(t.Context(), f.project(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -308,7 +307,7 @@ func TestUnknownInputs(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFixture(t)
 			tt.change(f)
-			_, err := inputs.Compute(context.Background(), f.project(t))
+			_, err := inputs.Compute(t.Context(), f.project(t))
 			var unknown *inputs.UnknownError
 			if !errors.As(err, &unknown) || unknown.What != tt.what {
 				t.Errorf("error %v, want an *UnknownError about %s", err, tt.what)
@@ -317,7 +316,7 @@ func TestUnknownInputs(t *testing.T) {
 	}
 	f := newFixture(t)
 	f.dfContent += "ADD --checksum=sha256:" + strings.Repeat("a", 64) + " https://example.com/x.tgz /x.tgz\n"
-	if _, err := inputs.Compute(context.Background(), f.project(t)); err != nil {
+	if _, err := inputs.Compute(t.Context(), f.project(t)); err != nil {
 		t.Errorf("an ADD pinned by its checksum: %v, want its digest", err)
 	}
 }

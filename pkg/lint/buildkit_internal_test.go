@@ -35,7 +35,7 @@ func TestBuildKitUsesResolver(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := &recordingResolver{}
-	if _, err := buildkitFindings(context.Background(), dt, df, opts, r); err != nil {
+	if _, err := buildkitFindings(t.Context(), dt, df, opts, r); err != nil {
 		t.Fatal(err)
 	}
 	slices.Sort(r.refs)
@@ -50,7 +50,7 @@ func TestBuildKitUsesResolver(t *testing.T) {
 func TestOfflineResolver(t *testing.T) {
 	arm := ocispecs.Platform{OS: "linux", Architecture: "arm64"}
 	for _, p := range []*ocispecs.Platform{nil, &arm} {
-		ref, dgst, dt, err := offlineResolver{}.ResolveImageConfig(context.Background(), "x:1", sourceresolver.Opt{ImageOpt: &sourceresolver.ResolveImageOpt{Platform: p}})
+		ref, dgst, dt, err := offlineResolver{}.ResolveImageConfig(t.Context(), "x:1", sourceresolver.Opt{ImageOpt: &sourceresolver.ResolveImageOpt{Platform: p}})
 		var img ocispecs.Image
 		if err != nil || ref != "x:1" || dgst != "" || json.Unmarshal(dt, &img) != nil {
 			t.Fatalf("got %q %q %s %v", ref, dgst, dt, err)

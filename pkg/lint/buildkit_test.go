@@ -1,7 +1,6 @@
 package lint_test
 
 import (
-	"context"
 	"slices"
 	"strings"
 	"testing"
@@ -33,7 +32,7 @@ func TestBuildKitChecks(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := lint.Lint(context.Background(), []byte(tc.dockerfile), tc.opts)
+			got, err := lint.Lint(t.Context(), []byte(tc.dockerfile), tc.opts)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -60,7 +59,7 @@ func TestBuildKitOffline(t *testing.T) {
 		"COPY --from=registry.invalid/tools:2 /bin/tool /bin/tool\n" +
 		"RUN --mount=from=registry.invalid/cache:3,target=/c true\n" +
 		"USER app\n"
-	got, err := lint.Lint(context.Background(), []byte(dockerfile), lint.Options{})
+	got, err := lint.Lint(t.Context(), []byte(dockerfile), lint.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

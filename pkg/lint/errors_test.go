@@ -1,7 +1,6 @@
 package lint_test
 
 import (
-	"context"
 	"errors"
 	"strings"
 	"testing"
@@ -27,7 +26,7 @@ func TestLintErrors(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := lint.Lint(context.Background(), []byte(tc.dockerfile), tc.opts)
+			_, err := lint.Lint(t.Context(), []byte(tc.dockerfile), tc.opts)
 			if err == nil {
 				t.Fatal("no error")
 			}

@@ -1,7 +1,6 @@
 package lint_test
 
 import (
-	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -31,7 +30,7 @@ func FuzzLint(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, dockerfile []byte) {
-		got, err := lint.Lint(context.Background(), dockerfile, lint.Options{ContextFiles: []string{}, PinDigests: true})
+		got, err := lint.Lint(t.Context(), dockerfile, lint.Options{ContextFiles: []string{}, PinDigests: true})
 		if err != nil {
 			var pe *lint.ParseError
 			if !errors.As(err, &pe) {

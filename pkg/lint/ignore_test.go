@@ -1,7 +1,6 @@
 package lint_test
 
 import (
-	"context"
 	"slices"
 	"testing"
 
@@ -38,7 +37,7 @@ func TestIgnoreAndSeverity(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := lint.Lint(context.Background(), []byte(tc.dockerfile), tc.opts)
+			got, err := lint.Lint(t.Context(), []byte(tc.dockerfile), tc.opts)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -54,7 +53,7 @@ func TestIgnoreAndSeverity(t *testing.T) {
 }
 
 func TestInvalidSeverity(t *testing.T) {
-	_, err := lint.Lint(context.Background(), []byte("FROM alpine:3.20\n"), lint.Options{Severity: map[string]lint.Severity{"DL3007": "fatal"}})
+	_, err := lint.Lint(t.Context(), []byte("FROM alpine:3.20\n"), lint.Options{Severity: map[string]lint.Severity{"DL3007": "fatal"}})
 	if err == nil {
 		t.Fatal("want an error for severity \"fatal\"")
 	}

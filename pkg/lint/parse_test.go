@@ -1,7 +1,6 @@
 package lint_test
 
 import (
-	"context"
 	"testing"
 
 	"github.com/cairn-build/cairn/pkg/lint"
@@ -11,7 +10,7 @@ import (
 // duplicated name as the target, so that is the final image Lint checks.
 func TestDuplicateTargetIsTheLast(t *testing.T) {
 	df := "FROM alpine:3.20 AS app\nUSER root\nFROM alpine:3.20 AS app\nUSER nobody\nFROM app AS other\n"
-	found, err := lint.Lint(context.Background(), []byte(df), lint.Options{Target: "APP"})
+	found, err := lint.Lint(t.Context(), []byte(df), lint.Options{Target: "APP"})
 	if err != nil {
 		t.Fatal(err)
 	}

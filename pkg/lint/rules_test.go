@@ -1,7 +1,6 @@
 package lint_test
 
 import (
-	"context"
 	"fmt"
 	"slices"
 	"strings"
@@ -169,7 +168,7 @@ func allRuleCases() []ruleCase {
 func TestRules(t *testing.T) {
 	for _, tc := range allRuleCases() {
 		t.Run(tc.rule+"/"+tc.name, func(t *testing.T) {
-			got, err := lint.Lint(context.Background(), []byte(tc.dockerfile), tc.opts)
+			got, err := lint.Lint(t.Context(), []byte(tc.dockerfile), tc.opts)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -1,7 +1,6 @@
 package lint_test
 
 import (
-	"context"
 	"os"
 	"slices"
 	"testing"
@@ -28,7 +27,7 @@ func TestTestdata(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got, err := lint.Lint(context.Background(), dt, lint.Options{ContextFiles: contextFiles(tc.rules), PinDigests: tc.rules == nil})
+			got, err := lint.Lint(t.Context(), dt, lint.Options{ContextFiles: contextFiles(tc.rules), PinDigests: tc.rules == nil})
 			if err != nil {
 				t.Fatal(err)
 			}

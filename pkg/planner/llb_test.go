@@ -67,7 +67,7 @@ func convertFor(t *testing.T, dt []byte, target string, args map[string]string, 
 // conversion's.
 func toLLB(t *testing.T, dt []byte, target string, args map[string]string, tp, bp ocispecs.Platform) (*llb.Definition, func(llb.OpMetadata) (string, bool), error) {
 	t.Helper()
-	ctx := context.Background()
+	ctx := t.Context()
 	res, err := dockerfile2llb.Dockerfile2LLB(ctx, dt, dockerfile2llb.ConvertOpt{
 		Config: dockerui.Config{
 			Target:         target,
@@ -158,7 +158,7 @@ func TestMatchesBuildKit(t *testing.T) {
 // eachTarget runs f as a subtest for every stage BuildKit can build: its
 // name for BuildKit ("" for the default) and for the planner.
 func eachTarget(t *testing.T, dt []byte, prefix string, f func(t *testing.T, bkTarget, name string)) {
-	targets, err := dockerfile2llb.ListTargets(context.Background(), dt)
+	targets, err := dockerfile2llb.ListTargets(t.Context(), dt)
 	if err != nil {
 		t.Fatalf("%s: %v", prefix, err)
 	}

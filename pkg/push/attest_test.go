@@ -1,7 +1,6 @@
 package push_test
 
 import (
-	"context"
 	"testing"
 
 	"github.com/google/go-containerregistry/pkg/name"
@@ -80,12 +79,12 @@ func TestCommitKeepsAnEquivalentIndex(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			repo := testenv.Repo(t)
 			published := attestedIndex(t, repo, img, "run 1", slsa)
-			if _, err := push.Commit(context.Background(), fast(t), []push.Move{{Tag: repo + ":v1", Digest: published, Kind: push.KindFinal}}); err != nil {
+			if _, err := push.Commit(t.Context(), fast(t), []push.Move{{Tag: repo + ":v1", Digest: published, Kind: push.KindFinal}}); err != nil {
 				t.Fatal(err)
 			}
 			staged := tt.staged(repo)
 			moves := []push.Move{{Tag: repo + ":v1", Digest: staged, Kind: push.KindFinal}, {Tag: repo + ":latest", Digest: staged, Kind: push.KindFinal}}
-			results, err := push.Commit(context.Background(), fast(t), moves)
+			results, err := push.Commit(t.Context(), fast(t), moves)
 			if err != nil {
 				t.Fatal(err)
 			}

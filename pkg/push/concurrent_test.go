@@ -1,7 +1,6 @@
 package push_test
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -50,7 +49,7 @@ func commitRecord(t *testing.T, repo string) (string, map[string]any) {
 
 func TestCommitRecordIsDoneAfterwards(t *testing.T) {
 	f := newFixture(t)
-	if _, err := push.Commit(context.Background(), fast(t), f.moves); err != nil {
+	if _, err := push.Commit(t.Context(), fast(t), f.moves); err != nil {
 		t.Fatal(err)
 	}
 	state, body := commitRecord(t, f.repo)
@@ -62,7 +61,7 @@ func TestCommitRecordIsDoneAfterwards(t *testing.T) {
 	for i := range moves {
 		moves[i].Tag = strings.Replace(moves[i].Tag, f.repo, f.proxied, 1)
 	}
-	if _, err := push.Commit(context.Background(), fast(t), moves); err == nil {
+	if _, err := push.Commit(t.Context(), fast(t), moves); err == nil {
 		t.Fatal("commit with a failing put succeeded")
 	}
 	if state, body := commitRecord(t, f.repo); state != "done" || body["outcome"] != "rolled-back" {
@@ -87,7 +86,7 @@ func TestConcurrentCommitsPublishOneSet(t *testing.T) {
 	for i := range sets {
 		wg.Go(func() {
 			<-start
-			results[i], errs[i] = push.Commit(context.Background(), fast(t), sets[i], push.WithSourceTime(time.Unix(int64(1000+i), 0)))
+			results[i], errs[i] = push.Commit(t.Context(), fast(t), sets[i], push.WithSourceTime(time.Unix(int64(1000+i), 0)))
 		})
 	}
 	close(start)
@@ -137,11 +136,11 @@ func with(before, over map[string]string) map[string]string {
 func TestNewerCacheIsKept(t *testing.T) {
 	f := newFixture(t)
 	newer := time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC)
-	if _, err := push.Commit(context.Background(), fast(t), f.moves, push.WithSourceTime(newer)); err != nil {
+	if _, err := push.Commit(t.Context(), fast(t), f.moves, push.WithSourceTime(newer)); err != nil {
 		t.Fatal(err)
 	}
 	older, digests := f.another(t)
-	results, err := push.Commit(context.Background(), fast(t), older, push.WithSourceTime(newer.Add(-time.Hour)))
+	results, err := push.Commit(t.Context(), fast(t), older, push.WithSourceTime(newer.Add(-time.Hour)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -154,7 +153,7 @@ func TestNewerCacheIsKept(t *testing.T) {
 		t.Errorf("tags %v: want the newer caches and the older build's final tags", got)
 	}
 	latest, _ := f.another(t)
-	results, err = push.Commit(context.Background(), fast(t), latest, push.WithSourceTime(newer))
+	results, err = push.Commit(t.Context(), fast(t), latest, push.WithSourceTime(newer))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -179,11 +178,11 @@ func TestFinalTagMovedMeanwhile(t *testing.T) {
 			}
 			done := make(chan outcome)
 			go func() {
-				r, err := push.Commit(context.Background(), fast(t), f.moves, push.WithForce(force))
+				r, err := push.Commit(t.Context(), fast(t), f.moves, push.WithForce(force))
 				done <- outcome{r, err}
 			}()
 			<-hold.Reached() // this commit has read every tag
-			if _, err := push.Commit(context.Background(), fast(t), other); err != nil {
+			if _, err := push.Commit(t.Context(), fast(t), other); err != nil {
 				t.Fatal(err)
 			}
 			hold.Release()
@@ -226,7 +225,7 @@ func TestCommitWaitsForLivePublisher(t *testing.T) {
 	var logged testenv.Notes
 	second := make(chan error)
 	go func() {
-		_, err := push.Commit(context.Background(), fast(t), other, push.WithLogger(logged.Logger()))
+		_, err := push.Commit(t.Context(), fast(t), other, push.WithLogger(logged.Logger()))
 		second <- err
 	}()
 	time.Sleep(2 * time.Second)
@@ -255,11 +254,11 @@ func TestCommitWaitsForLivePublisher(t *testing.T) {
 // to take, so no wait for it.
 func TestUnchangedCommitTakesNoRecord(t *testing.T) {
 	f := newFixture(t)
-	if _, err := push.Commit(context.Background(), fast(t), f.moves); err != nil {
+	if _, err := push.Commit(t.Context(), fast(t), f.moves); err != nil {
 		t.Fatal(err)
 	}
 	before := mustGet(t, f.repo+":"+push.RecordTag).Digest
-	results, err := push.Commit(context.Background(), fast(t), f.moves)
+	results, err := push.Commit(t.Context(), fast(t), f.moves)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,7 +1,6 @@
 package push_test
 
 import (
-	"context"
 	"testing"
 	"time"
 
@@ -38,7 +37,7 @@ func planned(moves []push.Move) []push.Move {
 // there for the same inputs; other inputs, a move without inputs, a tag
 // moved by someone else or a tag never committed are not published.
 func TestPublished(t *testing.T) {
-	ctx := context.Background()
+	ctx := t.Context()
 	f := newFixture(t)
 	moves := withInputs(f.moves, "sha256:p1", "sha256:t1")
 	if published, ok, err := push.Published(ctx, fast(t), planned(moves)); ok || err != nil || published != nil {
@@ -93,7 +92,7 @@ func TestPublished(t *testing.T) {
 // publish of them has nothing to build; the same inputs again write no
 // record.
 func TestUnchangedCommitRecordsNewInputs(t *testing.T) {
-	ctx := context.Background()
+	ctx := t.Context()
 	f := newFixture(t)
 	if _, err := push.Commit(ctx, fast(t), withInputs(f.moves, "sha256:p1", "sha256:t1")); err != nil {
 		t.Fatal(err)

@@ -68,7 +68,7 @@ func (f *fixture) commitHeldAt(t *testing.T, tag string) (release func() error) 
 	hold := f.proxy.Hold(http.MethodPut, `/manifests/`+tag+`$`)
 	done := make(chan error, 1)
 	go func() {
-		_, err := push.Commit(context.Background(), fast(t), f.moves)
+		_, err := push.Commit(t.Context(), fast(t), f.moves)
 		done <- err
 	}()
 	<-hold.Reached()
@@ -149,7 +149,7 @@ func states(results []push.TagResult) string {
 
 func TestCommitMovesCachesFirstAndRecordsPrevious(t *testing.T) {
 	f := newFixture(t)
-	results, err := push.Commit(context.Background(), fast(t), f.moves)
+	results, err := push.Commit(t.Context(), fast(t), f.moves)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -160,7 +160,7 @@ func TestCommitMovesCachesFirstAndRecordsPrevious(t *testing.T) {
 	if got, want := testenv.Tags(t, f.repo), f.digests; !reflect.DeepEqual(got, want) {
 		t.Errorf("registry tags %v, want %v", got, want)
 	}
-	again, err := push.Commit(context.Background(), fast(t), f.moves)
+	again, err := push.Commit(t.Context(), fast(t), f.moves)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -172,7 +172,7 @@ func TestCommitMovesCachesFirstAndRecordsPrevious(t *testing.T) {
 func TestFailedFinalTagRollsEverythingBack(t *testing.T) {
 	f := newFixture(t)
 	f.proxy.Fail(http.MethodPut, `/manifests/v1$`, http.StatusInternalServerError, -1)
-	results, err := push.Commit(context.Background(), fast(t), f.moves)
+	results, err := push.Commit(t.Context(), fast(t), f.moves)
 	var cerr *push.CommitError
 	if !errors.As(err, &cerr) {
 		t.Fatalf("error %v (%T), want a *push.CommitError", err, err)
@@ -227,7 +227,7 @@ func TestFailedRollbackIsNamed(t *testing.T) {
 			want[tt.stuck] = f.digests[tt.stuck]
 			f.proxy.Fail(http.MethodPut, `/manifests/v1$`, http.StatusInternalServerError, -1)
 			tt.inject(f.proxy)
-			results, err := push.Commit(context.Background(), fast(t), f.moves)
+			results, err := push.Commit(t.Context(), fast(t), f.moves)
 			var cerr *push.CommitError
 			if !errors.As(err, &cerr) {
 				t.Fatalf("error %v (%T), want a *push.CommitError", err, err)
@@ -266,7 +266,7 @@ func (c *cancelOn) RoundTrip(req *http.Request) (*http.Response, error) {
 
 func TestCanceledCommitRollsBack(t *testing.T) {
 	f := newFixture(t)
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
 	// One put at a time: latest's put is interrupted, and v1's never starts.
 	reg, err := registry.New(registry.WithJobs(1), registry.WithTransport(&cancelOn{path: regexp.MustCompile(`/manifests/latest$`), cancel: cancel}),
@@ -285,7 +285,7 @@ func TestCanceledCommitRollsBack(t *testing.T) {
 func TestUnreachableRegistryMovesNothing(t *testing.T) {
 	f := newFixture(t)
 	f.proxy.Close()
-	results, err := push.Commit(context.Background(), fast(t), f.moves)
+	results, err := push.Commit(t.Context(), fast(t), f.moves)
 	var perr *push.PrepareError
 	if !errors.As(err, &perr) || !strings.HasPrefix(err.Error(), "nothing published: ") || !strings.Contains(err.Error(), "connection refused") {
 		t.Errorf("error = %v (%T), want a *push.PrepareError: nothing published, connection refused", err, err)
@@ -296,7 +296,7 @@ func TestUnreachableRegistryMovesNothing(t *testing.T) {
 func TestRateLimitIsRetried(t *testing.T) {
 	f := newFixture(t)
 	f.proxy.Fail(http.MethodPut, `/manifests/latest$`, http.StatusTooManyRequests, 2)
-	results, err := push.Commit(context.Background(), fast(t), f.moves)
+	results, err := push.Commit(t.Context(), fast(t), f.moves)
 	if err != nil {
 		t.Fatalf("commit after two 429s: %v", err)
 	}
@@ -306,7 +306,7 @@ func TestRateLimitIsRetried(t *testing.T) {
 func TestMissingStagedManifestMovesNothing(t *testing.T) {
 	f := newFixture(t)
 	f.moves[2].Digest = "sha256:" + strings.Repeat("0", 64)
-	_, err := push.Commit(context.Background(), fast(t), f.moves)
+	_, err := push.Commit(t.Context(), fast(t), f.moves)
 	var perr *push.PrepareError
 	if !errors.As(err, &perr) || !strings.Contains(err.Error(), "read staged manifest") {
 		t.Errorf("error = %v (%T), want a *push.PrepareError naming the missing staged manifest", err, err)

@@ -1,7 +1,6 @@
 package push
 
 import (
-	"context"
 	"encoding/json"
 	"io"
 	"log"
@@ -63,7 +62,7 @@ func TestRecordLive(t *testing.T) {
 // its org.cairn-build.commit.* annotations, reads as the same record this
 // cairn writes under its namespace.
 func TestRecordWrittenTheOldWayIsRead(t *testing.T) {
-	ctx := context.Background()
+	ctx := t.Context()
 	reg, err := registry.New()
 	if err != nil {
 		t.Fatal(err)

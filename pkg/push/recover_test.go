@@ -1,7 +1,6 @@
 package push_test
 
 import (
-	"context"
 	"errors"
 	"net/http"
 	"reflect"
@@ -18,7 +17,7 @@ func TestRecoverAbandonedCommit(t *testing.T) {
 	f := newFixture(t)
 	f.proxy.Fail(http.MethodPut, `/manifests/v1$`, http.StatusInternalServerError, -1)
 	f.proxy.FailAfter(http.MethodPut, `/manifests/cache-a$`, 1, http.StatusInternalServerError, -1)
-	if _, err := push.Commit(context.Background(), fast(t), f.moves); !errors.As(err, new(*push.CommitError)) {
+	if _, err := push.Commit(t.Context(), fast(t), f.moves); !errors.As(err, new(*push.CommitError)) {
 		t.Fatalf("error %v, want a *push.CommitError", err)
 	}
 	if state, _ := commitRecord(t, f.repo); state != "abandoned" {
@@ -26,7 +25,7 @@ func TestRecoverAbandonedCommit(t *testing.T) {
 	}
 	f.proxy.Heal()
 	var logged testenv.Notes
-	found, err := push.Recover(context.Background(), fast(t), []string{f.proxied + ":latest"}, push.WithLogger(logged.Logger()))
+	found, err := push.Recover(t.Context(), fast(t), []string{f.proxied + ":latest"}, push.WithLogger(logged.Logger()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,7 +48,7 @@ func TestRecoverAbandonedCommit(t *testing.T) {
 	if state, body := commitRecord(t, f.repo); state != "done" || body["outcome"] != "recovered" {
 		t.Errorf("record after recovery: %q, %v; want done, recovered", state, body["outcome"])
 	}
-	if again, err := push.Recover(context.Background(), fast(t), []string{f.proxied}); err != nil || len(again) != 0 {
+	if again, err := push.Recover(t.Context(), fast(t), []string{f.proxied}); err != nil || len(again) != 0 {
 		t.Errorf("second recovery: %+v, %v; want nothing found", again, err)
 	}
 }
@@ -59,7 +58,7 @@ func TestRecoverAbandonedCommit(t *testing.T) {
 func TestRecoverLeavesLivePublisher(t *testing.T) {
 	f := newFixture(t)
 	release := f.commitHeldAt(t, "latest")
-	found, err := push.Recover(context.Background(), fast(t), []string{f.repo})
+	found, err := push.Recover(t.Context(), fast(t), []string{f.repo})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,7 +83,7 @@ func TestMultiTagPut(t *testing.T) {
 	f := newFixture(t)
 	f.proxy.EmulateMultiTag()
 	f.proxy.Fail(http.MethodPut, `/manifests/(latest|v1)$`, http.StatusInternalServerError, -1)
-	results, err := push.Commit(context.Background(), fast(t), f.moves)
+	results, err := push.Commit(t.Context(), fast(t), f.moves)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,7 +96,7 @@ func TestMultiTagPutFallsBack(t *testing.T) {
 	f := newFixture(t)
 	f.proxy.EmulateMultiTag()
 	f.proxy.Fail(http.MethodPut, `/manifests/sha256:[0-9a-f]{64}\?tag=`, http.StatusBadRequest, -1)
-	results, err := push.Commit(context.Background(), fast(t), f.moves)
+	results, err := push.Commit(t.Context(), fast(t), f.moves)
 	if err != nil {
 		t.Fatal(err)
 	}

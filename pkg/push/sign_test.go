@@ -1,7 +1,6 @@
 package push_test
 
 import (
-	"context"
 	"crypto/elliptic"
 	"encoding/base64"
 	"encoding/json"
@@ -137,7 +136,7 @@ func signedBy(t *testing.T, k *sign.Key, repo, dgst string) bool {
 		if typ != sign.BundleMediaType {
 			continue
 		}
-		_, data, err := fast(t).ReadLayer(context.Background(), r, d)
+		_, data, err := fast(t).ReadLayer(t.Context(), r, d)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -161,7 +160,7 @@ func TestCommitSigns(t *testing.T) {
 	signed := push.WithSignatures(push.Signatures{Signer: k})
 	fallback := registry.ReferrersTag(final)
 
-	results, err := push.Commit(context.Background(), fast(t), moves, signed)
+	results, err := push.Commit(t.Context(), fast(t), moves, signed)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -175,7 +174,7 @@ func TestCommitSigns(t *testing.T) {
 	}
 
 	before := testenv.Tags(t, repo)
-	again, err := push.Commit(context.Background(), fast(t), moves, signed)
+	again, err := push.Commit(t.Context(), fast(t), moves, signed)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -187,7 +186,7 @@ func TestCommitSigns(t *testing.T) {
 	proxy, proxied := throughProxy(t, repo)
 	proxy.Fail(http.MethodPut, `/manifests/latest$`, http.StatusInternalServerError, -1)
 	next := stage(t, repo)
-	_, err = push.Commit(context.Background(), fast(t), []push.Move{{Tag: proxied + ":latest", Digest: next, Kind: push.KindFinal}}, signed)
+	_, err = push.Commit(t.Context(), fast(t), []push.Move{{Tag: proxied + ":latest", Digest: next, Kind: push.KindFinal}}, signed)
 	if !errors.As(err, new(*push.CommitError)) {
 		t.Fatalf("err = %v, want a *push.CommitError", err)
 	}
@@ -205,7 +204,7 @@ func TestCommitSignsManifestsAndLegacyTag(t *testing.T) {
 	idx, images := stageIndex(t, repo)
 	moves := []push.Move{{Tag: repo + ":v1", Digest: idx, Kind: push.KindFinal}}
 	opt := push.WithSignatures(push.Signatures{Signer: k, Manifests: true, LegacyTag: true})
-	results, err := push.Commit(context.Background(), fast(t), moves, opt)
+	results, err := push.Commit(t.Context(), fast(t), moves, opt)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -231,7 +230,7 @@ func TestCommitSignsManifestsAndLegacyTag(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Errorf("signature tags moved %v, want %v", got, want)
 	}
-	again, err := push.Commit(context.Background(), fast(t), moves, opt)
+	again, err := push.Commit(t.Context(), fast(t), moves, opt)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -275,7 +274,7 @@ func legacySigned(t *testing.T, k *sign.Key, repo, dgst string) bool {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, layers, err := fast(t).ReadLayers(context.Background(), tag)
+	_, layers, err := fast(t).ReadLayers(t.Context(), tag)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -295,7 +294,7 @@ func TestRefusedSignatureMovesNothing(t *testing.T) {
 	proxy, proxied := throughProxy(t, repo)
 	proxy.FailBody(http.MethodPut, `/manifests/sha256:`, `"artifactType":"`+sign.BundleMediaType+`"`, http.StatusBadRequest, -1)
 	final := stage(t, repo)
-	_, err := push.Commit(context.Background(), fast(t), []push.Move{{Tag: proxied + ":latest", Digest: final, Kind: push.KindFinal}},
+	_, err := push.Commit(t.Context(), fast(t), []push.Move{{Tag: proxied + ":latest", Digest: final, Kind: push.KindFinal}},
 		push.WithSignatures(push.Signatures{Signer: signingKey(t)}))
 	if !errors.As(err, new(*push.PrepareError)) || !strings.Contains(err.Error(), "sign "+proxied+"@"+final) {
 		t.Fatalf("err = %v, want a *push.PrepareError naming %s", err, final)
@@ -315,7 +314,7 @@ func TestReferrersAPIMovesNoTag(t *testing.T) {
 	final := stage(t, repo)
 	moves := []push.Move{{Tag: repo + ":latest", Digest: final, Kind: push.KindFinal}}
 	opt := push.WithSignatures(push.Signatures{Signer: k})
-	results, err := push.Commit(context.Background(), fast(t), moves, opt)
+	results, err := push.Commit(t.Context(), fast(t), moves, opt)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -325,7 +324,7 @@ func TestReferrersAPIMovesNoTag(t *testing.T) {
 		t.Fatal(err)
 	}
 	for range 2 { // signed again: nothing added
-		refs, err := fast(t).ReadReferrers(context.Background(), r, final)
+		refs, err := fast(t).ReadReferrers(t.Context(), r, final)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -335,7 +334,7 @@ func TestReferrersAPIMovesNoTag(t *testing.T) {
 		if tags := testenv.Tags(t, repo); len(tags) != 1 {
 			t.Errorf("tags %v, want latest alone", tags)
 		}
-		if _, err := push.Commit(context.Background(), fast(t), moves, opt); err != nil {
+		if _, err := push.Commit(t.Context(), fast(t), moves, opt); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -352,7 +351,7 @@ func TestSignMergesAgainWhenTheTagMoved(t *testing.T) {
 	hold := proxy.Hold(http.MethodPut, `/manifests/`+push.RecordTag+`$`)
 	done := make(chan error, 1)
 	go func() {
-		_, err := push.Commit(context.Background(), fast(t), []push.Move{{Tag: proxied + ":latest", Digest: final, Kind: push.KindFinal}},
+		_, err := push.Commit(t.Context(), fast(t), []push.Move{{Tag: proxied + ":latest", Digest: final, Kind: push.KindFinal}},
 			push.WithSignatures(push.Signatures{Signer: k}))
 		done <- err
 	}()

@@ -33,7 +33,7 @@ func TestBuildKitUsesTheKeychain(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
 	defer cancel()
 	repo := host + "/cairn/auth"
 	stamp := fmt.Sprint(time.Now().UnixNano())

@@ -1,7 +1,6 @@
 package registry_test
 
 import (
-	"context"
 	"io"
 	"log"
 	"net"
@@ -85,7 +84,7 @@ func TestMirrors(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			ctx := context.Background()
+			ctx := t.Context()
 			desc, getErr := a.Get(ctx, ref)
 			head, headErr := a.Head(ctx, ref)
 			if tt.want == "" {

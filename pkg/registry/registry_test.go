@@ -1,7 +1,6 @@
 package registry_test
 
 import (
-	"context"
 	"errors"
 	"net/http"
 	"strings"
@@ -139,7 +138,7 @@ func TestRemoteRetries(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if _, err := remote.Head(ref, a.Remote(context.Background())...); err == nil {
+			if _, err := remote.Head(ref, a.Remote(t.Context())...); err == nil {
 				t.Fatal("no error from a registry answering only errors")
 			}
 			if rt.n != tt.want {

@@ -1,7 +1,6 @@
 package registry_test
 
 import (
-	"context"
 	"encoding/base64"
 	"errors"
 	"strings"
@@ -61,7 +60,7 @@ func TestSessionCredentials(t *testing.T) {
 	}
 	for _, tt := range tests {
 		k.asked = nil
-		resp, err := srv.Credentials(context.Background(), &auth.CredentialsRequest{Host: tt.host})
+		resp, err := srv.Credentials(t.Context(), &auth.CredentialsRequest{Host: tt.host})
 		if err != nil {
 			t.Errorf("%s: %v", tt.host, err)
 			continue
@@ -73,7 +72,7 @@ func TestSessionCredentials(t *testing.T) {
 			t.Errorf("%s: keychain asked for %v, want %s", tt.host, k.asked, tt.asked)
 		}
 	}
-	if _, err := srv.Credentials(context.Background(), &auth.CredentialsRequest{Host: "broken.example.com"}); err == nil || !strings.Contains(err.Error(), "credential helper failed") {
+	if _, err := srv.Credentials(t.Context(), &auth.CredentialsRequest{Host: "broken.example.com"}); err == nil || !strings.Contains(err.Error(), "credential helper failed") {
 		t.Errorf("failing keychain: error %v, want its cause", err)
 	}
 }
@@ -86,7 +85,7 @@ func TestSessionLeavesTokensToTheDaemon(t *testing.T) {
 		t.Fatal(err)
 	}
 	srv := a.SessionAuth().(auth.AuthServer)
-	ctx := context.Background()
+	ctx := t.Context()
 	_, errAuthority := srv.GetTokenAuthority(ctx, &auth.GetTokenAuthorityRequest{Host: "ghcr.io"})
 	_, errFetch := srv.FetchToken(ctx, &auth.FetchTokenRequest{Host: "ghcr.io"})
 	for name, err := range map[string]error{"GetTokenAuthority": errAuthority, "FetchToken": errFetch} {

@@ -94,7 +94,7 @@ func TestLoadKey(t *testing.T) {
 			if !strings.HasPrefix(k.PublicKey(), "-----BEGIN PUBLIC KEY-----") {
 				t.Errorf("public key:\n%s", k.PublicKey())
 			}
-			bundle, err := k.Sign(context.Background(), digest)
+			bundle, err := k.Sign(t.Context(), digest)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -153,7 +153,7 @@ func TestLoadKeyErrors(t *testing.T) {
 // is not taken for the key's signature.
 func TestSignedRejects(t *testing.T) {
 	k := load(t)
-	bundle, err := k.Sign(context.Background(), digest)
+	bundle, err := k.Sign(t.Context(), digest)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -205,7 +205,7 @@ func TestLegacyPayload(t *testing.T) {
 	if sci.Critical.Image.DockerManifestDigest != digest || sci.Critical.Identity.DockerReference != "registry.example.com/app" || sci.Critical.Type != "cosign container image signature" {
 		t.Errorf("payload %s", payload)
 	}
-	sig, err := k.SignPayload(context.Background(), payload)
+	sig, err := k.SignPayload(t.Context(), payload)
 	if err != nil {
 		t.Fatal(err)
 	}
