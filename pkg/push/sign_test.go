@@ -19,9 +19,6 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 	ggcrregistry "github.com/google/go-containerregistry/pkg/registry"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/empty"
-	"github.com/google/go-containerregistry/pkg/v1/mutate"
-	"github.com/google/go-containerregistry/pkg/v1/random"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/static"
 	"github.com/google/go-containerregistry/pkg/v1/types"
@@ -235,35 +232,6 @@ func TestCommitSignsManifestsAndLegacyTag(t *testing.T) {
 		t.Fatal(err)
 	}
 	expectStates(t, again, "v1=unchanged")
-}
-
-// stageIndex stages an index of two random images, and returns its
-// digest and theirs.
-func stageIndex(t *testing.T, repo string) (string, []string) {
-	t.Helper()
-	idx := v1.ImageIndex(empty.Index)
-	var images []string
-	for _, arch := range []string{"amd64", "arm64"} {
-		img, err := random.Image(64, 1)
-		if err != nil {
-			t.Fatal(err)
-		}
-		d, _ := img.Digest()
-		images = append(images, d.String())
-		idx = mutate.AppendManifests(idx, mutate.IndexAddendum{Add: img, Descriptor: v1.Descriptor{Platform: &v1.Platform{OS: "linux", Architecture: arch}}})
-	}
-	d, err := idx.Digest()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ref, err := name.NewDigest(repo + "@" + d.String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := remote.WriteIndex(ref, idx); err != nil {
-		t.Fatal(err)
-	}
-	return d.String(), images
 }
 
 // legacySigned reports whether the .sig tag of repo@dgst has a layer
