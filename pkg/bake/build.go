@@ -32,6 +32,9 @@ type Build struct {
 // It fails, before anything is built, on a target cairn cannot build (a
 // remote context, an inline Dockerfile) and on a tag two targets publish.
 func (p *Project) Builds() ([]Build, error) {
+	if err := p.checkContexts(); err != nil {
+		return nil, err
+	}
 	if err := p.distinctTags(); err != nil {
 		return nil, err
 	}

@@ -60,7 +60,8 @@ func (p *Project) Target(name string) (*Target, bool) {
 
 // Load reads and resolves the bake definition. Its errors are typed:
 // *NotFoundError (no file), *FileError (buildx rejects a file; its message
-// is buildx's), *UnknownTargetError, *ContextError.
+// is buildx's), *UnknownTargetError. Plan and Builds fail with a
+// *ContextError on a local context that is not a directory.
 func Load(ctx context.Context, opts Options) (*Project, error) {
 	names, err := fileNames(opts.Files)
 	if err != nil {

@@ -208,3 +208,95 @@ func sshAgentSocket(t *testing.T) string {
 	t.Cleanup(func() { l.Close() })
 	return path
 }
+
+// publicProjects are Go modules of real projects whose docker-bake.hcl
+// cairn must resolve as buildx does: the module proxy serves their
+// sources, so the test reads the files as released and none is copied
+// into this repository.
+var publicProjects = []string{
+	"github.com/docker/buildx@v0.37.2",
+	"github.com/moby/buildkit@v0.33.1",
+	"github.com/docker/cli@v29.7.2+incompatible",
+	"github.com/docker/compose/v5@v5.6.0",
+	"github.com/distribution/distribution/v3@v3.1.2",
+	"github.com/docker/docker@v28.5.2+incompatible",
+}
+
+// TestPrintMatchesBuildxOnPublicProjects resolves every target and group
+// of each project's bake file, one at a time, with both tools.
+func TestPrintMatchesBuildxOnPublicProjects(t *testing.T) {
+	if testing.Short() {
+		t.Skip("downloads modules and runs bin/buildx: not with -short")
+	}
+	_, binDir, err := testenv.Paths()
+	if err != nil {
+		t.Fatal(err)
+	}
+	buildx := filepath.Join(binDir, "buildx")
+	agent := sshAgentSocket(t)
+	for _, mod := range publicProjects {
+		t.Run(mod, func(t *testing.T) {
+			dir := moduleDir(t, mod)
+			for _, v := range listBake(t, buildx, dir, "variables", agent) {
+				t.Setenv(v, "") // buildx runs with none of them set
+				os.Unsetenv(v)
+			}
+			for _, name := range listBake(t, buildx, dir, "targets", agent) {
+				t.Run(name, func(t *testing.T) {
+					want := runBuildx(t, buildx, dir, []string{name}, nil, agent)
+					p, err := load(t, dir, bake.Options{Targets: []string{name}})
+					if err != nil {
+						t.Fatal(err)
+					}
+					var got bytes.Buffer
+					if err := p.WritePrint(&got); err != nil {
+						t.Fatal(err)
+					}
+					if g, w := normalized(t, got.Bytes()), normalized(t, want); g != w {
+						t.Errorf("cairn prints\n%s\nbuildx prints\n%s", g, w)
+					}
+					compareTargets(t, p, want)
+				})
+			}
+		})
+	}
+}
+
+// moduleDir downloads mod (path@version) into the module cache and
+// returns its directory.
+func moduleDir(t *testing.T, mod string) string {
+	t.Helper()
+	cmd := exec.CommandContext(t.Context(), "go", "mod", "download", "-json", mod)
+	cmd.Dir = t.TempDir() // outside any module: only mod is fetched
+	out, err := cmd.Output()
+	var info struct{ Dir, Error string }
+	if jerr := json.Unmarshal(out, &info); jerr != nil || err != nil || info.Error != "" {
+		t.Fatalf("go mod download %s: %v %s", mod, err, info.Error)
+	}
+	return info.Dir
+}
+
+// listBake is the names buildx's --list gives of kind (targets, groups
+// among them, or variables) in dir's bake file.
+func listBake(t *testing.T, buildx, dir, kind, agent string) []string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, buildx, "bake", "--list", "type="+kind+",format=json")
+	cmd.Dir = dir
+	home := t.TempDir()
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + home, "DOCKER_CONFIG=" + home, "SSH_AUTH_SOCK=" + agent}
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("buildx bake --list %s in %s: %v", kind, dir, err)
+	}
+	var items []struct{ Name string }
+	if err := json.Unmarshal(out, &items); err != nil {
+		t.Fatalf("buildx bake --list %s: %v in %s", kind, err, out)
+	}
+	names := make([]string, len(items))
+	for i, it := range items {
+		names[i] = it.Name
+	}
+	return names
+}

@@ -71,6 +71,9 @@ type key struct {
 // (inline ones are in the target) and fails on a target whose context is
 // remote: the planner needs the Dockerfile's text.
 func (p *Project) Plan(opts PlanOptions) (*Plan, error) {
+	if err := p.checkContexts(); err != nil {
+		return nil, err
+	}
 	if opts.Env == nil {
 		opts.Env = os.LookupEnv
 	}

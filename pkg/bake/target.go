@@ -103,9 +103,6 @@ func newTarget(name string, bt *bx.Target) (*Target, error) {
 	if err := t.setTags(bt.Tags); err != nil {
 		return nil, err
 	}
-	if err := t.checkContexts(); err != nil {
-		return nil, err
-	}
 	return t, nil
 }
 
@@ -145,8 +142,19 @@ func (t *Target) setTags(tags []string) error {
 	return nil
 }
 
-// checkContexts fails on a local context, main or named, that is not a
-// directory: buildx would only find out when it builds.
+// checkContexts fails on a target's local context, main or named, that is
+// not a directory: buildx would only find out when it builds. --print does
+// not check, as buildx's does not: a bake file's contexts may be absent
+// where it is only read.
+func (p *Project) checkContexts() error {
+	for _, t := range p.Targets {
+		if err := t.checkContexts(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func (t *Target) checkContexts() error {
 	check := func(dir string) error {
 		info, err := os.Stat(dir)
