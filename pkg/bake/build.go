@@ -103,7 +103,7 @@ func (t *Target) build(repo string) (Build, error) {
 	}
 	o := config.Overrides{
 		Dockerfile: t.Dockerfile, Context: t.Context, Repository: t.Repository,
-		Args: t.Args, Platforms: t.Platforms, Tags: t.Tags,
+		Args: t.Args, Platforms: t.Platforms, Tags: t.Tags, CacheFrom: t.CacheFrom, CacheTo: t.CacheTo,
 		Docker: config.DockerFlags{Network: t.Network, NoCache: t.NoCache, Pull: t.Pull, Annotations: t.Annotations},
 	}
 	if t.Stage != "" {

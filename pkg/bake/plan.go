@@ -107,6 +107,8 @@ func planTarget(t *Target, bp ocispecs.Platform, env func(string) (string, bool)
 		Args:       t.Args,
 		Platforms:  t.Platforms,
 		Tags:       t.Tags,
+		CacheFrom:  t.CacheFrom,
+		CacheTo:    t.CacheTo,
 	}
 	if t.Stage != "" {
 		o.Targets = []string{t.Stage}

@@ -72,3 +72,35 @@ func TestBakePolicyErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestBakeCaches: a bake target's registry cache-from refs are imported by
+// every stage after cache.fallback; what cairn does not import or write is
+// noted, not dropped silently.
+func TestBakeCaches(t *testing.T) {
+	f, err := Parse("build.yaml", []byte("version: 1\ncache:\n  fallback: [\"{repository}:cache-main-{stage}\"]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := Overrides{
+		Repository: "reg.example.com/app", Branch: "main",
+		CacheFrom: []string{"reg.example.com/app:buildcache", "type=registry,ref=reg.example.com/base:cache,mode=max", "type=gha,scope=app"},
+		CacheTo:   []string{"type=registry,ref=reg.example.com/app:buildcache,mode=max"},
+	}
+	b, err := f.Resolve(o, func(string) (string, bool) { return "", false })
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"reg.example.com/app:cache-main-deps", "reg.example.com/app:buildcache", "reg.example.com/base:cache"}
+	if got := b.CacheFallbacks("deps"); strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("CacheFallbacks = %q, want %q", got, want)
+	}
+	notes := strings.Join(b.Notes, "\n")
+	for _, s := range []string{"cache-from type=gha,scope=app: not imported", "cache-to type=registry,ref=reg.example.com/app:buildcache,mode=max: not written"} {
+		if !strings.Contains(notes, s) {
+			t.Errorf("notes %q lack %q", b.Notes, s)
+		}
+	}
+	if _, err := f.Resolve(Overrides{Repository: "reg.example.com/app", CacheFrom: []string{"type=registry,ref=Bad Ref"}}, func(string) (string, bool) { return "", false }); err == nil {
+		t.Error("a malformed cache-from ref resolved")
+	}
+}

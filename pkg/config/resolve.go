@@ -53,6 +53,11 @@ type Overrides struct {
 	CheckoutBranch string
 	// CacheWrite is --cache-write: auto, branch or none.
 	CacheWrite string
+	// CacheFrom and CacheTo are a bake target's, in buildx's CSV form. A
+	// registry CacheFrom ref is imported by every stage, after the file's
+	// cache.fallback; the others, and every CacheTo, are left out with a
+	// note: cairn writes each stage's cache to its own ref, in the commit.
+	CacheFrom, CacheTo []string
 	// AllowRelease lifts the hold on final tags, as release.allowAnyBuild
 	// does (see ReleaseHold).
 	AllowRelease bool
@@ -215,6 +220,9 @@ func (b *Build) resolveCache(f *File, o Overrides) error {
 		t, _ := cacheTemplate(fb) // validated when the file was parsed
 		b.cacheFallbacks = append(b.cacheFallbacks, t)
 	}
+	if err := b.bakeCaches(o); err != nil {
+		return err
+	}
 	b.cacheVars = map[string]string{"repository": b.Repository, "branch": b.Tier.Tag}
 	if b.CacheMode == CacheOff {
 		return nil
@@ -266,6 +274,46 @@ func (b *Build) vars(stage string) map[string]string {
 	vars := maps.Clone(b.cacheVars)
 	vars["stage"] = stage
 	return vars
+}
+
+// bakeCaches adds a bake target's registry cache-from refs to the
+// fallbacks and notes what else it gives.
+func (b *Build) bakeCaches(o Overrides) error {
+	for _, entry := range o.CacheFrom {
+		ref, ok := registryCacheRef(entry)
+		if !ok {
+			b.Notes = append(b.Notes, "cache-from "+entry+": not imported: cairn imports registry caches")
+			continue
+		}
+		// One ref for the whole build, as buildx imports it: not a template.
+		if _, err := name.ParseReference(ref); err != nil {
+			return overrideError("CacheFrom", entry, err)
+		}
+		b.cacheFallbacks = append(b.cacheFallbacks, template{raw: ref, parts: []templatePart{{literal: ref}}})
+	}
+	for _, entry := range o.CacheTo {
+		b.Notes = append(b.Notes, "cache-to "+entry+": not written: cairn writes each stage's cache to its own ref, in the commit")
+	}
+	return nil
+}
+
+// registryCacheRef is the ref of a buildx cache entry of type registry:
+// "REF" or "type=registry,ref=REF[,…]".
+func registryCacheRef(entry string) (string, bool) {
+	if !strings.Contains(entry, "=") {
+		return entry, entry != ""
+	}
+	var typ, ref string
+	for _, field := range strings.Split(entry, ",") {
+		k, v, _ := strings.Cut(field, "=")
+		switch k {
+		case "type":
+			typ = v
+		case "ref":
+			ref = v
+		}
+	}
+	return ref, typ == "registry" && ref != ""
 }
 
 // CacheRef is the stage's own cache ref: imported, and written by the build.
