@@ -20,7 +20,8 @@ type BakeTarget struct {
 
 // Bake does what cairn bake does with its targets' reports (by target
 // name, nil for a target not reached): the warnings and summary of each
-// under its name, then the metadata file, target name → BakeTarget.
+// under its name, then the metadata file, target name → BakeTarget, and
+// GitHub's job summary and outputs (GitHubBake).
 func Bake(names []string, reports []*cairn.Report, o Output) error {
 	var errs []error
 	meta := map[string]BakeTarget{}
@@ -42,9 +43,15 @@ func Bake(names []string, reports []*cairn.Report, o Output) error {
 		}
 		meta[names[i]] = entry
 	}
+	written := ""
 	if o.MetadataFile != "" && len(meta) > 0 {
 		errs = append(errs, writeJSON(o.MetadataFile, meta))
+		written = o.MetadataFile
 	}
+	if o.Env == nil {
+		o.Env = os.LookupEnv
+	}
+	errs = append(errs, GitHubBake(names, reports, o.Env, written))
 	return errors.Join(errs...)
 }
 

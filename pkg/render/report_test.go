@@ -165,3 +165,30 @@ func TestReportWriteGitHub(t *testing.T) {
 		t.Errorf("wrote %s outside GitHub Actions", output)
 	}
 }
+
+// TestBakeWriteGitHub: cairn bake's job summary has a section per target
+// reached, and its outputs a digest per bake target name.
+func TestBakeWriteGitHub(t *testing.T) {
+	dir := t.TempDir()
+	summary, output, meta := filepath.Join(dir, "summary.md"), filepath.Join(dir, "output"), filepath.Join(dir, "meta.json")
+	env := map[string]string{"GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": summary, "GITHUB_OUTPUT": output}
+	api, worker := fullReport(), fullReport()
+	worker.Targets[0].Digest = d2
+	o := render.Output{Stdout: io.Discard, Stderr: io.Discard, MetadataFile: meta, Env: func(k string) (string, bool) { v, ok := env[k]; return v, ok }}
+	if err := render.Bake([]string{"api", "worker", "web"}, []*cairn.Report{api, worker, nil}, o); err != nil {
+		t.Fatal(err)
+	}
+	out, _ := os.ReadFile(output)
+	if want := "digest-api=" + d1 + "\ndigest-worker=" + d2 + "\nmetadata=" + meta + "\n"; string(out) != want {
+		t.Errorf("GITHUB_OUTPUT = %q, want %q", out, want)
+	}
+	md, _ := os.ReadFile(summary)
+	for _, want := range []string{"### cairn bake", "#### target api\n", "#### target worker\n", "| app | ok | 1/2 | 1.2s |"} {
+		if !strings.Contains(string(md), want) {
+			t.Errorf("job summary lacks %q:\n%s", want, md)
+		}
+	}
+	if strings.Contains(string(md), "target web") {
+		t.Errorf("job summary has a section for a target not reached:\n%s", md)
+	}
+}
