@@ -7,63 +7,93 @@ import (
 	"slices"
 	"time"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/cairn-build/cairn/pkg/build"
 	"github.com/cairn-build/cairn/pkg/push"
 )
 
 // RunAll is Run for projects released together (a bake file's targets):
-// each is built and checked on b in turn and, with opts.Push, only when all
-// succeeded one commit moves all their tags, in every repository, caches
-// first, final tags last: a failure anywhere moves nothing anywhere. The
-// commit takes the first project's options (insecure hosts, signing).
-// Reports are in ps's order, nil for one not reached; Name names each in
-// errors. A tag two projects publish at two digests fails before the
-// commit (push.Merge); pkg/bake refuses it before the build.
+// each is built and checked on b, all at once but for one that reads
+// another as a named context (Links), which waits for it; with opts.Push,
+// only when all succeeded one commit moves all their tags, in every
+// repository, caches first, final tags last: a failure anywhere cancels
+// the others and moves nothing anywhere. The commit takes the first
+// project's options (insecure hosts, signing). Reports are in ps's order,
+// nil for one not reached; Name names each in errors. A tag two projects
+// publish at two digests fails before the commit (push.Merge); pkg/bake
+// refuses it before the build.
 func RunAll(ctx context.Context, b Builder, ps []*Project, opts RunOptions) ([]*Report, error) {
 	started := time.Now()
 	reports := make([]*Report, len(ps))
-	var done []built
-	var first RunOptions
+	done := make([]*built, len(ps))
+	first, err := opts.withDefaults(ps[0])
+	if err != nil {
+		return reports, first.unpublished(fmt.Errorf("%s: %w", ps[0].Name, err))
+	}
+	finished := make([]chan struct{}, len(ps))
+	for i := range ps {
+		finished[i] = make(chan struct{})
+	}
+	g, gctx := errgroup.WithContext(ctx)
 	for i, p := range ps {
-		name := p.Name
-		o, err := opts.withDefaults(p)
-		if err == nil {
-			err = link(p, ps[:i], reports)
-		}
-		if err == nil {
-			var res *build.Result
-			reports[i], res, p, err = o.buildAndCheck(ctx, b, p)
-			if res != nil {
-				done = append(done, built{p, res, reports[i]})
+		g.Go(func() error {
+			defer close(finished[i])
+			o, err := opts.withDefaults(p)
+			if err == nil {
+				err = link(gctx, p, ps, reports, finished)
 			}
-		}
-		if err != nil {
-			return reports, o.unpublished(fmt.Errorf("%s: %w", name, err))
-		}
-		if i == 0 {
-			first = o
+			if err == nil {
+				var res *build.Result
+				reports[i], res, p, err = o.buildAndCheck(gctx, b, p)
+				if res != nil {
+					done[i] = &built{p, res, reports[i]}
+				}
+			}
+			if err != nil {
+				return o.unpublished(fmt.Errorf("%s: %w", ps[i].Name, err))
+			}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil || !opts.Push {
+		return reports, err
+	}
+	var all []built
+	for _, d := range done {
+		if d != nil {
+			all = append(all, *d)
 		}
 	}
-	if !opts.Push || len(done) == 0 { // none built: every one was skipped
+	if len(all) == 0 { // none built: every one was skipped
 		return reports, nil
 	}
-	_, err := publish(ctx, done, first, started)
+	_, err = publish(ctx, all, first, started)
 	return reports, err
 }
 
 // link passes p the images of the projects it reads as named contexts, by
-// digest where staged (a skipped one's: its cache, inline the image).
-func link(p *Project, before []*Project, reports []*Report) error {
+// digest where staged (a skipped one's: its cache, inline the image), once
+// they are finished.
+func link(ctx context.Context, p *Project, ps []*Project, reports []*Report, finished []chan struct{}) error {
 	for ctxName, other := range p.Links {
-		i := slices.IndexFunc(before, func(q *Project) bool { return q.Name == other })
+		i := slices.IndexFunc(ps, func(q *Project) bool { return q.Name == other })
+		if i < 0 {
+			return fmt.Errorf("context %s: no target %s", ctxName, other)
+		}
+		select {
+		case <-finished[i]:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
 		d := ""
-		if i >= 0 && len(reports[i].Targets) > 0 {
-			d = cmp.Or(reports[i].Targets[0].Digest, cacheDigest(before[i], reports[i]))
+		if r := reports[i]; r != nil && len(r.Targets) > 0 {
+			d = cmp.Or(r.Targets[0].Digest, cacheDigest(ps[i], r))
 		}
 		if d == "" {
 			return fmt.Errorf("context %s: the image of %s was not staged in a registry (a publish stages it)", ctxName, other)
 		}
-		p.Config.Solve.Contexts[ctxName] = "docker-image://" + before[i].Config.Repository + "@" + d
+		p.Config.Solve.Contexts[ctxName] = "docker-image://" + ps[i].Config.Repository + "@" + d
 	}
 	return nil
 }

@@ -30,7 +30,7 @@ func TestLocalOptionsPerTarget(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer l.cleanup()
+	defer l.Cleanup()
 	if bo.Docker.Network != "none" || !bo.Docker.NoCache {
 		t.Errorf("docker options %+v", bo.Docker)
 	}
@@ -40,7 +40,10 @@ func TestLocalOptionsPerTarget(t *testing.T) {
 	app := bo.Targets["app"]
 	want := []build.LocalOutput{
 		{Type: "oci", Dest: "out/app.tar", Attrs: map[string]string{}},
-		{Type: "docker", Dest: filepath.Join(l.loadDir, "app.tar")},
+		{Type: "docker", Dest: l.Archive("app")},
+	}
+	if filepath.Base(l.Archive("app")) != "app.tar" {
+		t.Errorf("archive %q", l.Archive("app"))
 	}
 	if app.Labels["team"] != "infra" || !reflect.DeepEqual(app.Outputs, want) {
 		t.Errorf("app options %+v, want the label, its oci output and the --load archive", app)

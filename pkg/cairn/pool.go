@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+	"sync"
 
 	"github.com/containerd/platforms"
 	"github.com/moby/buildkit/client"
@@ -25,6 +26,7 @@ import (
 // spreads a platform's independent stages over its daemons, handing
 // results over through the registry (see build.RunPool).
 type Pool struct {
+	mu       sync.Mutex // Connect may be called by several Runs at once (RunAll)
 	daemons  []DaemonOptions
 	clients  []*client.Client
 	builders *build.Pool // nil for a single daemon: its platforms are not needed
@@ -51,6 +53,8 @@ func (pl *Pool) Connect(ctx context.Context) error {
 	if len(daemons) == 0 {
 		return errors.New("no BuildKit daemon to build on")
 	}
+	pl.mu.Lock()
+	defer pl.mu.Unlock()
 	if pl.clients != nil {
 		return nil
 	}

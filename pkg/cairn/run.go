@@ -170,7 +170,7 @@ func (o RunOptions) buildAndCheck(ctx context.Context, b Builder, p *Project) (*
 	if err != nil {
 		return report, nil, p, err
 	}
-	defer out.cleanup()
+	defer out.Cleanup()
 	if err := bo.CheckAttests(ctx, b.Default(), func(t string) bool { return len(p.Config.Attests(t, false).On()) > 0 }); err != nil {
 		return report, nil, p, err
 	}
@@ -179,7 +179,7 @@ func (o RunOptions) buildAndCheck(ctx context.Context, b Builder, p *Project) (*
 		report.Stages, report.Targets = stageReports(res.Stages, checked), targetReports(p, res, in)
 	}
 	if err == nil {
-		err = out.finish(ctx, res, o.Status, o.Logger)
+		err = out.Finish(ctx, res, o.Status, o.Logger)
 	}
 	if err == nil {
 		if err = g.images(ctx, b.Default(), bo.Session); err == nil {

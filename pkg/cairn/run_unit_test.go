@@ -312,3 +312,46 @@ func TestRunWithoutPushWritesNothing(t *testing.T) {
 		t.Errorf("solves %q, tags %v: want no mount saved, no tag", got, reg.tags())
 	}
 }
+
+// stalling builds the project named stall until its context ends, and
+// fails the one named fail; others it builds as b does.
+type stalling struct {
+	cairn.Builder
+	stall, fail string
+}
+
+var errBuild = errors.New("RUN false: exit code 1")
+
+func (b stalling) Build(ctx context.Context, p *cairn.Project, bo build.Options, log *slog.Logger) (*build.Result, error) {
+	switch p.Name {
+	case b.stall:
+		<-ctx.Done()
+		return nil, ctx.Err()
+	case b.fail:
+		return nil, errBuild
+	}
+	return b.Builder.Build(ctx, p, bo, log)
+}
+
+// TestRunAllBuildsAtOnceAndFailsTogether: RunAll builds its projects at
+// the same time, so one that fails while another is still building
+// cancels it (in turn, the first would never end), and the error is the
+// failure's, matching ErrNothingPublished, with no tag moved.
+func TestRunAllBuildsAtOnceAndFailsTogether(t *testing.T) {
+	reg := newFakeRegistry(t)
+	api, worker := reg.project(t, "", ""), reg.project(t, "", "")
+	api.Name, worker.Name = "api", "worker"
+	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
+	defer cancel()
+	b := stalling{Builder: cairn.On(&fakeDaemon{reg: reg}), stall: "api", fail: "worker"}
+	reports, err := cairn.RunAll(ctx, b, []*cairn.Project{api, worker}, cairn.RunOptions{Push: true, Registry: fastAccess(t)})
+	if !errors.Is(err, errBuild) || !errors.Is(err, cairn.ErrNothingPublished) || !strings.Contains(err.Error(), "worker: ") {
+		t.Fatalf("error %v, want worker's build failure, matching ErrNothingPublished", err)
+	}
+	if len(reports) != 2 {
+		t.Errorf("%d reports, want one per project", len(reports))
+	}
+	if tags := reg.tags(); len(tags) > 0 {
+		t.Errorf("tags %v after a failed RunAll", tags)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"sync"
 
 	"github.com/moby/buildkit/client"
 	"github.com/moby/buildkit/util/progress/progressui"
@@ -58,9 +59,12 @@ func (d *Display) Close() {
 
 // NoteLogger prints each record's message as a "note: …" line, as cairn's
 // CLI shows notes (a missing cache ref, a cache rebuilt without).
-func NoteLogger(w io.Writer) *slog.Logger { return slog.New(noteHandler{w}) }
+func NoteLogger(w io.Writer) *slog.Logger { return slog.New(noteHandler{w, new(sync.Mutex)}) }
 
-type noteHandler struct{ w io.Writer }
+type noteHandler struct {
+	w  io.Writer
+	mu *sync.Mutex // a handler is used by concurrent builds (cairn bake)
+}
 
 func (h noteHandler) Enabled(context.Context, slog.Level) bool { return true }
 func (h noteHandler) WithAttrs([]slog.Attr) slog.Handler       { return h }
@@ -70,6 +74,8 @@ func (h noteHandler) Handle(_ context.Context, r slog.Record) error {
 	if r.Level >= slog.LevelWarn {
 		prefix = "warning"
 	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
 	_, err := fmt.Fprintf(h.w, "%s: %s\n", prefix, r.Message)
 	return err
 }
