@@ -16,6 +16,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/moby/buildkit/client"
 
+	"github.com/cairn-build/cairn/internal/faultproxy"
 	"github.com/cairn-build/cairn/internal/testenv"
 	"github.com/cairn-build/cairn/pkg/build"
 	"github.com/cairn-build/cairn/pkg/config"
@@ -59,6 +60,10 @@ type mountBuild struct {
 	mu       sync.Mutex
 	vertices map[string]client.Vertex // by name: the last state seen
 	warnings []string
+	// proxy, when repo is reached through it, counts the bytes SaveMounts
+	// uploads: saveUploaded.
+	proxy        *faultproxy.Proxy
+	saveUploaded int64
 }
 
 func (b *mountBuild) run(c *client.Client, push_ bool) (*build.Result, error) {
@@ -91,8 +96,15 @@ func (b *mountBuild) run(c *client.Client, push_ bool) (*build.Result, error) {
 	if err != nil || !push_ {
 		return res, err
 	}
+	var before int64
+	if b.proxy != nil {
+		before = b.proxy.UploadedBytes()
+	}
 	if err := build.SaveMounts(ctx, c, res, opts, cfg.CacheMounts.MaxSize); err != nil {
 		return res, err
+	}
+	if b.proxy != nil {
+		b.saveUploaded = b.proxy.UploadedBytes() - before
 	}
 	_, err = push.Commit(ctx, access(b.t), movesOf(res))
 	return res, err

@@ -173,15 +173,25 @@ const (
 // that directory is the ID alone (solver/llbsolver/mounts, getRefCacheDir),
 // so the Dockerfile's RUN finds the files.
 func restoreDefinition(ctx context.Context, id, target, ref, dgst string) (*llb.Definition, error) {
-	repos, err := repositories([]string{ref})
+	snapshot, err := snapshotImage(target, ref, dgst)
 	if err != nil {
 		return nil, err
 	}
-	snapshot := llb.Image(repos[0]+"@"+dgst, llb.WithCustomNamef("[cache mount %s] pull %s@%s", target, ref, human.Digest(dgst)))
 	run := cacheExec(id, fmt.Sprintf("cp -a %s/. %s/", snapshotDir, mountDir),
 		llb.AddMount(snapshotDir, snapshot, llb.Readonly),
 		llb.WithCustomNamef("[cache mount %s] restore from %s", target, ref))
 	return run.Root().Marshal(ctx)
+}
+
+// snapshotImage is the snapshot image dgst of ref's repository, as the
+// restore pulls it: the save's delta is made on the same state, which the
+// restore left unpacked on the daemon.
+func snapshotImage(target, ref, dgst string) (llb.State, error) {
+	repos, err := repositories([]string{ref})
+	if err != nil {
+		return llb.State{}, err
+	}
+	return llb.Image(repos[0]+"@"+dgst, llb.WithCustomNamef("[cache mount %s] pull %s@%s", target, ref, human.Digest(dgst))), nil
 }
 
 // cacheExec runs a shell line in busybox with the persistent cache

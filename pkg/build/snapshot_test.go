@@ -1,0 +1,179 @@
+package build_test
+
+import (
+	"crypto/md5"
+	"fmt"
+	"maps"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cairn-build/cairn/internal/faultproxy"
+	"github.com/cairn-build/cairn/internal/testenv"
+	"github.com/cairn-build/cairn/pkg/build"
+)
+
+// genDockerfile copies the context's gen/ into the cache mount, over what
+// the mount holds, and removes there the paths listed in remove: a step
+// that rewrites some of its cache. verifyDockerfile fails unless the mount
+// holds exactly the files whose checksums want.md5 lists.
+const (
+	genDockerfile = "FROM busybox:1.36\n" +
+		"RUN --mount=type=bind,target=/src --mount=type=cache,target=/var/cache/gen " +
+		"cd /var/cache/gen && cp -a /src/gen/. . && xargs -r rm -rf < /src/remove\n"
+	verifyDockerfile = "FROM busybox:1.36\n" +
+		"RUN --mount=type=bind,target=/src --mount=type=cache,target=/var/cache/gen " +
+		"cd /var/cache/gen && find . -type f | sort | xargs md5sum | diff /src/want.md5 -\n"
+	genTag = "cache-mount-var-cache-gen"
+)
+
+// genTree is the files the gen step leaves in the mount, by path in it.
+type genTree map[string][]byte
+
+// write writes the tree as the context's gen/ (each file's time one hour
+// after the last: a rewrite within the second still differs), the paths
+// to remove, and the checksums of the tree.
+func (g genTree) write(t *testing.T, dir, dockerfile string, remove []string, at time.Time) {
+	t.Helper()
+	gen := filepath.Join(dir, "gen")
+	if err := os.RemoveAll(gen); err != nil {
+		t.Fatal(err)
+	}
+	var sums []string
+	for path, data := range g {
+		p := filepath.Join(gen, path)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		sums = append(sums, fmt.Sprintf("%x  ./%s\n", md5.Sum(data), path))
+	}
+	// The copies keep the files' times: unchanged files keep theirs.
+	for path := range g {
+		if err := os.Chtimes(filepath.Join(gen, path), at, at); err != nil {
+			t.Fatal(err)
+		}
+	}
+	slices.SortFunc(sums, func(a, b string) int { return strings.Compare(a[34:], b[34:]) })
+	files := map[string]string{
+		"Dockerfile": dockerfile,
+		"remove":     strings.Join(remove, "\n") + "\n",
+		"want.md5":   strings.Join(sums, ""),
+	}
+	for name, content := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func randomBytes(r *rand.ChaCha8, n int) []byte {
+	b := make([]byte, n)
+	_, _ = r.Read(b)
+	return b
+}
+
+// TestIncrementalSnapshots: each build on a fresh daemon, the registry
+// reached through a proxy that counts the bytes uploaded. A cold build
+// saves the mount's 4 MiB whole; after a rewrite of one file, the
+// deletion of another and a new one, the save adds one layer holding only
+// those (less than a tenth of the mount's bytes uploaded); a third runner
+// finds exactly the edited files (the deleted one gone), and, its step
+// having changed nothing, saves nothing: no byte uploaded, the tag stays.
+// A rewrite of most files saves the mount whole again.
+func TestIncrementalSnapshots(t *testing.T) {
+	env := testenv.Get(t)
+	proxy := faultproxy.Start(env.Registry)
+	t.Cleanup(proxy.Close)
+	repo := testenv.Repo(t)
+	proxied := proxy.Addr + strings.TrimPrefix(repo, env.Registry)
+	dir := mountProject(t, genDockerfile)
+	b := &mountBuild{t: t, repo: proxied, dir: dir, proxy: proxy}
+
+	r := rand.NewChaCha8([32]byte{1})
+	tree := genTree{}
+	for i := range 64 {
+		tree[fmt.Sprintf("d%d/f%02d", i%4, i)] = randomBytes(r, 64<<10)
+	}
+	start := time.Now().Add(-time.Hour).Truncate(time.Second)
+	tree.write(t, dir, genDockerfile, nil, start)
+	res, err := b.run(dial(t), true)
+	if err != nil {
+		t.Fatalf("cold build: %v", err)
+	}
+	cold := res.Mounts[0]
+	if cold.Restore != build.Missing || cold.Save != build.Saved || cold.Layers != 1 || cold.Added != cold.Size {
+		t.Fatalf("cold build: mount %+v, want missing, then saved whole", cold)
+	}
+	t.Logf("cold: snapshot of %d bytes in %d layer, %d bytes uploaded by the save in %s", cold.Size, cold.Layers, b.saveUploaded, cold.SaveTime)
+
+	// One file rewritten, one removed, one added.
+	tree["d1/f01"] = randomBytes(r, 64<<10)
+	delete(tree, "d2/f02")
+	tree["d3/new"] = []byte("new\n")
+	edited := slices.Collect(maps.Keys(tree))
+	tree.write(t, dir, genDockerfile, []string{"d2/f02"}, start)
+	for _, path := range []string{"d1/f01", "d3/new"} {
+		later := start.Add(time.Hour)
+		if err := os.Chtimes(filepath.Join(dir, "gen", path), later, later); err != nil {
+			t.Fatal(err)
+		}
+	}
+	res, err = b.run(dial(t), true)
+	if err != nil {
+		t.Fatalf("edit: %v", err)
+	}
+	edit := res.Mounts[0]
+	if edit.Restore != build.Restored || edit.SourceSize != cold.Size || edit.Save != build.Saved || edit.Layers != 2 {
+		t.Fatalf("edit: mount %+v, want restored, then saved as a delta", edit)
+	}
+	if limit := cold.Size / 10; b.saveUploaded > limit || edit.Added > limit {
+		t.Errorf("edit: the save uploaded %d bytes (a %d-byte layer), want at most a tenth of the mount's %d", b.saveUploaded, edit.Added, cold.Size)
+	}
+	t.Logf("edit: snapshot of %d bytes in %d layers; the save uploaded %d bytes (its layer %d) in %s", edit.Size, edit.Layers, b.saveUploaded, edit.Added, edit.SaveTime)
+	files := testenv.Files(t, testenv.Image(t, repo+":"+genTag))
+	if got := slices.Sorted(maps.Keys(files)); len(got) != len(edited) || files["/d2/f02"] != "" || files["/d3/new"] != "new\n" || files["/d1/f01"] != string(tree["d1/f01"]) {
+		t.Errorf("edit: the snapshot's files %v, want %d with d2/f02 removed", got, len(edited))
+	}
+
+	// A third runner finds the files; its step writes nothing.
+	tree.write(t, dir, verifyDockerfile, nil, start)
+	for _, path := range []string{"d1/f01", "d3/new"} {
+		later := start.Add(time.Hour)
+		if err := os.Chtimes(filepath.Join(dir, "gen", path), later, later); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tags := testenv.Tags(t, repo)
+	res, err = b.run(dial(t), true)
+	if err != nil {
+		t.Fatalf("verify: the restored mount is not the edited one: %v", err)
+	}
+	if m := res.Mounts[0]; m.Restore != build.Restored || m.Save != build.Unchanged || m.SavedDigest != "" || b.saveUploaded != 0 {
+		t.Errorf("verify: mount %+v, %d bytes uploaded by the save: want restored, unchanged, nothing uploaded", m, b.saveUploaded)
+	}
+	if got := testenv.Tags(t, repo)[genTag]; got != tags[genTag] {
+		t.Errorf("verify: snapshot tag moved to %s from %s", got, tags[genTag])
+	}
+
+	// Most files rewritten: compacted.
+	for i := range 48 {
+		if path := fmt.Sprintf("d%d/f%02d", i%4, i); tree[path] != nil {
+			tree[path] = randomBytes(r, 64<<10)
+		}
+	}
+	tree.write(t, dir, genDockerfile, nil, start.Add(2*time.Hour))
+	res, err = b.run(dial(t), true)
+	if err != nil {
+		t.Fatalf("rewrite: %v", err)
+	}
+	if m := res.Mounts[0]; m.Save != build.Saved || m.Layers != 1 || !strings.Contains(m.Note, "saved whole") {
+		t.Errorf("rewrite: mount %+v, want saved whole", m)
+	}
+}
