@@ -297,7 +297,7 @@ func JoinMounts(builds ...[]MountResult) []MountResult {
 			}
 			j := &out[i]
 			if j.Restore == NotNeeded && m.Restore != NotNeeded {
-				j.Restore, j.Source, j.SourceDigest, j.RestoreTime = m.Restore, m.Source, m.SourceDigest, m.RestoreTime
+				j.Restore, j.Source, j.SourceDigest, j.SourceSize, j.RestoreTime = m.Restore, m.Source, m.SourceDigest, m.SourceSize, m.RestoreTime
 			}
 			for _, s := range m.Stages {
 				if !slices.Contains(j.Stages, s) {
