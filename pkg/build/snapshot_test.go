@@ -125,7 +125,8 @@ func TestIncrementalSnapshots(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	res, err = b.run(dial(t), true)
+	c := dial(t)
+	res, err = b.run(c, true)
 	if err != nil {
 		t.Fatalf("edit: %v", err)
 	}
@@ -137,6 +138,16 @@ func TestIncrementalSnapshots(t *testing.T) {
 		t.Errorf("edit: the save uploaded %d bytes (a %d-byte layer), want at most a tenth of the mount's %d", b.saveUploaded, edit.Added, cold.Size)
 	}
 	t.Logf("edit: snapshot of %d bytes in %d layers; the save uploaded %d bytes (its layer %d) in %s", edit.Size, edit.Layers, b.saveUploaded, edit.Added, edit.SaveTime)
+	// The same files on the same snapshot: the same delta, the same digest.
+	again := *res
+	again.Mounts = []build.MountResult{{ID: edit.ID, Target: edit.Target, Snapshot: edit.Snapshot, Restore: build.Restored,
+		Source: edit.Source, SourceDigest: edit.SourceDigest, Ran: true}}
+	if err := build.SaveMounts(t.Context(), c, &again, build.Options{Registry: access(t)}, 0); err != nil {
+		t.Fatal(err)
+	}
+	if got := again.Mounts[0]; got.SavedDigest != edit.SavedDigest || got.Layers != 2 {
+		t.Errorf("edit saved again: %s in %d layers (%s), first %s", got.SavedDigest, got.Layers, got.Note, edit.SavedDigest)
+	}
 	files := testenv.Files(t, testenv.Image(t, repo+":"+genTag))
 	if got := slices.Sorted(maps.Keys(files)); len(got) != len(edited) || files["/d2/f02"] != "" || files["/d3/new"] != "new\n" || files["/d1/f01"] != string(tree["d1/f01"]) {
 		t.Errorf("edit: the snapshot's files %v, want %d with d2/f02 removed", got, len(edited))
