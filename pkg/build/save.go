@@ -24,10 +24,13 @@ import (
 // not saved. A snapshot of more than maxSize bytes (0: no cap) is not
 // saved: its tag stays where it was.
 //
-// A snapshot is one zstd layer holding the directory's files, in an image
+// A snapshot is zstd layers holding the directory's files, in an image
 // whose times are fixed: the same files give the same digest, and blobs
-// the registry has are not sent again. A mount that cannot be saved keeps
-// its snapshot tag where it is, with a warning; the error is ctx's.
+// the registry has are not sent again. After a restore it is the restored
+// snapshot's layers and one of what changed, and nothing when nothing did
+// (Unchanged); see maxSnapshotLayers for when it is one layer again. A
+// mount that cannot be saved keeps its snapshot tag where it is, with a
+// warning; the error is ctx's.
 func SaveMounts(ctx context.Context, s Solver, res *Result, opts Options, maxSize int64) error {
 	if opts.Registry == nil {
 		reg, err := registry.New()

@@ -188,3 +188,45 @@ func TestIncrementalSnapshots(t *testing.T) {
 		t.Errorf("rewrite: mount %+v, want saved whole", m)
 	}
 }
+
+// TestSnapshotFromAFallback: a mount restored from its fallback (a main
+// branch's snapshot) whose step changed nothing gets the fallback's layers
+// as its own snapshot, nothing added; the next runner restores it from
+// there, and its step's new file makes a delta on those layers.
+func TestSnapshotFromAFallback(t *testing.T) {
+	repo := testenv.Repo(t)
+	pushSnapshot(t, repo+":cache-mount-main-cache", map[string]string{"hello.txt": "from main\n"})
+	dir := mountProject(t, "FROM busybox:1.36\nRUN --mount=type=cache,target=/cache grep -qx 'from main' /cache/hello.txt\n")
+	yaml := "version: 1\ncache:\n  mounts:\n    fallback: [\"{repository}:cache-mount-main-{mount}\"]\n"
+	if err := os.WriteFile(filepath.Join(dir, "build.yaml"), []byte(yaml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	b := &mountBuild{t: t, repo: repo, dir: dir}
+	res, err := b.run(dial(t), true)
+	if err != nil {
+		t.Fatalf("first build: %v", err)
+	}
+	m := res.Mounts[0]
+	if m.Source != repo+":cache-mount-main-cache" || m.Save != build.Saved || m.Layers != 1 || m.Added != 0 {
+		t.Fatalf("first build: mount %+v, want restored from the fallback, saved as its layers", m)
+	}
+	if tags := testenv.Tags(t, repo); tags["cache-mount-cache"] != m.SavedDigest {
+		t.Errorf("tags %v: want cache-mount-cache at %s", tags, m.SavedDigest)
+	}
+
+	if err := os.WriteFile(filepath.Join(dir, "Dockerfile"), []byte("FROM busybox:1.36\n"+
+		"RUN --mount=type=cache,target=/cache grep -qx 'from main' /cache/hello.txt && echo mine > /cache/mine\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res, err = b.run(dial(t), true)
+	if err != nil {
+		t.Fatalf("second build: %v", err)
+	}
+	if m := res.Mounts[0]; m.Source != repo+":cache-mount-cache" || m.Save != build.Saved || m.Layers != 2 {
+		t.Errorf("second build: mount %+v, want restored from its own snapshot, saved as a delta", m)
+	}
+	files := testenv.Files(t, testenv.Image(t, repo+":cache-mount-cache"))
+	if want := map[string]string{"/hello.txt": "from main\n", "/mine": "mine\n"}; !maps.Equal(files, want) {
+		t.Errorf("snapshot files %v, want %v", files, want)
+	}
+}
