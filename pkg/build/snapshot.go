@@ -59,30 +59,50 @@ awk "$CAIRN_PLAN" /tmp/was /tmp/now`
 // directories whose metadata to set back (the changed ones and the parents
 // of every change), and a summary: the previous snapshot's file bytes, the
 // mount's, the bytes of the files to copy and the number of changes.
+//
+// A regular file whose mtime alone differs is compared by content (one
+// md5sum per tree for all of them) and is unchanged when that is equal: Go
+// refreshes the mtime of every build cache entry it uses once the entry
+// is an hour old, which would otherwise put all of them in the delta.
 const planAwk = `function parent(p,   d) { d = p; sub(/\/[^\/]*$/, "", d); fix[d] = 1 }
+function change(p, t, size) {
+	if (t == "4") { print p > "` + planDir + `/dirs"; fix[p] = 1 } else { print p > "` + planDir + `/files"; if (t == "8") delta += size }
+	parent(p)
+	n++
+}
 {
 	head = $1 " " $2 " " $3 " " $4 " " $5
 	p = substr($0, length(head) + 2)
 	t = substr($1, 1, 1)
-	m = $1 " " $2 " " $3 " " (t == "4" ? "-" : $4) " " $5
+	k = $1 " " $2 " " $3 " " (t == "4" ? "-" : $4)
+	m = k " " $5
 }
-FILENAME == ARGV[1] { was[p] = m; if (t == "8") wasb += $4; next }
+FILENAME == ARGV[1] { was[p] = m; wask[p] = k; if (t == "8") wasb += $4; next }
 {
 	if (t == "8") nowb += $4
 	if (p in was) {
 		old = was[p]
 		delete was[p]
 		if (old == m) next
+		if (t == "8" && wask[p] == k) { touched[p] = $4; ntouched++; print p > "/tmp/touched"; next }
 		if (t != "4" || substr(old, 1, 1) != "4") print p > "` + planDir + `/deleted"
 	}
-	if (t == "4") { print p > "` + planDir + `/dirs"; fix[p] = 1 } else { print p > "` + planDir + `/files"; if (t == "8") delta += $4 }
-	parent(p)
-	n++
+	change(p, t, $4)
 }
 END {
 	for (p in was) { print p > "` + planDir + `/deleted"; parent(p); n++ }
+	if (ntouched > 0) {
+		close("/tmp/touched")
+		system("cd ` + prevDir + ` && tr '\\n' '\\0' < /tmp/touched | xargs -0 md5sum > /tmp/was.md5")
+		system("cd ` + mountDir + ` && tr '\\n' '\\0' < /tmp/touched | xargs -0 md5sum > /tmp/now.md5")
+		while ((getline line < "/tmp/was.md5") > 0) sum[substr(line, 35)] = substr(line, 1, 32)
+		while ((getline line < "/tmp/now.md5") > 0) {
+			p = substr(line, 35)
+			if (sum[p] != substr(line, 1, 32)) { print p > "` + planDir + `/deleted"; change(p, "8", touched[p]) }
+		}
+	}
 	for (d in fix) print d > "` + planDir + `/fix"
-	printf "%d %d %d %d\n", wasb, nowb, delta, n > "` + planDir + `/summary"
+	printf "%.0f %.0f %.0f %d\n", wasb, nowb, delta, n > "` + planDir + `/summary"
 }`
 
 // applyScript applies the plan to the previous snapshot's files in saveDir.

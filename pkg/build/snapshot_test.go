@@ -1,8 +1,11 @@
 package build_test
 
 import (
+	"archive/tar"
 	"crypto/md5"
+	"errors"
 	"fmt"
+	"io"
 	"maps"
 	"math/rand/v2"
 	"os"
@@ -11,6 +14,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"github.com/cairn-build/cairn/internal/faultproxy"
 	"github.com/cairn-build/cairn/internal/testenv"
@@ -119,7 +124,9 @@ func TestIncrementalSnapshots(t *testing.T) {
 	tree["d3/new"] = []byte("new\n")
 	edited := slices.Collect(maps.Keys(tree))
 	tree.write(t, dir, genDockerfile, []string{"d2/f02"}, start)
-	for _, path := range []string{"d1/f01", "d3/new"} {
+	// d0/f00 only has a new mtime, as go's build cache refreshes those of
+	// the entries it uses: not a change.
+	for _, path := range []string{"d1/f01", "d3/new", "d0/f00"} {
 		later := start.Add(time.Hour)
 		if err := os.Chtimes(filepath.Join(dir, "gen", path), later, later); err != nil {
 			t.Fatal(err)
@@ -138,6 +145,10 @@ func TestIncrementalSnapshots(t *testing.T) {
 		t.Errorf("edit: the save uploaded %d bytes (a %d-byte layer), want at most a tenth of the mount's %d", b.saveUploaded, edit.Added, cold.Size)
 	}
 	t.Logf("edit: snapshot of %d bytes in %d layers; the save uploaded %d bytes (its layer %d) in %s", edit.Size, edit.Layers, b.saveUploaded, edit.Added, edit.SaveTime)
+	layers := testenv.Layers(t, repo+":"+genTag)
+	if got, want := layerFiles(t, layers[len(layers)-1]), []string{"d1/f01", "d2/.wh.f02", "d3/new"}; !slices.Equal(got, want) {
+		t.Errorf("edit: the delta layer holds the files %q, want %q", got, want)
+	}
 	// The same files on the same snapshot: the same delta, the same digest.
 	again := *res
 	again.Mounts = []build.MountResult{{ID: edit.ID, Target: edit.Target, Snapshot: edit.Snapshot, Restore: build.Restored,
@@ -229,4 +240,31 @@ func TestSnapshotFromAFallback(t *testing.T) {
 	if want := map[string]string{"/hello.txt": "from main\n", "/mine": "mine\n"}; !maps.Equal(files, want) {
 		t.Errorf("snapshot files %v, want %v", files, want)
 	}
+}
+
+// layerFiles are the paths of the regular files (whiteouts included) of
+// layer, sorted.
+func layerFiles(t *testing.T, layer v1.Layer) []string {
+	t.Helper()
+	rc, err := layer.Uncompressed()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	var files []string
+	tr := tar.NewReader(rc)
+	for {
+		h, err := tr.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if h.Typeflag == tar.TypeReg {
+			files = append(files, strings.TrimPrefix(h.Name, "./"))
+		}
+	}
+	slices.Sort(files)
+	return files
 }
