@@ -155,6 +155,8 @@ func snapshotState(ctx context.Context, s Solver, m *MountResult, opts Options, 
 	plan := planExec(m, prev).AddMount(planDir, llb.Scratch())
 	p, err := readPlan(ctx, s, plan, opts, status)
 	switch {
+	case err != nil && ctx.Err() != nil:
+		return nil, 0, err
 	case err != nil:
 		m.Note = joinNotes(m.Note, "saved whole: "+lastLine(err))
 		return &whole, 0, nil

@@ -48,8 +48,11 @@ cd ` + planDir + ` && touch deleted dirs files fix
 if find ` + mountDir + ` ` + prevDir + ` -name '*
 *' | grep -q .; then echo whole > whole; exit 0; fi
 list() { cd "$1" && find . ! -path . -print0 | xargs -0 -r stat -c '%f %u %g %s %Y %n'; }
+links() { cd "$1" && find . -type l -print0 | xargs -0 -r stat -c '%N'; }
 list ` + prevDir + ` > /tmp/was
 list ` + mountDir + ` > /tmp/now
+links ` + prevDir + ` > /tmp/was.links
+links ` + mountDir + ` > /tmp/now.links
 awk "$CAIRN_PLAN" /tmp/was /tmp/now`
 
 // planAwk reads two listings (raw mode in hex, uid, gid, size, mtime,
@@ -60,7 +63,8 @@ awk "$CAIRN_PLAN" /tmp/was /tmp/now`
 // of every change), and a summary: the previous snapshot's file bytes, the
 // mount's, the bytes of the files to copy and the number of changes.
 //
-// A regular file whose mtime alone differs is compared by content (one
+// A symlink is compared by its target, not its mtime, which cp -a does
+// not keep. A regular file whose mtime alone differs is compared by content (one
 // md5sum per tree for all of them) and is unchanged when that is equal: Go
 // refreshes the mtime of every build cache entry it uses once the entry
 // is an hour old, which would otherwise put all of them in the delta.
@@ -70,6 +74,10 @@ function change(p, t, size) {
 	parent(p)
 	n++
 }
+function links(file, to,   line, i) {
+	while ((getline line < file) > 0) { i = index(line, "' -> '"); to[substr(line, 2, i - 2)] = substr(line, i + 6) }
+}
+BEGIN { links("/tmp/was.links", waslink); links("/tmp/now.links", nowlink) }
 {
 	head = $1 " " $2 " " $3 " " $4 " " $5
 	p = substr($0, length(head) + 2)
@@ -77,7 +85,8 @@ function change(p, t, size) {
 	k = $1 " " $2 " " $3 " " (t == "4" ? "-" : $4)
 	m = k " " $5
 }
-FILENAME == ARGV[1] { was[p] = m; wask[p] = k; if (t == "8") wasb += $4; next }
+FILENAME == ARGV[1] { was[p] = (t == "a" ? k " " waslink[p] : m); wask[p] = k; if (t == "8") wasb += $4; next }
+t == "a" { m = k " " nowlink[p] }
 {
 	if (t == "8") nowb += $4
 	if (p in was) {

@@ -268,3 +268,39 @@ func layerFiles(t *testing.T, layer v1.Layer) []string {
 	slices.Sort(files)
 	return files
 }
+
+// TestDeltaOfEveryKindOfChange: a delta snapshot (on a 200 kB file that
+// stays) carries a file that
+// became a directory and one that was a directory, a symlink pointed
+// elsewhere, a removed tree, new nested directories and a name with a
+// space; a fresh runner restores exactly that tree, and with its step
+// changing nothing saves nothing.
+func TestDeltaOfEveryKindOfChange(t *testing.T) {
+	steps := []string{
+		`head -c 200000 /dev/urandom > filler && mkdir -p b gone/deep && echo a > a && echo y > b/y && echo g > gone/deep/g && ln -s a l && echo s > "sp ace"`,
+		`rm a && mkdir a && echo x > a/x && rm -r b && echo b > b && ln -sfn b l && rm -r gone && mkdir -p n/m && echo o > n/m/o && echo s2 > "sp ace"`,
+		`test "$(cat a/x)" = x && test "$(cat b)" = b && test "$(readlink l)" = b && test ! -e gone && test "$(cat n/m/o)" = o && ` +
+			`test "$(cat "sp ace")" = s2 && test "$(find . | sort | tr '\n' ' ')" = ". ./a ./a/x ./b ./filler ./l ./n ./n/m ./n/m/o ./sp ace "`,
+	}
+	repo := testenv.Repo(t)
+	dir := mountProject(t, "")
+	b := &mountBuild{t: t, repo: repo, dir: dir}
+	var got []build.MountResult
+	for i, step := range steps {
+		df := "FROM busybox:1.36\nRUN --mount=type=cache,target=/var/cache/kinds cd /var/cache/kinds && " + step + "\n"
+		if err := os.WriteFile(filepath.Join(dir, "Dockerfile"), []byte(df), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		res, err := b.run(dial(t), true)
+		if err != nil {
+			t.Fatalf("step %d: %v", i+1, err)
+		}
+		got = append(got, res.Mounts[0])
+	}
+	if m := got[1]; m.Save != build.Saved || m.Layers != 2 {
+		t.Errorf("changes: mount %+v, want saved as a delta", m)
+	}
+	if m := got[2]; m.Restore != build.Restored || m.Save != build.Unchanged {
+		t.Errorf("check: mount %+v, want restored and unchanged", m)
+	}
+}
