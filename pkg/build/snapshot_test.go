@@ -145,6 +145,10 @@ func TestIncrementalSnapshots(t *testing.T) {
 		t.Errorf("edit: the save uploaded %d bytes (a %d-byte layer), want at most a tenth of the mount's %d", b.saveUploaded, edit.Added, cold.Size)
 	}
 	t.Logf("edit: snapshot of %d bytes in %d layers; the save uploaded %d bytes (its layer %d) in %s", edit.Size, edit.Layers, b.saveUploaded, edit.Added, edit.SaveTime)
+	// The save's solve finds the comparison in the daemon's cache.
+	if v, ok := b.vertex("[cache mount /var/cache/gen] compare with"); !ok || !v.Cached {
+		t.Errorf("edit: comparison vertex %+v (found %v): want it cached in the save's solve", v, ok)
+	}
 	layers := testenv.Layers(t, repo+":"+genTag)
 	if got, want := layerFiles(t, layers[len(layers)-1]), []string{"d1/f01", "d2/.wh.f02", "d3/new"}; !slices.Equal(got, want) {
 		t.Errorf("edit: the delta layer holds the files %q, want %q", got, want)
