@@ -184,6 +184,7 @@ func TestIncrementalSnapshots(t *testing.T) {
 	if m := res.Mounts[0]; m.Restore != build.Restored || m.Save != build.Unchanged || m.SavedDigest != "" || b.saveUploaded != 0 {
 		t.Errorf("verify: mount %+v, %d bytes uploaded by the save: want restored, unchanged, nothing uploaded", m, b.saveUploaded)
 	}
+	t.Logf("verify: restored %d bytes in %s; unchanged, compared in %s", res.Mounts[0].SourceSize, res.Mounts[0].RestoreTime, res.Mounts[0].SaveTime)
 	if got := testenv.Tags(t, repo)[genTag]; got != tags[genTag] {
 		t.Errorf("verify: snapshot tag moved to %s from %s", got, tags[genTag])
 	}
