@@ -32,10 +32,11 @@ const (
 type SaveState string
 
 const (
-	Saved      SaveState = "saved"   // staged by digest: the commit moves its snapshot tag
-	NotRun     SaveState = "not-run" // no step ran with it: its snapshot tag stays
-	TooBig     SaveState = "too-big" // over cache.mounts.maxSize: its snapshot tag stays
-	SaveFailed SaveState = "failed"  // see Note: its snapshot tag stays
+	Saved      SaveState = "saved"     // staged by digest: the commit moves its snapshot tag
+	NotRun     SaveState = "not-run"   // no step ran with it: its snapshot tag stays
+	TooBig     SaveState = "too-big"   // over cache.mounts.maxSize: its snapshot tag stays
+	SaveFailed SaveState = "failed"    // see Note: its snapshot tag stays
+	Unchanged  SaveState = "unchanged" // its files are its snapshot's: the tag stays
 )
 
 // MountResult is what a build did with one cache mount directory, by
@@ -54,12 +55,19 @@ type MountResult struct {
 	RestoreTime  time.Duration `json:"-"` // a Report has it in seconds
 	// Ran reports whether a step ran with the mount, not from the cache:
 	// only then did its contents change, and only then is it saved.
-	Ran         bool          `json:"-"`
-	Save        SaveState     `json:"save,omitempty"`
-	SavedDigest string        `json:"savedDigest,omitempty"` // the snapshot staged for the commit
-	Size        int64         `json:"size,omitempty"`        // its layer's bytes
-	SaveTime    time.Duration `json:"-"`                     // a Report has it in seconds
-	Note        string        `json:"note,omitempty"`
+	Ran         bool      `json:"-"`
+	Save        SaveState `json:"save,omitempty"`
+	SavedDigest string    `json:"savedDigest,omitempty"` // the snapshot staged for the commit
+	Size        int64     `json:"size,omitempty"`        // its layers' bytes
+	// Layers is the saved snapshot's layer count, and Added the bytes of
+	// the layers the save added to the restored snapshot's (all of Size
+	// for a full snapshot): what it uploaded.
+	Layers int   `json:"layers,omitempty"`
+	Added  int64 `json:"added,omitempty"`
+	// SourceSize is the bytes of the restored snapshot's layers.
+	SourceSize int64         `json:"sourceSize,omitempty"`
+	SaveTime   time.Duration `json:"-"` // a Report has it in seconds
+	Note       string        `json:"note,omitempty"`
 
 	ranOn []Solver // the daemons steps ran with it on
 }
@@ -289,7 +297,7 @@ func JoinMounts(builds ...[]MountResult) []MountResult {
 			}
 			j := &out[i]
 			if j.Restore == NotNeeded && m.Restore != NotNeeded {
-				j.Restore, j.Source, j.SourceDigest, j.RestoreTime = m.Restore, m.Source, m.SourceDigest, m.RestoreTime
+				j.Restore, j.Source, j.SourceDigest, j.SourceSize, j.RestoreTime = m.Restore, m.Source, m.SourceDigest, m.SourceSize, m.RestoreTime
 			}
 			for _, s := range m.Stages {
 				if !slices.Contains(j.Stages, s) {

@@ -130,6 +130,7 @@ func (c *carrier) restoreOne(ctx context.Context, s Solver, m *mount, r *restori
 	c.mu.Unlock()
 	start := time.Now()
 	err := solveDef(ctx, s, c.opts, status, func() (*llb.Definition, error) { return restoreDefinition(ctx, id, target, src, dgst) })
+	size := c.sourceSize(ctx, src, dgst)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	r.done = true
@@ -137,7 +138,7 @@ func (c *carrier) restoreOne(ctx context.Context, s Solver, m *mount, r *restori
 	m.res.RestoreTime += time.Since(start).Round(time.Millisecond)
 	switch {
 	case err == nil:
-		m.res.Restore = Restored
+		m.res.Restore, m.res.SourceSize = Restored, size
 	case ctx.Err() != nil:
 		m.res.Note = "restore canceled"
 	default:
@@ -145,6 +146,23 @@ func (c *carrier) restoreOne(ctx context.Context, s Solver, m *mount, r *restori
 		m.res.Note = fmt.Sprintf("snapshot %s@%s cannot be restored (%s): it started empty", src, human.Digest(dgst), lastLine(err))
 		warn(status, fmt.Sprintf("cache mount %s: %s", target, m.res.Note))
 	}
+}
+
+// sourceSize is the bytes of the layers of the snapshot dgst of ref, for
+// the restore's rate; 0 when they cannot be read.
+func (c *carrier) sourceSize(ctx context.Context, ref, dgst string) int64 {
+	if c.opts.Registry == nil {
+		return 0
+	}
+	r, err := c.opts.Registry.Reference(ref)
+	if err != nil {
+		return 0
+	}
+	layers, err := snapshotLayers(ctx, c.opts.Registry, r.Context().Digest(dgst))
+	if err != nil {
+		return 0
+	}
+	return sum(layers)
 }
 
 // solveDef solves an LLB definition on s, its progress shown with the
@@ -173,15 +191,25 @@ const (
 // that directory is the ID alone (solver/llbsolver/mounts, getRefCacheDir),
 // so the Dockerfile's RUN finds the files.
 func restoreDefinition(ctx context.Context, id, target, ref, dgst string) (*llb.Definition, error) {
-	repos, err := repositories([]string{ref})
+	snapshot, err := snapshotImage(target, ref, dgst)
 	if err != nil {
 		return nil, err
 	}
-	snapshot := llb.Image(repos[0]+"@"+dgst, llb.WithCustomNamef("[cache mount %s] pull %s@%s", target, ref, human.Digest(dgst)))
 	run := cacheExec(id, fmt.Sprintf("cp -a %s/. %s/", snapshotDir, mountDir),
 		llb.AddMount(snapshotDir, snapshot, llb.Readonly),
 		llb.WithCustomNamef("[cache mount %s] restore from %s", target, ref))
 	return run.Root().Marshal(ctx)
+}
+
+// snapshotImage is the snapshot image dgst of ref's repository, as the
+// restore pulls it: the save's delta is made on the same state, which the
+// restore left unpacked on the daemon.
+func snapshotImage(target, ref, dgst string) (llb.State, error) {
+	repos, err := repositories([]string{ref})
+	if err != nil {
+		return llb.State{}, err
+	}
+	return llb.Image(repos[0]+"@"+dgst, llb.WithCustomNamef("[cache mount %s] pull %s@%s", target, ref, human.Digest(dgst))), nil
 }
 
 // cacheExec runs a shell line in busybox with the persistent cache

@@ -24,10 +24,13 @@ import (
 // not saved. A snapshot of more than maxSize bytes (0: no cap) is not
 // saved: its tag stays where it was.
 //
-// A snapshot is one zstd layer holding the directory's files, in an image
+// A snapshot is zstd layers holding the directory's files, in an image
 // whose times are fixed: the same files give the same digest, and blobs
-// the registry has are not sent again. A mount that cannot be saved keeps
-// its snapshot tag where it is, with a warning; the error is ctx's.
+// the registry has are not sent again. After a restore it is the restored
+// snapshot's layers and one of what changed, and nothing when nothing did
+// (Unchanged); see maxSnapshotLayers for when it is one layer again. A
+// mount that cannot be saved keeps its snapshot tag where it is, with a
+// warning; the error is ctx's.
 func SaveMounts(ctx context.Context, s Solver, res *Result, opts Options, maxSize int64) error {
 	if opts.Registry == nil {
 		reg, err := registry.New()
@@ -76,19 +79,22 @@ func SaveMounts(ctx context.Context, s Solver, res *Result, opts Options, maxSiz
 	return ctx.Err()
 }
 
-// saveMount copies the mount's directory into a layer and has the daemon
-// upload the image by digest to the snapshot's repository: the files go
-// from the daemon to the registry once, never through cairn. Its size is
-// read back from the registry, and a snapshot over maxSize is left staged
-// but untagged (invisible, as every staged blob is until the commit).
+// saveMount snapshots the mount's directory (see snapshotState) and has
+// the daemon upload the image by digest to the snapshot's repository: the
+// files go from the daemon to the registry once, never through cairn, and
+// only the layers the registry lacks. Its size is read back from the
+// registry, and a snapshot over maxSize is left staged but untagged
+// (invisible, as every staged blob is until the commit).
 func saveMount(ctx context.Context, s Solver, m *MountResult, opts Options, maxSize int64, status chan *client.SolveStatus) error {
 	ref, err := opts.Registry.Reference(m.Snapshot)
 	if err != nil {
 		return err
 	}
-	run := cacheExec(m.ID, fmt.Sprintf("cp -a %s/. %s/", mountDir, saveDir),
-		llb.WithCustomNamef("[cache mount %s] save to %s", m.Target, m.Snapshot))
-	def, err := run.AddMount(saveDir, llb.Scratch()).Marshal(ctx)
+	out, prev, err := snapshotState(ctx, s, m, opts, status)
+	if err != nil || out == nil {
+		return err
+	}
+	def, err := out.Marshal(ctx)
 	if err != nil {
 		return err
 	}
@@ -105,8 +111,13 @@ func saveMount(ctx context.Context, s Solver, m *MountResult, opts Options, maxS
 		return err
 	}
 	dgst := resp.ExporterResponse["containerimage.digest"]
-	if m.Size, err = layerSize(ctx, opts.Registry, ref.Context().Digest(dgst)); err != nil {
+	layers, err := snapshotLayers(ctx, opts.Registry, ref.Context().Digest(dgst))
+	if err != nil {
 		return err
+	}
+	m.Size, m.Layers = sum(layers), len(layers)
+	if len(layers) > prev {
+		m.Added = sum(layers[prev:])
 	}
 	if maxSize > 0 && m.Size > maxSize {
 		m.Save, m.Note = TooBig, fmt.Sprintf("not saved: %d bytes, over cache.mounts.maxSize (%d)", m.Size, maxSize)
@@ -116,19 +127,75 @@ func saveMount(ctx context.Context, s Solver, m *MountResult, opts Options, maxS
 	return nil
 }
 
-// layerSize is the bytes of the layers of the staged image ref.
-func layerSize(ctx context.Context, reg *registry.Access, ref name.Digest) (int64, error) {
+// snapshotState is what to export as the mount's snapshot, and how many of
+// its layers are the previous snapshot's: a delta on the snapshot the
+// mount was restored from, unless the compaction rule (maxSnapshotLayers)
+// says to save the whole directory. It is nil when the mount's files are
+// still those of its own snapshot: nothing to save, its tag stays.
+func snapshotState(ctx context.Context, s Solver, m *MountResult, opts Options, status chan *client.SolveStatus) (*llb.State, int, error) {
+	whole := cacheExec(m.ID, fmt.Sprintf("cp -a %s/. %s/", mountDir, saveDir),
+		llb.WithCustomNamef("[cache mount %s] save to %s", m.Target, m.Snapshot)).AddMount(saveDir, llb.Scratch())
+	if m.Restore != Restored || m.SourceDigest == "" {
+		return &whole, 0, nil
+	}
+	src, err := opts.Registry.Reference(m.Source)
+	if err != nil {
+		return nil, 0, err
+	}
+	layers, err := snapshotLayers(ctx, opts.Registry, src.Context().Digest(m.SourceDigest))
+	if err != nil {
+		m.Note = joinNotes(m.Note, "saved whole: "+lastLine(err))
+		return &whole, 0, nil
+	}
+	m.SourceSize = sum(layers)
+	prev, err := snapshotImage(m.Target, m.Source, m.SourceDigest)
+	if err != nil {
+		return nil, 0, err
+	}
+	plan := planExec(m, prev).AddMount(planDir, llb.Scratch())
+	p, err := readPlan(ctx, s, plan, opts, status)
+	switch {
+	case err != nil && ctx.Err() != nil:
+		return nil, 0, err
+	case err != nil:
+		m.Note = joinNotes(m.Note, "saved whole: "+lastLine(err))
+		return &whole, 0, nil
+	case p.changes == 0 && !p.whole && m.Source == m.Snapshot:
+		m.Save, m.Size, m.Layers = Unchanged, m.SourceSize, len(layers)
+		return nil, 0, nil
+	case p.changes == 0 && !p.whole:
+		return &prev, len(layers), nil // the fallback's files, as its own snapshot
+	}
+	if why := p.wholeBecause(layers); why != "" {
+		m.Note = joinNotes(m.Note, "saved whole: "+why)
+		return &whole, 0, nil
+	}
+	apply := cacheExec(m.ID, applyScript, llb.AddMount(planDir, plan, llb.Readonly),
+		llb.WithCustomNamef("[cache mount %s] save changes to %s", m.Target, m.Snapshot)).AddMount(saveDir, prev)
+	return &apply, len(layers), nil
+}
+
+// snapshotLayers are the sizes of the layers of the image ref, base first.
+func snapshotLayers(ctx context.Context, reg *registry.Access, ref name.Digest) ([]int64, error) {
 	img, err := remote.Image(ref, reg.Remote(ctx)...)
 	if err != nil {
-		return 0, fmt.Errorf("read snapshot %s: %w", ref, err)
+		return nil, fmt.Errorf("read snapshot %s: %w", ref, err)
 	}
 	manifest, err := img.Manifest()
 	if err != nil {
-		return 0, fmt.Errorf("read snapshot %s: %w", ref, err)
+		return nil, fmt.Errorf("read snapshot %s: %w", ref, err)
 	}
-	var size int64
-	for _, l := range manifest.Layers {
-		size += l.Size
+	layers := make([]int64, len(manifest.Layers))
+	for i, l := range manifest.Layers {
+		layers[i] = l.Size
 	}
-	return size, nil
+	return layers, nil
+}
+
+func sum(sizes []int64) int64 {
+	var n int64
+	for _, s := range sizes {
+		n += s
+	}
+	return n
 }

@@ -136,7 +136,10 @@ func TestCacheMountCarriesTheGoBuildCache(t *testing.T) {
 		t.Errorf("one-file edit: mount %+v, want restored from the cold build's snapshot and saved anew", m)
 	}
 	pkgs, linked = compiled(t, repo+":latest")
-	t.Logf("one-file edit: compiled %v; restored in %.2fs, saved %d bytes in %.2fs", pkgs, m.RestoreDuration, m.Size, m.SaveDuration)
+	t.Logf("one-file edit: compiled %v; restored in %.2fs, saved %d bytes in %d layers (%d added) in %.2fs", pkgs, m.RestoreDuration, m.Size, m.Layers, m.Added, m.SaveDuration)
+	if m.Layers != 2 || m.Added == 0 || m.Added > m.Size/10 {
+		t.Errorf("one-file edit: snapshot of %d layers, %d of its %d bytes added: want one delta layer of under a tenth", m.Layers, m.Added, m.Size)
+	}
 	if want := []string{"example.com/app/greet", "main"}; !slices.Equal(pkgs, want) || !linked {
 		t.Errorf("one-file edit compiled %v (linked %v), want %v and a link", pkgs, linked, want)
 	}

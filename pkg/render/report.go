@@ -118,10 +118,29 @@ func writeMounts(w io.Writer, r *cairn.Report) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "CACHE MOUNT\tRESTORE\tFROM\tRESTORE TIME\tSAVE\tTO\tSIZE\tSAVE TIME\tNOTE")
 	for _, m := range r.Mounts {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", m.Target, m.Restore, shortDigest(m.SourceDigest), seconds(m.RestoreDuration),
-			orDash(string(m.Save)), shortDigest(m.SavedDigest), size(m.Size), seconds(m.SaveDuration), orDash(m.Note))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", m.Target, m.Restore, shortDigest(m.SourceDigest), rate(m.SourceSize, m.RestoreDuration),
+			orDash(string(m.Save)), shortDigest(m.SavedDigest), snapshotSize(m), rate(m.Size, m.SaveDuration), orDash(m.Note))
 	}
 	tw.Flush()
+}
+
+// rate is a time, and the bytes moved per second in it when known: a
+// delta's save counts the whole snapshot it made, its bytes the registry
+// then holds for the next runner.
+func rate(n int64, s float64) string {
+	if n == 0 || s == 0 {
+		return seconds(s)
+	}
+	return fmt.Sprintf("%s (%s/s)", seconds(s), human.Bytes(int64(float64(n)/s)))
+}
+
+// snapshotSize is a snapshot's size, and what the save added to the
+// restored snapshot's layers when it was a delta.
+func snapshotSize(m cairn.MountReport) string {
+	if m.Layers > 1 && m.Added > 0 {
+		return fmt.Sprintf("%s (+%s)", size(m.Size), human.Bytes(m.Added))
+	}
+	return size(m.Size)
 }
 
 func seconds(s float64) string {
