@@ -79,20 +79,27 @@ func TestPrintMatchesBuildx(t *testing.T) {
 					opts.Targets = append(opts.Targets, tc.args[i])
 				}
 			}
-			p, err := load(t, tc.dir, opts)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var got bytes.Buffer
-			if err := p.WritePrint(&got); err != nil {
-				t.Fatal(err)
-			}
-			if g, w := normalized(t, got.Bytes()), normalized(t, want); g != w {
-				t.Errorf("cairn prints\n%s\nbuildx prints\n%s", g, w)
-			}
-			compareTargets(t, p, want)
+			comparePrint(t, tc.dir, opts, want)
 		})
 	}
+}
+
+// comparePrint checks that cairn, in dir with opts, prints want (buildx's
+// --print) and describes each target as it says.
+func comparePrint(t *testing.T, dir string, opts bake.Options, want []byte) {
+	t.Helper()
+	p, err := load(t, dir, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got bytes.Buffer
+	if err := p.WritePrint(&got); err != nil {
+		t.Fatal(err)
+	}
+	if g, w := normalized(t, got.Bytes()), normalized(t, want); g != w {
+		t.Errorf("cairn prints\n%s\nbuildx prints\n%s", g, w)
+	}
+	compareTargets(t, p, want)
 }
 
 // normalized is a --print document with each group's targets sorted:
@@ -244,18 +251,7 @@ func TestPrintMatchesBuildxOnPublicProjects(t *testing.T) {
 			for _, name := range listBake(t, buildx, dir, "targets", agent) {
 				t.Run(name, func(t *testing.T) {
 					want := runBuildx(t, buildx, dir, []string{name}, nil, agent)
-					p, err := load(t, dir, bake.Options{Targets: []string{name}})
-					if err != nil {
-						t.Fatal(err)
-					}
-					var got bytes.Buffer
-					if err := p.WritePrint(&got); err != nil {
-						t.Fatal(err)
-					}
-					if g, w := normalized(t, got.Bytes()), normalized(t, want); g != w {
-						t.Errorf("cairn prints\n%s\nbuildx prints\n%s", g, w)
-					}
-					compareTargets(t, p, want)
+					comparePrint(t, dir, bake.Options{Targets: []string{name}}, want)
 				})
 			}
 		})
