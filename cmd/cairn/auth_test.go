@@ -39,7 +39,7 @@ func newAuthEnv(t *testing.T) *authEnv {
 	t.Cleanup(proxy.Close)
 	proxy.ReadOnly(readUser)
 	return &authEnv{
-		dir:  writeFiles(t, map[string]string{"Dockerfile": authProject}),
+		dir:  testenv.WriteDir(t, map[string]string{"Dockerfile": authProject}),
 		addr: testenv.NewDaemon(t).Addr,
 		host: proxy.Addr,
 		repo: proxy.Addr + "/cairn/auth",
@@ -120,7 +120,7 @@ RUN head -c "$SIZE" /dev/urandom > /big
 // run publishes.
 func TestRegistryDiskFullPublishesNothing(t *testing.T) {
 	reg := testenv.StartRegistry(t, testenv.RegistryOptions{StorageBytes: 16 << 20})
-	dir := writeFiles(t, map[string]string{"Dockerfile": bigLayer})
+	dir := testenv.WriteDir(t, map[string]string{"Dockerfile": bigLayer})
 	repo := reg.Addr + "/cairn/full"
 	build := func() (int, string) {
 		args := []string{"build", "--addr", testenv.NewDaemon(t).Addr, "--repository", repo, "-t", "latest", "--push", "--progress", "plain"}

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/cairn-build/cairn/internal/testenv"
 )
 
 func TestBakePrintAndPlan(t *testing.T) {
@@ -47,7 +49,7 @@ func TestBakePrintAndPlan(t *testing.T) {
 }
 
 func TestBakeErrors(t *testing.T) {
-	dir := writeFiles(t, map[string]string{
+	dir := testenv.WriteDir(t, map[string]string{
 		"docker-bake.hcl": "target \"app\" {\n}\n",
 		"bad.hcl":         "target \"a\" {\n  context = \n}\n",
 	})

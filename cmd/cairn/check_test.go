@@ -110,7 +110,7 @@ func TestEveryCheckKindPassesAndFails(t *testing.T) {
 				}
 				yaml = strings.Replace(yaml, tt.old, tt.new, 1)
 			}
-			dir := writeFiles(t, map[string]string{"Dockerfile": checkedImage + tt.dockerfile, "build.yaml": yaml, ".dockerignore": ""})
+			dir := testenv.WriteDir(t, map[string]string{"Dockerfile": checkedImage + tt.dockerfile, "build.yaml": yaml, ".dockerignore": ""})
 			metadata := filepath.Join(t.TempDir(), "m.json")
 			code, stdout, stderr := runCLI(t, dir, "check", "--addr", addr, "--progress", "quiet", "--metadata-file", metadata)
 			var failed []string

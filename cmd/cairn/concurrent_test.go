@@ -17,7 +17,7 @@ import (
 // at the given time: its source time.
 func source(t *testing.T, at time.Time) string {
 	t.Helper()
-	dir := writeFiles(t, map[string]string{"Dockerfile": app, "build.yaml": appConfig})
+	dir := testenv.WriteDir(t, map[string]string{"Dockerfile": app, "build.yaml": appConfig})
 	testenv.GitCommit(t, dir, at)
 	return dir
 }

@@ -71,7 +71,7 @@ func TestSecretIsInNoOutput(t *testing.T) {
 	addr, repo := testenv.Get(t).BuildkitHost, testenv.Repo(t)
 	secret := fmt.Sprintf("cairn-secret-%d", time.Now().UnixNano())
 	t.Setenv("TOKEN", secret)
-	dir := writeFiles(t, map[string]string{"Dockerfile": fmt.Sprintf(secretDockerfile, time.Now().UnixNano())})
+	dir := testenv.WriteDir(t, map[string]string{"Dockerfile": fmt.Sprintf(secretDockerfile, time.Now().UnixNano())})
 	metadata := filepath.Join(t.TempDir(), "m.json")
 	code, stdout, stderr := runCLI(t, dir, "build", "--addr", addr, "--repository", repo, "-t", repo+":v1", "--push",
 		"--progress", "plain", "--secret", "id=token,env=TOKEN", "--metadata-file", metadata)
@@ -145,7 +145,7 @@ RUN df -k /dev/shm | tail -n 1 | awk '{print $2}' > /shm
 // has every step cached.
 func TestDockerFlagsReachTheBuild(t *testing.T) {
 	addr, repo := testenv.Get(t).BuildkitHost, testenv.Repo(t)
-	dir := writeFiles(t, map[string]string{"Dockerfile": flagsDockerfile})
+	dir := testenv.WriteDir(t, map[string]string{"Dockerfile": flagsDockerfile})
 	if err := os.Mkdir(filepath.Join(dir, "extra"), 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -217,7 +217,7 @@ func TestDockerFlagsReachTheBuild(t *testing.T) {
 // that takes every step from the cache.
 func TestOCIOutput(t *testing.T) {
 	env := testenv.Get(t)
-	dir := writeFiles(t, map[string]string{"Dockerfile": fmt.Sprintf("FROM busybox:1.36 AS app\nRUN echo %d > /stamp\n", time.Now().UnixNano())})
+	dir := testenv.WriteDir(t, map[string]string{"Dockerfile": fmt.Sprintf("FROM busybox:1.36 AS app\nRUN echo %d > /stamp\n", time.Now().UnixNano())})
 	repo := testenv.Repo(t)
 	t.Run("local", func(t *testing.T) { checkOCIOutput(t, dir, "--addr", env.BuildkitHost) })
 	t.Run("published", func(t *testing.T) {
@@ -325,7 +325,7 @@ func untar(t *testing.T, archive, dir string) {
 // (the address is unreachable on purpose) and before anything is built.
 func TestDockerFlagErrorsBeforeDialing(t *testing.T) {
 	t.Setenv("DOCKER_HOST", "unix:///nonexistent/docker.sock") // no engine, whatever the machine has
-	dir := writeFiles(t, map[string]string{"Dockerfile": goService})
+	dir := testenv.WriteDir(t, map[string]string{"Dockerfile": goService})
 	noDaemon := []string{"--addr", "unix:///nonexistent/buildkitd.sock"}
 	noEngine := "cairn: --load: no Docker engine reachable: Cannot connect to the Docker daemon at unix:///nonexistent/docker.sock"
 	if _, err := exec.LookPath("docker"); err != nil {
@@ -363,7 +363,7 @@ func TestDockerFlagErrorsBeforeDialing(t *testing.T) {
 // TestListFlagsKeepCommas: a value with commas is one value (urfave/cli
 // splits them by default), except where the flag is a list (--platform).
 func TestListFlagsKeepCommas(t *testing.T) {
-	t.Chdir(writeFiles(t, map[string]string{"Dockerfile": goService}))
+	t.Chdir(testenv.WriteDir(t, map[string]string{"Dockerfile": goService}))
 	app := newApp(io.Discard, io.Discard)
 	var got []string
 	app.Command("build").Action = func(c *cli.Context) error {

@@ -64,7 +64,7 @@ func TestLoadUntaggedByID(t *testing.T) {
 	env := testenv.Get(t)
 	testenv.Dockerd(t)
 	stamp := fmt.Sprint(time.Now().UnixNano())
-	dir := writeFiles(t, map[string]string{"Dockerfile": "FROM busybox:1.36\nRUN echo " + stamp + " > /stamp\nCMD [\"cat\", \"/stamp\"]\n"})
+	dir := testenv.WriteDir(t, map[string]string{"Dockerfile": "FROM busybox:1.36\nRUN echo " + stamp + " > /stamp\nCMD [\"cat\", \"/stamp\"]\n"})
 	iid := filepath.Join(t.TempDir(), "iid")
 	code, _, stderr := runCLI(t, dir, "build", "--addr", env.BuildkitHost, "--load", "--iidfile", iid)
 	if code != 0 {

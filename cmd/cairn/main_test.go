@@ -6,9 +6,11 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/cairn-build/cairn/internal/testenv"
 	"github.com/cairn-build/cairn/pkg/cairn/options"
 )
 
@@ -21,17 +23,6 @@ func runCLI(t *testing.T, dir string, args ...string) (code int, stdout, stderr 
 	return code, out.String(), errOut.String()
 }
 
-func writeFiles(t *testing.T, files map[string]string) string {
-	t.Helper()
-	dir := t.TempDir()
-	for name, content := range files {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return dir
-}
-
 const goService = `FROM golang:1.26 AS deps
 FROM deps AS builder
 FROM deps AS test
@@ -40,7 +31,7 @@ COPY --from=builder /x /x
 `
 
 func TestPlanJSON(t *testing.T) {
-	dir := writeFiles(t, map[string]string{
+	dir := testenv.WriteDir(t, map[string]string{
 		"Dockerfile": goService,
 		"build.yaml": "version: 1\nrepository: reg.example.com/app\ntargets:\n  runtime:\n    tags: [latest]\n  test:\n    push: false\n",
 	})
@@ -73,8 +64,34 @@ func TestPlanJSON(t *testing.T) {
 	}
 }
 
+// TestCacheFromIsImportedByEveryStage: --cache-from's registry refs follow
+// each stage's own cache ref among its imports, as buildx imports them.
+func TestCacheFromIsImportedByEveryStage(t *testing.T) {
+	dir := testenv.WriteDir(t, map[string]string{"Dockerfile": goService})
+	code, stdout, stderr := runCLI(t, dir, "plan", "--format", "json", "--repository", "reg.example.com/app",
+		"--cache-from", "reg.example.com/app:buildcache", "--cache-from", "type=registry,ref=reg.example.com/base:cache,mode=max")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var plan struct {
+		Stages []struct {
+			Name         string   `json:"name"`
+			CacheImports []string `json:"cacheImports"`
+		} `json:"stages"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &plan); err != nil {
+		t.Fatalf("%v in %s", err, stdout)
+	}
+	for _, s := range plan.Stages {
+		if n := len(s.CacheImports); n < 3 || s.CacheImports[0] != "reg.example.com/app:cache-"+s.Name ||
+			!slices.Equal(s.CacheImports[n-2:], []string{"reg.example.com/app:buildcache", "reg.example.com/base:cache"}) {
+			t.Errorf("stage %s imports %q", s.Name, s.CacheImports)
+		}
+	}
+}
+
 func TestExitCodesAndMessages(t *testing.T) {
-	dir := writeFiles(t, map[string]string{"Dockerfile": goService})
+	dir := testenv.WriteDir(t, map[string]string{"Dockerfile": goService})
 	tests := []struct {
 		name     string
 		args     []string
@@ -167,7 +184,7 @@ func TestInterspersed(t *testing.T) {
 }
 
 func TestPlanConfigError(t *testing.T) {
-	dir := writeFiles(t, map[string]string{"Dockerfile": goService, "build.yaml": "version: 1\ntargets:\n  runtime:\n    tagz: [x]\n"})
+	dir := testenv.WriteDir(t, map[string]string{"Dockerfile": goService, "build.yaml": "version: 1\ntargets:\n  runtime:\n    tagz: [x]\n"})
 	code, _, stderr := runCLI(t, dir, "plan")
 	if want := `cairn: build.yaml:4: targets.runtime.tagz: unknown field (did you mean "tags"?)`; code != 1 || strings.TrimSpace(stderr) != want {
 		t.Errorf("exit %d, stderr %q; want 1, %q", code, stderr, want)

@@ -16,7 +16,7 @@ import (
 // the daemon built on instead of a note that docker.io cannot be reached.
 func TestRegistryMirrorServesBases(t *testing.T) {
 	env := testenv.Get(t)
-	dir := writeFiles(t, map[string]string{"Dockerfile": "FROM busybox:1.36\nRUN echo mirrored > /m\n"})
+	dir := testenv.WriteDir(t, map[string]string{"Dockerfile": "FROM busybox:1.36\nRUN echo mirrored > /m\n"})
 	metadata := filepath.Join(t.TempDir(), "m.json")
 	code, _, stderr := runCLI(t, dir, "build", "--addr", env.BuildkitHost, "--repository", testenv.Repo(t),
 		"--registry-mirror", "docker.io="+env.Registry, "--metadata-file", metadata)

@@ -18,7 +18,7 @@ func TestOutdatedCommand(t *testing.T) {
 	base, other := testenv.BaseRepo(t)+":1", testenv.BaseRepo(t)+":1"
 	dockerfile := "FROM " + base + " AS deps\nRUN cat /version > /deps-saw\n\n" +
 		"FROM " + other + " AS app\nCOPY --from=deps /deps-saw /deps-saw\n"
-	dir := writeFiles(t, map[string]string{"Dockerfile": dockerfile, "build.yaml": "version: 1\ntargets:\n  app:\n    tags: [v1]\n"})
+	dir := testenv.WriteDir(t, map[string]string{"Dockerfile": dockerfile, "build.yaml": "version: 1\ntargets:\n  app:\n    tags: [v1]\n"})
 	v1, _ := testenv.PushBase(t, base, "v1").Digest()
 	testenv.PushBase(t, other, "other")
 	repo := testenv.Repo(t)

@@ -44,8 +44,8 @@ targets:
 func TestPathIgnoresCurrentDirectoryConfig(t *testing.T) {
 	addr := testenv.Get(t).BuildkitHost
 	other, own := testenv.Repo(t), testenv.Repo(t)+"-own"
-	cwd := writeFiles(t, map[string]string{"Dockerfile": elsewhere, "build.yaml": fmt.Sprintf(elsewhereConfig, other)})
-	path := writeFiles(t, map[string]string{"Dockerfile": "FROM busybox:1.36 AS test\nRUN echo test > /t\n\nFROM busybox:1.36 AS runtime\nRUN echo path > /path\n"})
+	cwd := testenv.WriteDir(t, map[string]string{"Dockerfile": elsewhere, "build.yaml": fmt.Sprintf(elsewhereConfig, other)})
+	path := testenv.WriteDir(t, map[string]string{"Dockerfile": "FROM busybox:1.36 AS test\nRUN echo test > /t\n\nFROM busybox:1.36 AS runtime\nRUN echo path > /path\n"})
 	if code, _, stderr := runCLI(t, cwd, "build", "--addr", addr, "--push", "--progress", "quiet", "--branch", "old"); code != 0 {
 		t.Fatalf("the other project's build: exit %d: %s", code, stderr)
 	}

@@ -36,7 +36,7 @@ targets:
 // registry that refuses deletes change nothing.
 func TestPruneDeletesStaleTier(t *testing.T) {
 	env := testenv.Get(t)
-	dir := writeFiles(t, map[string]string{"Dockerfile": app, "build.yaml": tieredApp})
+	dir := testenv.WriteDir(t, map[string]string{"Dockerfile": app, "build.yaml": tieredApp})
 	// Two tiers built from the same sources share their cache manifests,
 	// the case a prune must keep; provenance would give each its own index.
 	t.Setenv("BUILDX_NO_DEFAULT_ATTESTATIONS", "1")

@@ -52,7 +52,7 @@ type publishEnv struct {
 func newPublishEnv(t *testing.T) *publishEnv {
 	env := testenv.Get(t)
 	p := &publishEnv{
-		dir:   writeFiles(t, map[string]string{"Dockerfile": app, "build.yaml": appConfig}),
+		dir:   testenv.WriteDir(t, map[string]string{"Dockerfile": app, "build.yaml": appConfig}),
 		addr:  testenv.NewDaemon(t).Addr,
 		repo:  testenv.Repo(t),
 		proxy: faultproxy.Start(env.Registry),
@@ -285,7 +285,7 @@ func TestPublishLikeDocker(t *testing.T) {
 // after the build, also with --progress quiet, and are in the metadata file;
 // under GitHub Actions the digests go to $GITHUB_OUTPUT.
 func TestWarningsAndGitHubOutputs(t *testing.T) {
-	dir := writeFiles(t, map[string]string{"Dockerfile": "FROM busybox:1.36 as base\nRUN echo hi > /hi\n"})
+	dir := testenv.WriteDir(t, map[string]string{"Dockerfile": "FROM busybox:1.36 as base\nRUN echo hi > /hi\n"})
 	outputs, summary := filepath.Join(dir, "outputs"), filepath.Join(dir, "summary.md")
 	t.Setenv("GITHUB_ACTIONS", "true")
 	t.Setenv("GITHUB_OUTPUT", outputs)

@@ -27,7 +27,7 @@ func githubActions(t *testing.T, vars map[string]string) {
 // unprotected branch is held as a pull request's is.
 func TestPullRequestHoldsReleaseTags(t *testing.T) {
 	addr, repo := testenv.Get(t).BuildkitHost, testenv.Repo(t)
-	dir := writeFiles(t, map[string]string{"Dockerfile": app, "build.yaml": tieredApp})
+	dir := testenv.WriteDir(t, map[string]string{"Dockerfile": app, "build.yaml": tieredApp})
 	build := func(args ...string) (int, string, string) {
 		t.Helper()
 		return runCLI(t, dir, append([]string{"build", "--addr", addr, "--repository", repo, "--progress", "quiet", "--target", "app"}, args...)...)

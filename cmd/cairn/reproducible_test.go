@@ -32,7 +32,7 @@ RUN cat /middle > /final
 func TestRepublishOutsideACheckoutMovesNoTag(t *testing.T) {
 	for _, mode := range []string{"inline", "max"} {
 		t.Run(mode, func(t *testing.T) {
-			dir := writeFiles(t, map[string]string{"Dockerfile": threeStages, "input.txt": "hello\n"})
+			dir := testenv.WriteDir(t, map[string]string{"Dockerfile": threeStages, "input.txt": "hello\n"})
 			repo := testenv.Repo(t)
 			build := func() {
 				t.Helper()

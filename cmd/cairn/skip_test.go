@@ -31,7 +31,7 @@ func newSkipEnv(t *testing.T) *skipEnv {
 	dockerfile := "FROM " + e.base + " AS build\nARG STAMP=1\nCOPY input.txt /input.txt\n" +
 		"RUN cat /version /input.txt > /out && echo $STAMP >> /out\n\n" +
 		"FROM " + e.base + " AS app\nCOPY --from=build /out /out\n"
-	e.dir = writeFiles(t, map[string]string{
+	e.dir = testenv.WriteDir(t, map[string]string{
 		"Dockerfile": dockerfile, "input.txt": "hello\n", "notes.md": "not in any image\n",
 		"build.yaml": "version: 1\ntargets:\n  app:\n    tags: [v1]\n",
 	})

@@ -26,13 +26,7 @@ import (
 // mountProject writes a Dockerfile and an empty build.yaml.
 func mountProject(t *testing.T, dockerfile string) string {
 	t.Helper()
-	dir := t.TempDir()
-	for name, content := range map[string]string{"Dockerfile": dockerfile, "build.yaml": "version: 1\n"} {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return dir
+	return testenv.WriteDir(t, map[string]string{"Dockerfile": dockerfile, "build.yaml": "version: 1\n"})
 }
 
 // pushSnapshot writes a one-layer image holding files to ref, as a

@@ -71,11 +71,7 @@ func (g genTree) write(t *testing.T, dir, dockerfile string, remove []string, at
 		"remove":     strings.Join(remove, "\n") + "\n",
 		"want.md5":   strings.Join(sums, ""),
 	}
-	for name, content := range files {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	testenv.WriteFiles(t, dir, files)
 }
 
 func randomBytes(r *rand.ChaCha8, n int) []byte {

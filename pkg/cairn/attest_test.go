@@ -40,7 +40,7 @@ const (
 // v1 and the attestation flags fl.
 func loadAttested(t *testing.T, dockerfile, repo string, fl config.AttestFlags, platforms ...string) *cairn.Project {
 	t.Helper()
-	dir := writeFiles(t, map[string]string{"Dockerfile": dockerfile, "a.txt": "a\n", "b.txt": "b\n"})
+	dir := testenv.WriteDir(t, map[string]string{"Dockerfile": dockerfile, "a.txt": "a\n", "b.txt": "b\n"})
 	p, err := cairn.Load(t.Context(), cairn.LoadOptions{
 		Overrides: config.Overrides{
 			Dockerfile: filepath.Join(dir, "Dockerfile"), Context: dir, Repository: repo,

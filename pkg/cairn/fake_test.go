@@ -7,7 +7,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -26,6 +25,7 @@ import (
 	"github.com/opencontainers/go-digest"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 
+	"github.com/cairn-build/cairn/internal/testenv"
 	"github.com/cairn-build/cairn/pkg/cairn"
 	"github.com/cairn-build/cairn/pkg/config"
 )
@@ -221,11 +221,7 @@ func (r *fakeRegistry) projectWith(t *testing.T, dockerfile, targetYAML string, 
 		"Dockerfile": dockerfile,
 		"build.yaml": "version: 1\ntargets:\n  app:\n    tags: [v1]\n" + targetYAML,
 	}
-	for f, content := range files {
-		if err := os.WriteFile(filepath.Join(dir, f), []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	testenv.WriteFiles(t, dir, files)
 	o := config.Overrides{Repository: r.repo, CacheMode: config.CacheInline}
 	if set != nil {
 		set(&o)

@@ -3,7 +3,6 @@ package cairn_test
 import (
 	"encoding/json"
 	"errors"
-	"os"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -31,11 +30,7 @@ func freshProject(t *testing.T, mode string) (dir, base, other string) {
 		"FROM deps AS app\nCOPY --from=other /other /other\nRUN cat /deps-saw /other > /app\n"
 	dir = t.TempDir()
 	files := map[string]string{"Dockerfile": dockerfile, "build.yaml": "version: 1\ncache: {mode: " + mode + "}\ntargets:\n  app:\n    tags: [v1]\n"}
-	for name, content := range files {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	testenv.WriteFiles(t, dir, files)
 	return dir, base, other
 }
 
@@ -294,11 +289,7 @@ func TestMultiPlatformRecord(t *testing.T) {
 	amd1, arm1 := pushTwoPlatformBase(t, baseRepo, "v1", "v1")
 	dir := t.TempDir()
 	// No RUN: an arm64 build needs no emulator on this host.
-	for name, content := range map[string]string{"Dockerfile": "FROM " + base + " AS s\nCOPY marker /marker\n", "marker": "m\n"} {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	testenv.WriteFiles(t, dir, map[string]string{"Dockerfile": "FROM " + base + " AS s\nCOPY marker /marker\n", "marker": "m\n"})
 	repo := testenv.Repo(t)
 	p, err := cairn.Load(t.Context(), cairn.LoadOptions{Overrides: config.Overrides{
 		Dockerfile: filepath.Join(dir, "Dockerfile"), Context: dir, Repository: repo,

@@ -1,7 +1,6 @@
 package cairn_test
 
 import (
-	"os"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -25,11 +24,7 @@ COPY marker /marker
 // BuildKit builds for the platform, not linux/amd64's.
 func TestBuildSolvesThePlatformsStages(t *testing.T) {
 	dir := t.TempDir()
-	for name, content := range map[string]string{"Dockerfile": perArch, "amd64.txt": "amd64\n", "arm64.txt": "arm64\n", "marker": "m\n"} {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	testenv.WriteFiles(t, dir, map[string]string{"Dockerfile": perArch, "amd64.txt": "amd64\n", "arm64.txt": "arm64\n", "marker": "m\n"})
 	tests := []struct {
 		platforms []string // --platform
 		daemon    string   // the platform the daemon's worker lists first

@@ -58,7 +58,7 @@ func archProject(t *testing.T, dir, repo, mode string) *cairn.Project {
 func TestPoolBuildsEachPlatformNatively(t *testing.T) {
 	for _, mode := range []string{config.CacheInline, config.CacheMax} {
 		t.Run(mode, func(t *testing.T) {
-			dir := writeFiles(t, map[string]string{
+			dir := testenv.WriteDir(t, map[string]string{
 				"Dockerfile": twoArch, "amd64.txt": "amd64\n", "arm64.txt": "arm64\n", "app.txt": "app\n",
 				"build.yaml": "version: 1\ntargets:\n  app:\n    tags: [latest]\n",
 			})
@@ -174,17 +174,6 @@ func indexImage(t *testing.T, idx v1.ImageIndex, desc v1.Descriptor) v1.Image {
 	return img
 }
 
-func writeFiles(t *testing.T, files map[string]string) string {
-	t.Helper()
-	dir := t.TempDir()
-	for name, content := range files {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return dir
-}
-
 // TestPoolRecordsEachPlatformsBase: built on a pool, each platform on its
 // own daemon, a stage records its base as on one daemon: every platform's
 // digest on its cache index, and its own on each platform's manifest.
@@ -192,7 +181,7 @@ func TestPoolRecordsEachPlatformsBase(t *testing.T) {
 	baseRepo := testenv.BaseRepo(t)
 	base := baseRepo + ":1"
 	amd, arm := pushTwoPlatformBase(t, baseRepo, "v1", "v1")
-	dir := writeFiles(t, map[string]string{
+	dir := testenv.WriteDir(t, map[string]string{
 		"Dockerfile": "FROM " + base + " AS s\nCOPY marker /marker\n", "marker": "m\n",
 		"build.yaml": "version: 1\ntargets:\n  s:\n    tags: [v1]\n",
 	})

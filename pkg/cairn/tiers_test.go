@@ -2,7 +2,6 @@ package cairn_test
 
 import (
 	"maps"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -49,11 +48,7 @@ func loadTiered(t *testing.T, dir, repo string, env func(string) (string, bool))
 // leaves main's tags as they were and writes no tier of its own.
 func TestPullRequestReadsMainTier(t *testing.T) {
 	repo, dir := testenv.Repo(t), t.TempDir()
-	for name, content := range map[string]string{"Dockerfile": dockerfile, "build.yaml": tieredConfig} {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	testenv.WriteFiles(t, dir, map[string]string{"Dockerfile": dockerfile, "build.yaml": tieredConfig})
 	main := loadTiered(t, dir, repo, githubEnv(map[string]string{"GITHUB_EVENT_NAME": "push", "GITHUB_REF_NAME": "main", "GITHUB_REF": "refs/heads/main"}))
 	if !main.Config.Tier.Writes || main.Config.Tier.Tag != "main" {
 		t.Fatalf("main build: tier %+v, want main's, written", main.Config.Tier)

@@ -29,6 +29,7 @@ func flagNames() map[string]string {
 		"Overrides.RefreshBases":       "--refresh-bases",
 		"Overrides.Branch":             "--branch",
 		"Overrides.CacheWrite":         "--cache-write",
+		"Overrides.CacheFrom":          "--cache-from",
 		"Overrides.AllowRelease":       "--allow-release",
 
 		"Overrides.Docker.Secrets":       "--secret",
