@@ -50,15 +50,7 @@ func TestPrintMatchesBuildx(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs bin/buildx: not with -short")
 	}
-	_, binDir, err := testenv.Paths()
-	if err != nil {
-		t.Fatal(err)
-	}
-	buildx := filepath.Join(binDir, "buildx")
-	if _, err := os.Stat(buildx); err != nil {
-		t.Fatalf("%v: make tools builds bin/buildx", err)
-	}
-	agent := sshAgentSocket(t)
+	buildx, agent := buildxBin(t), sshAgentSocket(t)
 	for _, tc := range printCases {
 		t.Run(tc.name, func(t *testing.T) {
 			clearEnv(t)
@@ -82,6 +74,20 @@ func TestPrintMatchesBuildx(t *testing.T) {
 			comparePrint(t, tc.dir, opts, want)
 		})
 	}
+}
+
+// buildxBin is bin/buildx, the oracle.
+func buildxBin(t *testing.T) string {
+	t.Helper()
+	_, binDir, err := testenv.Paths()
+	if err != nil {
+		t.Fatal(err)
+	}
+	buildx := filepath.Join(binDir, "buildx")
+	if _, err := os.Stat(buildx); err != nil {
+		t.Fatalf("%v: make tools builds bin/buildx", err)
+	}
+	return buildx
 }
 
 // comparePrint checks that cairn, in dir with opts, prints want (buildx's
@@ -235,12 +241,7 @@ func TestPrintMatchesBuildxOnPublicProjects(t *testing.T) {
 	if testing.Short() {
 		t.Skip("downloads modules and runs bin/buildx: not with -short")
 	}
-	_, binDir, err := testenv.Paths()
-	if err != nil {
-		t.Fatal(err)
-	}
-	buildx := filepath.Join(binDir, "buildx")
-	agent := sshAgentSocket(t)
+	buildx, agent := buildxBin(t), sshAgentSocket(t)
 	for _, mod := range publicProjects {
 		t.Run(mod, func(t *testing.T) {
 			dir := moduleDir(t, mod)
