@@ -60,7 +60,7 @@ func TestBakeErrors(t *testing.T) {
 		code   int
 		stderr []string
 	}{
-		{"no mode", []string{"bake"}, exitUsage, []string{"cairn bake builds nothing yet"}},
+		{"print and push", []string{"bake", "--print", "--push"}, exitUsage, []string{"--print and --plan build nothing"}},
 		{"both modes", []string{"bake", "--print", "--plan"}, exitUsage, []string{"--print and --plan"}},
 		{"bad format", []string{"bake", "--plan", "--format", "yaml"}, exitUsage, []string{`--format "yaml"`}},
 		{"format without plan", []string{"bake", "--print", "--format", "json"}, exitUsage, []string{"--format is --plan's"}},

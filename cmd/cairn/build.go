@@ -2,7 +2,6 @@ package main
 
 import (
 	"errors"
-	"fmt"
 	"slices"
 
 	"github.com/urfave/cli/v2"
@@ -62,20 +61,15 @@ func execute(c *cli.Context, opts cairn.RunOptions) error {
 	if err := p.Preflight(c.Context, opts); err != nil {
 		return options.Hint(err) // before dialing: the daemon is not the problem
 	}
-	display, err := render.NewDisplay(c.Context, c.App.ErrWriter, c.String("progress"))
-	if err != nil {
-		return &options.UsageError{Err: fmt.Errorf("--progress: %w", err)}
-	}
-	pool := options.Pool(c, p) // dialed when the run needs it: a skipped publish never does
-	defer pool.Close()
-	opts.Status, opts.Logger = display.Status(), render.NoteLogger(c.App.ErrWriter)
-	report, err := pool.Run(c.Context, p, opts)
-	err = options.Hint(err)
-	display.Close()
+	var report *cairn.Report
+	err = options.OnDaemons(c, p, opts, func(pool *cairn.Pool, opts cairn.RunOptions) (err error) {
+		report, err = pool.Run(c.Context, p, opts)
+		return err
+	})
 	if report == nil {
 		return err
 	}
-	return errors.Join(err, render.Outputs(report, render.Output{Stdout: c.App.Writer, Stderr: c.App.ErrWriter, MetadataFile: c.String("metadata-file")}))
+	return errors.Join(err, render.Outputs(report, options.Outputs(c)))
 }
 
 // dryRun prints every tag --push would move and where it points now.

@@ -17,6 +17,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 
+	"github.com/cairn-build/cairn/internal/faultproxy"
 	"github.com/cairn-build/cairn/internal/testenv"
 	"github.com/cairn-build/cairn/pkg/push"
 	"github.com/cairn-build/cairn/pkg/registry"
@@ -115,28 +116,8 @@ func killDuringCommit(t *testing.T, p *publishEnv, bin string, before map[string
 	t.Helper()
 	hold := p.proxy.Hold(http.MethodPut, `/manifests/latest$`)
 	c := start(t, bin, p.dir, "build", "--addr", p.addr, "--repository", p.proxied, "--push", "--progress", "quiet", "--build-arg", "STAMP=2")
-	select {
-	case <-hold.Reached():
-	case <-c.exited:
-		t.Fatalf("cairn exited before its commit reached latest: %v\n%s", c.err, c.output())
-	case <-time.After(5 * time.Minute):
-		t.Fatalf("the commit never reached latest:\n%s", c.output())
-	}
 	// v1's put runs beside latest's: let it land, so the kill falls between two final tags.
-	deadline := time.Now().Add(30 * time.Second)
-	for digest(t, p.repo+":v1") == before["v1"] {
-		if time.Now().After(deadline) {
-			t.Fatal("v1 did not move while latest was held")
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	if err := c.cmd.Process.Signal(syscall.SIGKILL); err != nil {
-		t.Fatal(err)
-	}
-	c.wait(t)
-	// Dropped, not released: the proxy may not have seen the dead client's
-	// connection close yet, and would put latest for it (a flake under load).
-	hold.Drop()
+	killWhileHeld(t, c, hold, "latest", func() bool { return digest(t, p.repo+":v1") != before["v1"] })
 	after := testenv.Tags(t, p.repo)
 	if after["latest"] != before["latest"] || after["cache-app"] == before["cache-app"] {
 		t.Fatalf("the kill did not land between two tag moves: before %v, after %v", before, after)
@@ -145,6 +126,34 @@ func killDuringCommit(t *testing.T, p *publishEnv, bin string, before map[string
 		t.Fatalf("the killed commit's record is %q, want moving", state)
 	}
 	return after
+}
+
+// killWhileHeld waits until c's commit reaches the held request (named
+// what) and moved reports the tags meant to move before it did, then kills
+// c. The request is dropped, not released: the proxy may not have seen the
+// dead client's connection close yet, and would forward it for it (a flake
+// under load).
+func killWhileHeld(t *testing.T, c *process, hold *faultproxy.Hold, what string, moved func() bool) {
+	t.Helper()
+	select {
+	case <-hold.Reached():
+	case <-c.exited:
+		t.Fatalf("cairn exited before its commit reached %s: %v\n%s", what, c.err, c.output())
+	case <-time.After(5 * time.Minute):
+		t.Fatalf("the commit never reached %s:\n%s", what, c.output())
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for !moved() {
+		if time.Now().After(deadline) {
+			t.Fatalf("the tags before %s did not move while it was held", what)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if err := c.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	c.wait(t)
+	hold.Drop()
 }
 
 func digest(t *testing.T, ref string) string {

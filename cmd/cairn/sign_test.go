@@ -125,6 +125,23 @@ func TestSignedPublishVerifiesWithCosign(t *testing.T) {
 	}
 }
 
+// TestSigningAPublishedReleaseSignsIt: the same inputs published again
+// with a key are not skipped as unchanged: the signer is one of them.
+func TestSigningAPublishedReleaseSignsIt(t *testing.T) {
+	p := newPublishEnv(t)
+	key, pub := keyPair(t)
+	t.Setenv("COSIGN_PASSWORD", keyPassword)
+	if code, _, stderr := p.build(t); code != 0 {
+		t.Fatalf("unsigned build: exit %d: %s", code, stderr)
+	}
+	if code, _, stderr := p.build(t, "--sign-key", key); code != 0 {
+		t.Fatalf("signed republish: exit %d: %s", code, stderr)
+	}
+	if out, err := verify(t, pub, p.repo+":latest"); err != nil {
+		t.Errorf("cosign verify after signing the published release: %v\n%s", err, out)
+	}
+}
+
 // TestSigningFailurePublishesNothing: a missing key, a wrong password and
 // a registry that refuses the signature each fail the publish before any
 // tag moves, saying which.

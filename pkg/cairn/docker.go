@@ -13,9 +13,6 @@ import (
 	"time"
 
 	"github.com/moby/buildkit/client"
-	"github.com/moby/buildkit/session"
-	"github.com/moby/buildkit/session/secrets/secretsprovider"
-	"github.com/moby/buildkit/session/sshforward/sshprovider"
 
 	"github.com/cairn-build/cairn/pkg/bases"
 	"github.com/cairn-build/cairn/pkg/build"
@@ -46,7 +43,7 @@ func (p *Project) Preflight(ctx context.Context, opts RunOptions) error {
 			return fmt.Errorf("%w\n%w", err, ErrNothingPublished)
 		}
 	}
-	if _, err := p.attachables(); err != nil {
+	if _, err := build.Attachables(p.Config.Solve); err != nil {
 		return err
 	}
 	for _, name := range p.Config.Solve.NoCacheFilter {
@@ -58,40 +55,6 @@ func (p *Project) Preflight(ctx context.Context, opts RunOptions) error {
 		return dockerEngine(ctx)
 	}
 	return nil
-}
-
-// attachables are the session's secrets and SSH agents. Secrets are read
-// only when a step asks for them, and never logged.
-func (p *Project) attachables() ([]session.Attachable, error) {
-	s := p.Config.Solve
-	var attach []session.Attachable
-	if len(s.Secrets) > 0 {
-		sources := make([]secretsprovider.Source, len(s.Secrets))
-		for i, sec := range s.Secrets {
-			if _, set := os.LookupEnv(sec.Env); sec.Env != "" && !set {
-				// BuildKit would give the step an empty secret.
-				return nil, fmt.Errorf("secret %s: environment variable %s is not set", sec.ID, sec.Env)
-			}
-			sources[i] = secretsprovider.Source{ID: sec.ID, FilePath: sec.Src, Env: sec.Env}
-		}
-		store, err := secretsprovider.NewStore(sources)
-		if err != nil {
-			return nil, fmt.Errorf("secrets: %w", err)
-		}
-		attach = append(attach, secretsprovider.NewSecretProvider(store))
-	}
-	if len(s.SSH) > 0 {
-		agents := make([]sshprovider.AgentConfig, len(s.SSH))
-		for i, a := range s.SSH {
-			agents[i] = sshprovider.AgentConfig{ID: a.ID, Paths: a.Paths}
-		}
-		provider, err := sshprovider.NewSSHAgentProvider(agents)
-		if err != nil {
-			return nil, fmt.Errorf("ssh: %w", err)
-		}
-		attach = append(attach, provider)
-	}
-	return attach, nil
 }
 
 // dockerEngine is nil when the docker CLI reaches an engine.
@@ -125,7 +88,7 @@ type local struct {
 // and SSH agents. out is what the build leaves on this machine.
 func (o RunOptions) buildOptions(p *Project, g *gates, checked *bases.Checked) (bo build.Options, out *local, err error) {
 	cfg, s := p.Config, p.Config.Solve
-	attach, err := p.attachables()
+	attach, err := build.Attachables(p.Config.Solve)
 	if err != nil {
 		return bo, nil, err
 	}

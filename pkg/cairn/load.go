@@ -25,6 +25,8 @@ type LoadOptions struct {
 	// has one, none when it has not (never the current directory's), and
 	// config.DefaultFile when it exists and there is no PATH.
 	Config string
+	// File, when set, is the build description itself (a bake target's).
+	File *config.File
 	// Overrides are the command-line values; each set one beats the file's.
 	Overrides config.Overrides
 	// Env looks up {env.NAME} in templates and $SOURCE_DATE_EPOCH; nil
@@ -46,6 +48,11 @@ type Project struct {
 	// BuildPlatform is the platform the plan assumes builds: this
 	// machine's after Load; Run plans again for the daemon's worker.
 	BuildPlatform ocispecs.Platform
+	// Name names the project in RunAll's errors (a bake target's name);
+	// Links map named contexts to the projects (by Name) whose images they
+	// are, which RunAll builds first and passes by digest.
+	Name  string
+	Links map[string]string
 
 	env        func(string) (string, bool) // LoadOptions.Env
 	configFile string                      // the build.yaml read; "" for none
@@ -63,9 +70,11 @@ func Load(ctx context.Context, opts LoadOptions) (*Project, error) {
 	if err != nil {
 		return nil, err
 	}
-	file, err := cf.load()
-	if err != nil {
-		return nil, err
+	file := opts.File
+	if file == nil {
+		if file, err = cf.load(); err != nil {
+			return nil, err
+		}
 	}
 	// The checkout is read first: its branch names the cache tier when
 	// neither --branch nor the CI does.

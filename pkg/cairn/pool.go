@@ -227,39 +227,9 @@ func (pl *Pool) part(p *Project, t string, log *slog.Logger) (*build.PlatformBui
 		if plan, err = planner.New(p.Dockerfile, opts); err != nil {
 			return nil, err
 		}
-		if err := sameStages(p.Plan, plan); err != nil {
+		if err := planner.SameStages(p.Plan, plan); err != nil {
 			return nil, fmt.Errorf("%s, built on %s: %w", cmp.Or(t, daemons.BuildPlatform()), daemons.BuildPlatform(), err)
 		}
 	}
 	return &build.PlatformBuild{Platform: t, Daemons: daemons, Plan: plan}, nil
-}
-
-// sameStages checks that a plan made for another platform publishes what
-// the project's plan says a publish moves: the same stages, cache refs and
-// tags.
-func sameStages(want, got *planner.Plan) error {
-	key := func(p *planner.Plan) string {
-		var b strings.Builder
-		for _, s := range p.Stages {
-			if s.Standalone {
-				fmt.Fprintf(&b, "%s %s %v\n", s.Name, s.CacheExport, s.Tags)
-			}
-		}
-		return b.String()
-	}
-	if key(want) != key(got) {
-		return fmt.Errorf("the plan needs other stages (%s) than on this platform (%s): build these platforms separately",
-			standalone(got), standalone(want))
-	}
-	return nil
-}
-
-func standalone(p *planner.Plan) string {
-	var names []string
-	for _, s := range p.Stages {
-		if s.Standalone {
-			names = append(names, s.Name)
-		}
-	}
-	return strings.Join(names, ", ")
 }

@@ -2,10 +2,7 @@ package cairn
 
 import (
 	_ "embed"
-	"encoding/json"
 	"errors"
-	"fmt"
-	"os"
 	"strings"
 	"time"
 
@@ -118,18 +115,6 @@ func targetReports(p *Project, res *build.Result, in *inputs.Digests) []TargetRe
 		}
 	}
 	return reports
-}
-
-// WriteFile writes the report as indented JSON.
-func (r *Report) WriteFile(path string) error {
-	data, err := json.MarshalIndent(r, "", "  ")
-	if err != nil {
-		return err
-	}
-	if err := os.WriteFile(path, append(data, '\n'), 0o644); err != nil {
-		return fmt.Errorf("write metadata file: %w", err)
-	}
-	return nil
 }
 
 // ReportSchema is the JSON Schema (draft 2020-12) of the metadata file.

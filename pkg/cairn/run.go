@@ -113,10 +113,7 @@ func Run(ctx context.Context, b Builder, p *Project, opts RunOptions) (*Report, 
 	if err != nil || !opts.Push || res == nil { // nil: skipped
 		return report, opts.unpublished(err)
 	}
-	report.Tags, err = publish(ctx, p, res, report, opts, started)
-	if err == nil {
-		addAttestations(ctx, opts.Registry, report.Targets, report.Tags, opts.Logger)
-	}
+	_, err = publish(ctx, []built{{p, res, report}}, opts, started)
 	return report, err
 }
 
@@ -237,23 +234,45 @@ func forDaemon(ctx context.Context, b Builder, p *Project) (*Project, error) {
 	return p.ForBuildPlatform(workers[0].Platforms[0])
 }
 
-// publish moves the tags, caches first, final tags last, shown as one
-// vertex in the progress display. A failure before any tag moved (the
-// stamp, a push.PrepareError) matches ErrNothingPublished.
-func publish(ctx context.Context, p *Project, res *build.Result, r *Report, opts RunOptions, started time.Time) ([]push.TagResult, error) {
-	stamp, err := tiers.Stamp(ctx, opts.Registry, p.Config, p.Source.Commit, time.Now())
-	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrNothingPublished, err)
+// built is a project built and checked, ready for the commit.
+type built struct {
+	p   *Project
+	res *build.Result
+	r   *Report
+}
+
+// publish moves the tags of every build in one commit, caches first, final
+// tags last, shown as one vertex in the progress display; each report gets
+// its tags' results. A failure before any tag moved (the stamp, a tag two
+// builds would publish, a push.PrepareError) matches ErrNothingPublished.
+func publish(ctx context.Context, bs []built, opts RunOptions, started time.Time) ([]push.TagResult, error) {
+	var moves []push.Move
+	for _, b := range bs {
+		stamp, err := tiers.Stamp(ctx, opts.Registry, b.p.Config, b.p.Source.Commit, time.Now())
+		if err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrNothingPublished, err)
+		}
+		m, err := b.p.moves(b.res, stamp, b.r)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrNothingPublished, err)
+		}
+		moves = append(moves, m...)
 	}
-	moves, err := p.moves(res, stamp, r)
+	moves, err := push.Merge(moves)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrNothingPublished, err)
 	}
 	step := build.StartStep(opts.Status, "[publish] move tags: caches first, final tags last")
-	tags, err := push.Commit(ctx, opts.Registry, moves, opts.commitOptions(p, started)...)
+	tags, err := push.Commit(ctx, opts.Registry, moves, opts.commitOptions(bs[0].p, started)...)
 	step.Moved(tags, err)
 	if errors.As(err, new(*push.PrepareError)) {
 		err = opts.unpublished(err)
+	}
+	for _, b := range bs {
+		b.r.Tags = push.Of(tags, b.p.refs())
+		if err == nil {
+			addAttestations(ctx, opts.Registry, b.r.Targets, b.r.Tags, opts.Logger)
+		}
 	}
 	return tags, err
 }

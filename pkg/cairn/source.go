@@ -80,26 +80,5 @@ func readSource(ctx context.Context, dir, mode string, env func(string) (string,
 	return src, nil
 }
 
-// OCI image annotation keys cairn sets as labels on published images.
-const (
-	labelSource   = "org.opencontainers.image.source"
-	labelRevision = "org.opencontainers.image.revision"
-	labelCreated  = "org.opencontainers.image.created"
-)
-
-// finalLabels are the OCI labels of published images: where the sources
-// are, which commit, and when (the epoch). Empty outside a git checkout.
-func (s Source) finalLabels() map[string]string {
-	labels := map[string]string{}
-	if s.Commit == "" {
-		return labels
-	}
-	labels[labelRevision] = s.Commit
-	if s.Origin != "" {
-		labels[labelSource] = s.Origin
-	}
-	if s.Epoch != nil {
-		labels[labelCreated] = s.Epoch.UTC().Format(time.RFC3339)
-	}
-	return labels
-}
+// finalLabels are the OCI labels of published images (gitinfo.Labels).
+func (s Source) finalLabels() map[string]string { return gitinfo.Labels(s.Commit, s.Origin, s.Epoch) }

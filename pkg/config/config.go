@@ -56,6 +56,8 @@ type File struct {
 	Attest Attest `yaml:"attest"`
 	// Sign says how the published images are signed (sign.go).
 	Sign Sign `yaml:"sign"`
+	// Bake is `cairn bake`'s policy per bake target name (bake.go).
+	Bake map[string]BakeTarget `yaml:"bake"`
 
 	path  string
 	lines map[string]int // field path → line, for errors found after parsing

@@ -172,7 +172,7 @@ func TestErrors(t *testing.T) {
 		{"bad version", "version: 2\n", nil, "build.yaml:1: version: unsupported version 2: want 1"},
 		{"version not a number", "version: one\n", nil, `build.yaml:1: version: want an integer, got "one"`},
 		{"unknown top-level key", "version: 1\nrepo: a/b\n", nil, `build.yaml:2: repo: unknown field (did you mean "repository"?)`},
-		{"unknown key, nothing near", "version: 1\nxyzzy: 1\n", nil, "build.yaml:2: xyzzy: unknown field (known: addHosts, annotations, args, attest, baseImages, buildContexts, builders, cache, context, dockerfile, insecureRegistries, labels, network, platforms, registryMirrors, release, repository, secrets, shmSize, sign, ssh, targets, ulimits, version)"},
+		{"unknown key, nothing near", "version: 1\nxyzzy: 1\n", nil, "build.yaml:2: xyzzy: unknown field (known: addHosts, annotations, args, attest, bake, baseImages, buildContexts, builders, cache, context, dockerfile, insecureRegistries, labels, network, platforms, registryMirrors, release, repository, secrets, shmSize, sign, ssh, targets, ulimits, version)"},
 		{"unknown target key", "version: 1\ntargets:\n  app:\n    tagz: [x]\n", nil, `build.yaml:4: targets.app.tagz: unknown field (did you mean "tags"?)`},
 		{"tags not a list", "version: 1\ntargets:\n  app:\n    tags: latest\n", nil, `build.yaml:4: targets.app.tags: want a list, got "latest"`},
 		{"push not a bool", "version: 1\ntargets:\n  app:\n    push: maybe\n", nil, `build.yaml:4: targets.app.push: want true or false, got "maybe"`},

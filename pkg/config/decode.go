@@ -51,8 +51,9 @@ func (d *decoder) decode(node *yaml.Node, path string, v reflect.Value) error {
 		for i := 0; i < len(node.Content); i += 2 {
 			key, value := node.Content[i], node.Content[i+1]
 			d.lines[join(path, key.Value)] = key.Line
-			if elem := v.Type().Elem(); elem.Kind() == reflect.Slice {
-				// A map of lists (registryMirrors): each list checked as one.
+			if elem := v.Type().Elem(); elem.Kind() == reflect.Slice || elem.Kind() == reflect.Struct {
+				// A map of lists (registryMirrors) or of structs (bake):
+				// each value checked as one.
 				if err := d.decode(value, join(path, key.Value), reflect.New(elem).Elem()); err != nil {
 					return err
 				}

@@ -45,6 +45,9 @@ func (f *File) validate() error {
 	if err := validateCacheMode(f.Cache.Mode); err != nil {
 		return f.errorAt("cache.mode", "%v", err)
 	}
+	if err := f.validateBake(); err != nil {
+		return err
+	}
 	if _, err := cacheTemplate(f.Cache.Ref); err != nil {
 		return f.errorAt("cache.ref", "%v", err)
 	}

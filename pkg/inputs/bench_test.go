@@ -8,7 +8,6 @@ import (
 
 	"github.com/cairn-build/cairn/pkg/config"
 	"github.com/cairn-build/cairn/pkg/inputs"
-	"github.com/cairn-build/cairn/pkg/planner"
 )
 
 // BenchmarkGoCache digests examples/go-cache (its sources and vendored
@@ -23,18 +22,11 @@ func BenchmarkGoCache(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	cfg, err := file.Resolve(config.Overrides{}, func(string) (string, bool) { return "", false })
+	df, err := os.ReadFile(filepath.Join(dir, "Dockerfile"))
 	if err != nil {
 		b.Fatal(err)
 	}
-	df, err := os.ReadFile(cfg.Dockerfile)
-	if err != nil {
-		b.Fatal(err)
-	}
-	plan, err := planner.New(df, cfg.PlanOptions())
-	if err != nil {
-		b.Fatal(err)
-	}
+	cfg, plan := resolve(b, file, config.Overrides{}, df)
 	images := map[string]string{}
 	for _, ref := range inputs.Images(cfg, plan, df) {
 		images[ref] = "sha256:0000000000000000000000000000000000000000000000000000000000000000"

@@ -93,18 +93,26 @@ func (f *fixture) project(t *testing.T) inputs.Project {
 			t.Fatal(err)
 		}
 	}
-	cfg, err := file.Resolve(f.o, func(string) (string, bool) { return "", false })
-	if err != nil {
-		t.Fatal(err)
-	}
-	plan, err := planner.New([]byte(f.dfContent), cfg.PlanOptions())
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg, plan := resolve(t, file, f.o, []byte(f.dfContent))
 	return inputs.Project{
 		Config: cfg, Plan: plan, Dockerfile: []byte(f.dfContent), ConfigFile: configFile, BuildPlatform: "linux/amd64",
 		Images: f.images, Epoch: f.epoch, Labels: f.labels, RewriteTimestamp: f.rewrite, Version: f.version, Signing: f.signing,
 	}
+}
+
+// resolve resolves build.yaml with o, without environment, and plans the
+// Dockerfile as a publish would.
+func resolve(tb testing.TB, file *config.File, o config.Overrides, df []byte) (*config.Build, *planner.Plan) {
+	tb.Helper()
+	cfg, err := file.Resolve(o, func(string) (string, bool) { return "", false })
+	if err != nil {
+		tb.Fatal(err)
+	}
+	plan, err := planner.New(df, cfg.PlanOptions())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return cfg, plan
 }
 
 func (f *fixture) digest(t *testing.T) string {

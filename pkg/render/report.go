@@ -164,7 +164,7 @@ func Outputs(r *cairn.Report, o Output) error {
 	}
 	err = errors.Join(err, Report(out, r))
 	if o.MetadataFile != "" && built {
-		err = errors.Join(err, r.WriteFile(o.MetadataFile))
+		err = errors.Join(err, writeJSON(o.MetadataFile, r))
 	}
 	return errors.Join(err, GitHub(r, o.Env, o.MetadataFile))
 }

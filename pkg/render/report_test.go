@@ -2,6 +2,7 @@ package render_test
 
 import (
 	"bytes"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -96,7 +97,7 @@ func TestSkippedPublish(t *testing.T) {
 
 func TestReportMatchesItsSchema(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "metadata.json")
-	if err := fullReport().WriteFile(path); err != nil {
+	if err := render.Outputs(fullReport(), render.Output{Stdout: io.Discard, Stderr: io.Discard, MetadataFile: path, Env: func(string) (string, bool) { return "", false }}); err != nil {
 		t.Fatal(err)
 	}
 	data, err := os.ReadFile(path)
