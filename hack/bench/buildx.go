@@ -10,8 +10,7 @@ import (
 // bakeArgs is the command that builds every stage with `docker buildx bake`
 // as a CI job using bake's registry cache would: one bake file, a target per
 // stage, each importing and exporting a max-mode cache under its own tag,
-// the last stage pushed as the final tag. buildx drives the run's fresh
-// daemon through a remote driver (BUILDKIT_HOST, set by timed): no dockerd.
+// the last stage pushed as the final tag.
 func bakeArgs(work, bin, dir, repo string, stages []string) (string, []string, error) {
 	type target struct {
 		Context    string   `json:"context"`
@@ -45,8 +44,15 @@ func bakeArgs(work, bin, dir, repo string, stages []string) (string, []string, e
 	if err := os.WriteFile(path, b, 0o644); err != nil {
 		return "", nil, fmt.Errorf("write bake file: %w", err)
 	}
-	buildx := filepath.Join(bin, "buildx")
+	name, args := buildxBake(bin, "--file", path, "--progress", "quiet")
+	return name, args, nil
+}
+
+// buildxBake is the command that runs `docker buildx bake args…` on the
+// run's fresh daemon through a remote driver (BUILDKIT_HOST, set by timed):
+// no dockerd.
+func buildxBake(bin string, args ...string) (string, []string) {
 	line := `set -e; "$0" create --name bench --driver remote "$BUILDKIT_HOST" >/dev/null; ` +
-		`exec "$0" --builder bench bake --file "$1" --progress quiet`
-	return "sh", []string{"-c", line, buildx, path}, nil
+		`exec "$0" --builder bench bake "$@"`
+	return "sh", append([]string{"-c", line, filepath.Join(bin, "buildx")}, args...)
 }
