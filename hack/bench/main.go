@@ -17,9 +17,11 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/cairn-build/cairn/internal/devenv"
@@ -55,7 +57,12 @@ func main() {
 	if o.pool > 0 {
 		bench = benchPool
 	}
-	if err := bench(context.Background(), o); err != nil {
+	// An interrupted bench still stops the daemon it started and removes
+	// its work directory: the canceled context ends the running tool.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := bench(ctx, o); err != nil {
+		stop()
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
@@ -114,7 +121,8 @@ func run(ctx context.Context, o options) error {
 }
 
 // perStage is cairn build against the per-stage script and bake on an
-// example with a build.yaml.
+// example with a build.yaml. cairn reads docker.io through the dev registry,
+// as the daemons do (the dev environment is offline).
 func (b bench) perStage(ctx context.Context, example string) ([]tool, string, error) {
 	stages, err := stageOrder(ctx, example)
 	if err != nil {
@@ -130,7 +138,8 @@ func (b bench) perStage(ctx context.Context, example string) ([]tool, string, er
 		}},
 		{"bake", func(dir, repo string) (string, []string, error) { return bakeArgs(b.work, b.bin, dir, repo, stages) }},
 		{"cairn", func(_, repo string) (string, []string, error) {
-			return filepath.Join(b.bin, "cairn"), []string{"build", "--repository", repo, "--push", "--progress", "quiet"}, nil
+			return filepath.Join(b.bin, "cairn"), []string{"build", "--repository", repo,
+				"--registry-mirror", b.env.Registry, "--push", "--progress", "quiet"}, nil
 		}},
 	}, fmt.Sprintf("stages %v", stages), nil
 }
