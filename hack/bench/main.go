@@ -181,7 +181,7 @@ func (b bench) measure(ctx context.Context, o options, tools []tool) (map[string
 				// Each run's daemon state goes: a fresh runner has none.
 				_ = os.RemoveAll(root)
 				times[sc][t.name] = append(times[sc][t.name], d)
-				fmt.Printf("  run %d %-14s %-7s %7.1fs\n", r+1, sc, t.name, d.Seconds())
+				fmt.Printf("  run %d %-14s %-7s %8.2fs\n", r+1, sc, t.name, d.Seconds())
 			}
 		}
 	}
@@ -203,11 +203,11 @@ func printTable(tools []tool, times map[string]map[string][]time.Duration) {
 	for _, sc := range scenarios {
 		row := []string{fmt.Sprintf("%-14s", sc)}
 		for _, t := range tools {
-			row = append(row, fmt.Sprintf("%8.1fs", median(times[sc][t.name]).Seconds()))
+			row = append(row, fmt.Sprintf("%8.2fs", median(times[sc][t.name]).Seconds()))
 		}
 		for _, t := range tools[:len(tools)-1] {
 			ratio := median(times[sc][last]).Seconds() / median(times[sc][t.name]).Seconds()
-			row = append(row, fmt.Sprintf("%13.2f", ratio))
+			row = append(row, fmt.Sprintf("%13.3f", ratio)) // a skip is 0.00 of a build
 		}
 		fmt.Println(strings.Join(row, " "))
 	}
