@@ -58,12 +58,13 @@ test: tools lint ## lint, then every test, end-to-end ones against a real buildk
 	go test -count=1 -timeout 30m $(GO_DIRS)
 
 .PHONY: bench
-bench: dev-up build ## benchmarks: the planner, cairn against the per-stage script on examples, 3 daemons against 1 (minutes)
+bench: dev-up build ## benchmarks: the planner, cairn against the per-stage script and buildx bake on examples, cairn bake against buildx bake, 3 daemons against 1 (minutes)
 	go test -run '^$$' -bench . -benchmem $(GO_DIRS)
 	go run ./hack/bench -example examples/node-style -edit src/routes.js
 	go run ./hack/bench -example examples/go-service -edit greet.go
 	go run ./hack/bench -example examples/go-cache -edit internal/api/api.go
 	go run ./hack/bench -example examples/npm-cache -edit packages/store/index.js
+	go run ./hack/bench -bake -example examples/bake-two -edit api/api.sh
 	go run ./hack/bench -pool 3 -example examples/wide
 
 CHAOS_RUNS ?= 100
