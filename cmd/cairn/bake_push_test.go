@@ -72,15 +72,7 @@ func newBakeEnv(t *testing.T, files map[string]string) *bakeEnv {
 	b := &bakeEnv{dir: t.TempDir(), addr: testenv.NewDaemon(t).Addr, proxy: faultproxy.Start(env.Registry)}
 	t.Cleanup(b.proxy.Close)
 	b.api, b.worker = testenv.Repo(t)+"-api", testenv.Repo(t)+"-worker"
-	for name, content := range files {
-		path := filepath.Join(b.dir, name)
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	testenv.WriteFiles(t, b.dir, files)
 	t.Setenv("API", b.proxied(t, b.api))
 	t.Setenv("WORKER", b.proxied(t, b.worker))
 	t.Setenv("STAMP", "1")
@@ -332,6 +324,36 @@ bake:
 		t.Fatalf("exit %d with a check worker passes:\n%s\n%s", code, stdout, stderr)
 	}
 	if tags := b.tags(t); tags["api:v1"] == "" || tags["worker:v1"] == "" {
+		t.Errorf("tags = %v", tags)
+	}
+}
+
+// TestBakeLinkedTargetIsNoBaseImage: a target read as a named context
+// (contexts = { base = "target:base" }) reaches FROM base by digest; it is
+// not an image of docker.io whose freshness cairn checks.
+func TestBakeLinkedTargetIsNoBaseImage(t *testing.T) {
+	b := newBakeEnv(t, map[string]string{
+		"docker-bake.hcl": `variable "API" {}
+target "base" {
+  context = "base"
+}
+target "api" {
+  context  = "api"
+  contexts = { base = "target:base" }
+  tags     = ["${API}:v1"]
+}
+`,
+		"base/Dockerfile": "FROM busybox:1.36\nRUN echo shared > /base\n",
+		"api/Dockerfile":  "FROM base\nRUN cat /base > /api\n",
+	})
+	code, stdout, stderr := b.bake(t, "api")
+	if code != 0 {
+		t.Fatalf("exit %d:\n%s\n%s", code, stdout, stderr)
+	}
+	if strings.Contains(stderr, "library/base") {
+		t.Errorf("the linked target was checked as a base image:\n%s", stderr)
+	}
+	if tags := b.tags(t); tags["api:v1"] == "" {
 		t.Errorf("tags = %v", tags)
 	}
 }

@@ -78,11 +78,11 @@ func (b *stageBase) moved() map[string]string {
 
 // externalBases are the plan's standalone stages built FROM an image (not
 // a stage, not scratch), with their base normalized as BuildKit names it.
-func externalBases(plan *planner.Plan) []*stageBase {
+func externalBases(plan *planner.Plan, contexts map[string]string) []*stageBase {
 	var bases []*stageBase
 	for _, s := range plan.Stages {
-		if !s.Standalone || s.BaseIsStage || s.Base == dfparse.Scratch {
-			continue
+		if _, named := contexts[s.Base]; named || !s.Standalone || s.BaseIsStage || s.Base == dfparse.Scratch {
+			continue // a named context replaces the image: BuildKit never pulls it
 		}
 		named, err := reference.ParseNormalizedNamed(s.Base)
 		if err != nil {
@@ -274,9 +274,10 @@ type Checked struct {
 
 // Refresh checks the bases of the plan's stages before a build for
 // targets and says on log what it found: which bases moved, and which
-// could not be checked.
-func Refresh(ctx context.Context, reg *registry.Access, plan *planner.Plan, targets []string, log *slog.Logger) *Checked {
-	bases := externalBases(plan)
+// could not be checked. A base that names one of the build's named
+// contexts (NAME → source) is not an image the build reads.
+func Refresh(ctx context.Context, reg *registry.Access, plan *planner.Plan, contexts map[string]string, targets []string, log *slog.Logger) *Checked {
+	bases := externalBases(plan, contexts)
 	checkBases(ctx, reg, bases, pulledFor(targets))
 	failed := map[string]bool{}
 	for _, b := range bases {

@@ -4,6 +4,7 @@ import (
 	"maps"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -80,6 +81,26 @@ func TestMoved(t *testing.T) {
 		if got := tt.b.moved(); !maps.Equal(got, tt.want) {
 			t.Errorf("%s: moved = %v, want %v", tt.name, got, tt.want)
 		}
+	}
+}
+
+// TestExternalBases: the bases a build pulls are the images its
+// standalone stages start from, not scratch, a stage, or a named context
+// (FROM base with a context named base, as a bake target:base link is).
+func TestExternalBases(t *testing.T) {
+	plan := &planner.Plan{Stages: []planner.StagePlan{
+		{Name: "deps", Base: "golang:1.26", Standalone: true},
+		{Name: "builder", Base: "deps", BaseIsStage: true, Standalone: true},
+		{Name: "linked", Base: "base", Standalone: true},
+		{Name: "empty", Base: "scratch", Standalone: true},
+		{Name: "tool", Base: "busybox:1.36"},
+	}}
+	var got []string
+	for _, b := range externalBases(plan, map[string]string{"base": "docker-image://reg/base@sha256:0"}) {
+		got = append(got, b.stage.Name+"="+b.ref)
+	}
+	if want := []string{"deps=docker.io/library/golang:1.26"}; !slices.Equal(got, want) {
+		t.Errorf("external bases %q, want %q", got, want)
 	}
 }
 

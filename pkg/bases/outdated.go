@@ -43,13 +43,14 @@ var ErrNoCacheRefs = errors.New("no stage has a cache ref to read its base image
 // needs no daemon. A cache that cannot be read or a base that cannot be
 // resolved is an error; the changes found are returned with it.
 // Notes go to log: stages whose cache records no base (not built yet, or
-// by an older cairn) and bases whose FROM changed since.
-func Outdated(ctx context.Context, reg *registry.Access, plan *planner.Plan, log *slog.Logger) (Changes, error) {
+// by an older cairn) and bases whose FROM changed since. A base that
+// names one of the build's named contexts is none.
+func Outdated(ctx context.Context, reg *registry.Access, plan *planner.Plan, contexts map[string]string, log *slog.Logger) (Changes, error) {
 	if !hasCacheRefs(plan) {
 		return Changes{}, config.NeedsRepository(ErrNoCacheRefs)
 	}
 	var bases []*stageBase
-	for _, b := range externalBases(plan) {
+	for _, b := range externalBases(plan, contexts) {
 		if b.stage.CacheRef != "" {
 			bases = append(bases, b)
 		}

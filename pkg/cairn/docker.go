@@ -88,7 +88,7 @@ func (o RunOptions) checkBases(ctx context.Context, p *Project) *bases.Checked {
 	if !p.Config.RefreshBases {
 		return nil
 	}
-	return bases.Refresh(ctx, o.Registry, p.Plan, p.TargetPlatforms(), o.Logger)
+	return bases.Refresh(ctx, o.Registry, p.Plan, p.Config.Solve.Contexts, p.TargetPlatforms(), o.Logger)
 }
 
 func stageNames(p *Project) string {

@@ -32,7 +32,7 @@ func Outdated(ctx context.Context, p *Project, opts OutdatedOptions) (bases.Chan
 	if opts.Registry, err = p.access(opts.Registry); err != nil {
 		return nil, err
 	}
-	return bases.Outdated(ctx, opts.Registry, p.Plan, opts.Logger)
+	return bases.Outdated(ctx, opts.Registry, p.Plan, p.Config.Solve.Contexts, opts.Logger)
 }
 
 // PruneOptions configure Prune; a nil Registry is Registry(p).
