@@ -129,8 +129,10 @@ func (c *carrier) restoreOne(ctx context.Context, s Solver, m *mount, r *restori
 	id, target, src, dgst := m.res.ID, m.res.Target, m.res.Source, m.res.SourceDigest
 	c.mu.Unlock()
 	start := time.Now()
+	sized := make(chan int64, 1) // read while the daemon restores, not after
+	go func() { sized <- c.sourceSize(ctx, src, dgst) }()
 	err := solveDef(ctx, s, c.opts, status, func() (*llb.Definition, error) { return restoreDefinition(ctx, id, target, src, dgst) })
-	size := c.sourceSize(ctx, src, dgst)
+	size := <-sized
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	r.done = true
