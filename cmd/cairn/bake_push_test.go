@@ -258,16 +258,7 @@ group "default" { targets = ["a", "b"] }
   tags    = ["` + repo + `:v1"]
 }
 `
-	dir := t.TempDir()
-	for name, content := range files {
-		path := filepath.Join(dir, name)
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	dir := testenv.WriteDir(t, files)
 	t.Setenv("API", repo+"-api")
 	t.Setenv("WORKER", repo+"-worker")
 	tests := []struct {

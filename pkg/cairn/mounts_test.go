@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -18,20 +17,6 @@ import (
 	"github.com/cairn-build/cairn/pkg/push"
 	"github.com/cairn-build/cairn/pkg/render"
 )
-
-// writeTree writes files (path → content) under dir.
-func writeTree(t *testing.T, dir string, files map[string]string) {
-	t.Helper()
-	for path, content := range files {
-		p := filepath.Join(dir, path)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-}
 
 // goModule is a Go module of two packages whose build log goes into the
 // published image.
@@ -87,7 +72,7 @@ const goBuildID = "//root/.cache/go-build"
 // compile only the edited package and main, and link.
 func TestCacheMountCarriesTheGoBuildCache(t *testing.T) {
 	repo, dir := testenv.Repo(t), t.TempDir()
-	writeTree(t, dir, goModule)
+	testenv.WriteFiles(t, dir, goModule)
 	snapshot := repo + ":cache-mount-root-.cache-go-build"
 	p := load(t, dir, repo, nil)
 	if !slices.ContainsFunc(p.Tags(), func(tag cairn.Tag) bool {
@@ -126,7 +111,7 @@ func TestCacheMountCarriesTheGoBuildCache(t *testing.T) {
 		t.Errorf("no-change build moved tags: %v, was %v", after, tags)
 	}
 
-	writeTree(t, dir, map[string]string{"greet/greet.go": strings.Replace(goModule["greet/greet.go"], "hello, ", "hi, ", 1)})
+	testenv.WriteFiles(t, dir, map[string]string{"greet/greet.go": strings.Replace(goModule["greet/greet.go"], "hello, ", "hi, ", 1)})
 	edit, err := run(t, load(t, dir, repo, nil), cairn.RunOptions{Push: true})
 	if err != nil {
 		t.Fatalf("one-file edit: %v", err)
@@ -160,7 +145,7 @@ func TestCacheMountCarriesTheGoBuildCache(t *testing.T) {
 func appWithMount(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
-	writeTree(t, dir, map[string]string{
+	testenv.WriteFiles(t, dir, map[string]string{
 		"Dockerfile": `FROM busybox:1.36 AS app
 ARG STAMP=1
 RUN --mount=type=cache,target=/var/cache/app echo "$STAMP" >> /var/cache/app/log
