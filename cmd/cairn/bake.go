@@ -63,9 +63,6 @@ func bakeBuild(c *cli.Context, bp *bake.Project) error {
 	opts := cairn.RunOptions{Push: c.Bool("push"), Force: c.Bool("force"), NoSkip: c.Bool("no-skip"), RewriteTimestamp: c.Bool("rewrite-timestamp")}
 	names := make([]string, len(ps))
 	for i, p := range ps {
-		if err := p.Preflight(c.Context, opts); err != nil {
-			return options.Hint(fmt.Errorf("target %s: %w", p.Name, err)) // before dialing
-		}
 		names[i] = p.Name
 	}
 	var reports []*cairn.Report

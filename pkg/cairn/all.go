@@ -18,18 +18,28 @@ import (
 // another as a named context (Links), which waits for it; with opts.Push,
 // only when all succeeded one commit moves all their tags, in every
 // repository, caches first, final tags last: a failure anywhere cancels
-// the others and moves nothing anywhere. The commit takes the first
-// project's options (insecure hosts, signing). Reports are in ps's order,
-// nil for one not reached; Name names each in errors. A tag two projects
+// the others and moves nothing anywhere. Every project's Preflight runs
+// before any is built. The commit takes the first project's options
+// (insecure hosts, signing). Reports are in ps's order, nil for one not
+// reached; Name names each in errors. A tag two projects
 // publish at two digests fails before the commit (push.Merge); pkg/bake
 // refuses it before the build.
 func RunAll(ctx context.Context, b Builder, ps []*Project, opts RunOptions) ([]*Report, error) {
 	started := time.Now()
 	reports := make([]*Report, len(ps))
 	done := make([]*built, len(ps))
-	first, err := opts.withDefaults(ps[0])
-	if err != nil {
-		return reports, first.unpublished(fmt.Errorf("%s: %w", ps[0].Name, err))
+	// Every project's options and Preflight before any build: a mistake in
+	// one target stops the release before another is built.
+	each := make([]RunOptions, len(ps))
+	for i, p := range ps {
+		o, err := opts.withDefaults(p)
+		if err == nil {
+			err = p.Preflight(ctx, o)
+		}
+		if err != nil {
+			return reports, o.unpublished(fmt.Errorf("%s: %w", p.Name, err))
+		}
+		each[i] = o
 	}
 	finished := make([]chan struct{}, len(ps))
 	for i := range ps {
@@ -39,19 +49,16 @@ func RunAll(ctx context.Context, b Builder, ps []*Project, opts RunOptions) ([]*
 	for i, p := range ps {
 		g.Go(func() error {
 			defer close(finished[i])
-			o, err := opts.withDefaults(p)
-			if err == nil {
-				err = link(gctx, p, ps, reports, finished)
-			}
+			err := link(gctx, p, ps, reports, finished)
 			if err == nil {
 				var res *build.Result
-				reports[i], res, p, err = o.buildAndCheck(gctx, b, p)
+				reports[i], res, p, err = each[i].buildAndCheck(gctx, b, p)
 				if res != nil {
 					done[i] = &built{p, res, reports[i]}
 				}
 			}
 			if err != nil {
-				return o.unpublished(fmt.Errorf("%s: %w", ps[i].Name, err))
+				return each[i].unpublished(fmt.Errorf("%s: %w", ps[i].Name, err))
 			}
 			return nil
 		})
@@ -68,7 +75,7 @@ func RunAll(ctx context.Context, b Builder, ps []*Project, opts RunOptions) ([]*
 	if len(all) == 0 { // none built: every one was skipped
 		return reports, nil
 	}
-	_, err = publish(ctx, all, first, started)
+	_, err := publish(ctx, all, each[0], started)
 	return reports, err
 }
 

@@ -18,8 +18,9 @@ import (
 // fail later: a publish with nothing to publish or with final tags the
 // build may not move (config.HeldTagsError), secrets and SSH agents
 // that cannot be read, a --no-cache-filter naming no planned stage, and
-// --load without a Docker engine. Run calls it first; the CLI calls it
-// before dialing the daemon, which is then not the problem.
+// --load without a Docker engine. Run and RunAll call it first, before
+// any daemon is dialed; cairn build also calls it before its progress
+// display starts.
 func (p *Project) Preflight(ctx context.Context, opts RunOptions) error {
 	if opts.Push {
 		if err := p.Publishable(); err != nil {

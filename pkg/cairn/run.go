@@ -106,6 +106,9 @@ func (s single) Build(ctx context.Context, p *Project, bo build.Options, _ *slog
 func Run(ctx context.Context, b Builder, p *Project, opts RunOptions) (*Report, error) {
 	started := time.Now()
 	opts, err := opts.withDefaults(p)
+	if err == nil {
+		err = p.Preflight(ctx, opts)
+	}
 	if err != nil {
 		return nil, opts.unpublished(err)
 	}
@@ -117,13 +120,10 @@ func Run(ctx context.Context, b Builder, p *Project, opts RunOptions) (*Report, 
 	return report, err
 }
 
-// buildAndCheck is Run up to the commit: it returns the project as
-// planned for the daemon and what the build made (nil: the publish was
-// skipped).
+// buildAndCheck is Run after the Preflight, up to the commit: it returns
+// the project as planned for the daemon and what the build made (nil: the
+// publish was skipped).
 func (o RunOptions) buildAndCheck(ctx context.Context, b Builder, p *Project) (*Report, *build.Result, *Project, error) {
-	if err := p.Preflight(ctx, o); err != nil {
-		return nil, nil, p, err
-	}
 	var in *inputs.Digests
 	if o.Push {
 		// Before anything is built: may cairn push to every repository?
