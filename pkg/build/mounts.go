@@ -69,7 +69,8 @@ type MountResult struct {
 	SaveTime   time.Duration `json:"-"` // a Report has it in seconds
 	Note       string        `json:"note,omitempty"`
 
-	ranOn []Solver // the daemons steps ran with it on
+	ranOn        []Solver // the daemons steps ran with it on
+	sourceLayers []int64  // the restored snapshot's layer sizes, base first
 }
 
 // carrier carries a build's cache mount directories between runners: it
@@ -298,6 +299,7 @@ func JoinMounts(builds ...[]MountResult) []MountResult {
 			j := &out[i]
 			if j.Restore == NotNeeded && m.Restore != NotNeeded {
 				j.Restore, j.Source, j.SourceDigest, j.SourceSize, j.RestoreTime = m.Restore, m.Source, m.SourceDigest, m.SourceSize, m.RestoreTime
+				j.sourceLayers = m.sourceLayers
 			}
 			for _, s := range m.Stages {
 				if !slices.Contains(j.Stages, s) {

@@ -129,10 +129,10 @@ func (c *carrier) restoreOne(ctx context.Context, s Solver, m *mount, r *restori
 	id, target, src, dgst := m.res.ID, m.res.Target, m.res.Source, m.res.SourceDigest
 	c.mu.Unlock()
 	start := time.Now()
-	sized := make(chan int64, 1) // read while the daemon restores, not after
-	go func() { sized <- c.sourceSize(ctx, src, dgst) }()
+	read := make(chan []int64, 1) // while the daemon restores, not after
+	go func() { read <- c.sourceLayers(ctx, src, dgst) }()
 	err := solveDef(ctx, s, c.opts, status, func() (*llb.Definition, error) { return restoreDefinition(ctx, id, target, src, dgst) })
-	size := <-sized
+	layers := <-read
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	r.done = true
@@ -140,7 +140,7 @@ func (c *carrier) restoreOne(ctx context.Context, s Solver, m *mount, r *restori
 	m.res.RestoreTime += time.Since(start).Round(time.Millisecond)
 	switch {
 	case err == nil:
-		m.res.Restore, m.res.SourceSize = Restored, size
+		m.res.Restore, m.res.SourceSize, m.res.sourceLayers = Restored, sum(layers), layers
 	case ctx.Err() != nil:
 		m.res.Note = "restore canceled"
 	default:
@@ -150,21 +150,19 @@ func (c *carrier) restoreOne(ctx context.Context, s Solver, m *mount, r *restori
 	}
 }
 
-// sourceSize is the bytes of the layers of the snapshot dgst of ref, for
-// the restore's rate; 0 when they cannot be read.
-func (c *carrier) sourceSize(ctx context.Context, ref, dgst string) int64 {
+// sourceLayers are the layer sizes of the snapshot dgst of ref, for the
+// restore's rate and the save's delta (snapshotState); nil when they
+// cannot be read.
+func (c *carrier) sourceLayers(ctx context.Context, ref, dgst string) []int64 {
 	if c.opts.Registry == nil {
-		return 0
+		return nil
 	}
 	r, err := c.opts.Registry.Reference(ref)
 	if err != nil {
-		return 0
+		return nil
 	}
-	layers, err := snapshotLayers(ctx, c.opts.Registry, r.Context().Digest(dgst))
-	if err != nil {
-		return 0
-	}
-	return sum(layers)
+	layers, _ := snapshotLayers(ctx, c.opts.Registry, r.Context().Digest(dgst))
+	return layers
 }
 
 // solveDef solves an LLB definition on s, its progress shown with the

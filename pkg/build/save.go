@@ -138,16 +138,18 @@ func snapshotState(ctx context.Context, s Solver, m *MountResult, opts Options, 
 	if m.Restore != Restored || m.SourceDigest == "" {
 		return &whole, 0, nil
 	}
-	src, err := opts.Registry.Reference(m.Source)
-	if err != nil {
-		return nil, 0, err
+	layers := m.sourceLayers // read by the restore
+	if layers == nil {
+		src, err := opts.Registry.Reference(m.Source)
+		if err != nil {
+			return nil, 0, err
+		}
+		if layers, err = snapshotLayers(ctx, opts.Registry, src.Context().Digest(m.SourceDigest)); err != nil {
+			m.Note = joinNotes(m.Note, "saved whole: "+lastLine(err))
+			return &whole, 0, nil
+		}
+		m.SourceSize = sum(layers)
 	}
-	layers, err := snapshotLayers(ctx, opts.Registry, src.Context().Digest(m.SourceDigest))
-	if err != nil {
-		m.Note = joinNotes(m.Note, "saved whole: "+lastLine(err))
-		return &whole, 0, nil
-	}
-	m.SourceSize = sum(layers)
 	prev, err := snapshotImage(m.Target, m.Source, m.SourceDigest)
 	if err != nil {
 		return nil, 0, err

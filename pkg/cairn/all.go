@@ -21,9 +21,9 @@ import (
 // the others and moves nothing anywhere. Every project's Preflight runs
 // before any is built. The commit takes the first project's options
 // (insecure hosts, signing). Reports are in ps's order, nil for one not
-// reached; Name names each in errors. A tag two projects
-// publish at two digests fails before the commit (push.Merge); pkg/bake
-// refuses it before the build.
+// reached; Name names each in errors. A tag two projects publish at two
+// digests fails before the commit (push.Merge); pkg/bake refuses it
+// before the build.
 func RunAll(ctx context.Context, b Builder, ps []*Project, opts RunOptions) ([]*Report, error) {
 	started := time.Now()
 	reports := make([]*Report, len(ps))
