@@ -92,6 +92,20 @@ func (p *Project) Builds() ([]Build, error) {
 	return out, nil
 }
 
+// overrides are what both a plan and a build of the target take from it:
+// its Dockerfile, context, stage, repository, args, platforms, tags and
+// cache refs.
+func (t *Target) overrides() config.Overrides {
+	o := config.Overrides{
+		Dockerfile: t.Dockerfile, Context: t.Context, Repository: t.Repository,
+		Args: t.Args, Platforms: t.Platforms, Tags: t.Tags, CacheFrom: t.CacheFrom, CacheTo: t.CacheTo,
+	}
+	if t.Stage != "" {
+		o.Targets = []string{t.Stage}
+	}
+	return o
+}
+
 // build maps the target to cairn's overrides; repo is the repository of a
 // linked target that has no tags of its own ("" for none).
 func (t *Target) build(repo string) (Build, error) {
@@ -101,14 +115,8 @@ func (t *Target) build(repo string) (Build, error) {
 	case t.DockerfileInline != "":
 		return Build{}, fmt.Errorf("target %s: dockerfile-inline: cairn builds a Dockerfile it can read from a file: write it to one", t.Name)
 	}
-	o := config.Overrides{
-		Dockerfile: t.Dockerfile, Context: t.Context, Repository: t.Repository,
-		Args: t.Args, Platforms: t.Platforms, Tags: t.Tags, CacheFrom: t.CacheFrom, CacheTo: t.CacheTo,
-		Docker: config.DockerFlags{Network: t.Network, NoCache: t.NoCache, Pull: t.Pull, Annotations: t.Annotations},
-	}
-	if t.Stage != "" {
-		o.Targets = []string{t.Stage}
-	}
+	o := t.overrides()
+	o.Docker = config.DockerFlags{Network: t.Network, NoCache: t.NoCache, Pull: t.Pull, Annotations: t.Annotations}
 	if o.Repository == "" && repo != "" {
 		o.Repository, o.CacheRef = repo, "{repository}:cache-"+t.Name+"-{stage}"
 	}

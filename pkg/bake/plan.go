@@ -100,20 +100,7 @@ func planTarget(t *Target, bp ocispecs.Platform, env func(string) (string, bool)
 	if err != nil {
 		return TargetPlan{}, err
 	}
-	o := config.Overrides{
-		Dockerfile: t.Dockerfile,
-		Context:    t.Context,
-		Repository: t.Repository,
-		Args:       t.Args,
-		Platforms:  t.Platforms,
-		Tags:       t.Tags,
-		CacheFrom:  t.CacheFrom,
-		CacheTo:    t.CacheTo,
-	}
-	if t.Stage != "" {
-		o.Targets = []string{t.Stage}
-	}
-	b, err := config.Default().Resolve(o, env)
+	b, err := config.Default().Resolve(t.overrides(), env)
 	if err != nil {
 		return TargetPlan{}, fmt.Errorf("target %s: %w", t.Name, err)
 	}
