@@ -60,13 +60,12 @@ func bakeBuild(c *cli.Context, bp *bake.Project) error {
 	if err != nil {
 		return err
 	}
-	opts := cairn.RunOptions{Push: c.Bool("push"), Force: c.Bool("force"), NoSkip: c.Bool("no-skip"), RewriteTimestamp: c.Bool("rewrite-timestamp")}
 	names := make([]string, len(ps))
 	for i, p := range ps {
 		names[i] = p.Name
 	}
 	var reports []*cairn.Report
-	err = options.OnDaemons(c, ps[0], opts, func(pool *cairn.Pool, opts cairn.RunOptions) (err error) {
+	err = options.OnDaemons(c, ps[0], options.Run(c), func(pool *cairn.Pool, opts cairn.RunOptions) (err error) {
 		reports, err = cairn.RunAll(c.Context, pool, ps, opts)
 		return err
 	})

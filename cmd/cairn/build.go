@@ -31,7 +31,7 @@ func buildCommand() *cli.Command {
 			if c.Bool("dry-run") {
 				return dryRun(c)
 			}
-			return execute(c, cairn.RunOptions{Push: c.Bool("push"), Force: c.Bool("force"), NoSkip: c.Bool("no-skip"), RewriteTimestamp: c.Bool("rewrite-timestamp")})
+			return execute(c, options.Run(c))
 		},
 	}
 }

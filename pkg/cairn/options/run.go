@@ -25,6 +25,12 @@ func OnDaemons(c *cli.Context, p *cairn.Project, opts cairn.RunOptions, fn func(
 	return err
 }
 
+// Run are the run's options the flags give: --push, --force, --no-skip
+// and --rewrite-timestamp (unset on a command without them).
+func Run(c *cli.Context) cairn.RunOptions {
+	return cairn.RunOptions{Push: c.Bool("push"), Force: c.Bool("force"), NoSkip: c.Bool("no-skip"), RewriteTimestamp: c.Bool("rewrite-timestamp")}
+}
+
 // Outputs is where a run's summary and metadata file go.
 func Outputs(c *cli.Context) render.Output {
 	return render.Output{Stdout: c.App.Writer, Stderr: c.App.ErrWriter, MetadataFile: c.String("metadata-file")}
