@@ -30,30 +30,40 @@ FROM busybox:1.36 AS runtime
 COPY --from=builder /x /x
 `
 
+// jsonPlan is the part of `cairn plan --format json` the tests read.
+type jsonPlan struct {
+	Targets []struct {
+		Name   string   `json:"name"`
+		Stages []string `json:"stages"`
+	} `json:"targets"`
+	Stages []struct {
+		Name         string   `json:"name"`
+		CacheExport  string   `json:"cacheExport"`
+		CacheImports []string `json:"cacheImports"`
+		Tags         []string `json:"tags"`
+	} `json:"stages"`
+}
+
+// planJSON runs `cairn plan --format json args…` in dir.
+func planJSON(t *testing.T, dir string, args ...string) jsonPlan {
+	t.Helper()
+	code, stdout, stderr := runCLI(t, dir, append([]string{"plan", "--format", "json"}, args...)...)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var plan jsonPlan
+	if err := json.Unmarshal([]byte(stdout), &plan); err != nil {
+		t.Fatalf("%v in %s", err, stdout)
+	}
+	return plan
+}
+
 func TestPlanJSON(t *testing.T) {
 	dir := testenv.WriteDir(t, map[string]string{
 		"Dockerfile": goService,
 		"build.yaml": "version: 1\nrepository: reg.example.com/app\ntargets:\n  runtime:\n    tags: [latest]\n  test:\n    push: false\n",
 	})
-	code, stdout, stderr := runCLI(t, dir, "plan", "--format", "json")
-	if code != 0 {
-		t.Fatalf("exit %d: %s", code, stderr)
-	}
-	var plan struct {
-		Targets []struct {
-			Name   string   `json:"name"`
-			Stages []string `json:"stages"`
-		} `json:"targets"`
-		Stages []struct {
-			Name         string   `json:"name"`
-			CacheExport  string   `json:"cacheExport"`
-			CacheImports []string `json:"cacheImports"`
-			Tags         []string `json:"tags"`
-		} `json:"stages"`
-	}
-	if err := json.Unmarshal([]byte(stdout), &plan); err != nil {
-		t.Fatalf("%v in %s", err, stdout)
-	}
+	plan := planJSON(t, dir)
 	if got := len(plan.Targets); got != 2 || strings.Join(plan.Targets[0].Stages, ",") != "deps,builder,runtime" {
 		t.Errorf("targets = %+v", plan.Targets)
 	}
@@ -68,20 +78,8 @@ func TestPlanJSON(t *testing.T) {
 // each stage's own cache ref among its imports, as buildx imports them.
 func TestCacheFromIsImportedByEveryStage(t *testing.T) {
 	dir := testenv.WriteDir(t, map[string]string{"Dockerfile": goService})
-	code, stdout, stderr := runCLI(t, dir, "plan", "--format", "json", "--repository", "reg.example.com/app",
+	plan := planJSON(t, dir, "--repository", "reg.example.com/app",
 		"--cache-from", "reg.example.com/app:buildcache", "--cache-from", "type=registry,ref=reg.example.com/base:cache,mode=max")
-	if code != 0 {
-		t.Fatalf("exit %d: %s", code, stderr)
-	}
-	var plan struct {
-		Stages []struct {
-			Name         string   `json:"name"`
-			CacheImports []string `json:"cacheImports"`
-		} `json:"stages"`
-	}
-	if err := json.Unmarshal([]byte(stdout), &plan); err != nil {
-		t.Fatalf("%v in %s", err, stdout)
-	}
 	for _, s := range plan.Stages {
 		if n := len(s.CacheImports); n < 3 || s.CacheImports[0] != "reg.example.com/app:cache-"+s.Name ||
 			!slices.Equal(s.CacheImports[n-2:], []string{"reg.example.com/app:buildcache", "reg.example.com/base:cache"}) {

@@ -95,8 +95,25 @@ func Files(t testing.TB, img v1.Image) map[string]string {
 	t.Helper()
 	rc := mutate.Extract(img)
 	defer rc.Close()
+	return tarFiles(t, rc)
+}
+
+// LayerFiles are the regular files of one layer, whiteouts ("/d/.wh.f")
+// included, by absolute path.
+func LayerFiles(t testing.TB, layer v1.Layer) map[string]string {
+	t.Helper()
+	rc, err := layer.Uncompressed()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	return tarFiles(t, rc)
+}
+
+func tarFiles(t testing.TB, r io.Reader) map[string]string {
+	t.Helper()
 	files := map[string]string{}
-	tr := tar.NewReader(rc)
+	tr := tar.NewReader(r)
 	for {
 		h, err := tr.Next()
 		if errors.Is(err, io.EOF) {

@@ -1,11 +1,8 @@
 package build_test
 
 import (
-	"archive/tar"
 	"crypto/md5"
-	"errors"
 	"fmt"
-	"io"
 	"maps"
 	"math/rand/v2"
 	"os"
@@ -247,24 +244,9 @@ func TestSnapshotFromAFallback(t *testing.T) {
 // layer, sorted.
 func layerFiles(t *testing.T, layer v1.Layer) []string {
 	t.Helper()
-	rc, err := layer.Uncompressed()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rc.Close()
 	var files []string
-	tr := tar.NewReader(rc)
-	for {
-		h, err := tr.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		if h.Typeflag == tar.TypeReg {
-			files = append(files, strings.TrimPrefix(h.Name, "./"))
-		}
+	for path := range testenv.LayerFiles(t, layer) {
+		files = append(files, strings.TrimPrefix(path, "/"))
 	}
 	slices.Sort(files)
 	return files
