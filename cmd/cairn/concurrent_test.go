@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"maps"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -140,7 +139,5 @@ func TestPublishDuringAnotherCommit(t *testing.T) {
 	if lost := readMetadata(t, secondFile); lost.states["latest"] != "conflict" {
 		t.Errorf("second publish's tag states %v, want latest in conflict", lost.states)
 	}
-	if got := testenv.Tags(t, p.repo); !maps.Equal(got, won.digests) {
-		t.Errorf("tags %v, want the first publish's %v", got, won.digests)
-	}
+	testenv.WantTags(t, p.repo, won.digests, "the first publish's tags")
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"maps"
 	"strings"
 	"testing"
 
@@ -105,10 +104,6 @@ func TestPathIgnoresCurrentDirectoryConfig(t *testing.T) {
 		t.Errorf("prune: exit %d, want 1 and no branch tiers: %s%s", code, stdout, stderr)
 	}
 
-	if after := testenv.Tags(t, other); !maps.Equal(after, otherTags) {
-		t.Errorf("the other project's tags changed:\n before %v\n after  %v", otherTags, after)
-	}
-	if after := testenv.Tags(t, own); !maps.Equal(after, ownTags) {
-		t.Errorf("PATH's tags changed after its publish:\n before %v\n after  %v", ownTags, after)
-	}
+	testenv.WantTags(t, other, otherTags, "the other project's tags changed")
+	testenv.WantTags(t, own, ownTags, "PATH's tags changed after its publish")
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"maps"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -89,9 +88,7 @@ func (p *publishEnv) published(t *testing.T) map[string]string {
 
 func assertUnchanged(t *testing.T, p *publishEnv, before map[string]string) {
 	t.Helper()
-	if after := testenv.Tags(t, p.repo); !maps.Equal(after, before) {
-		t.Errorf("tags changed:\n before %v\n after  %v", before, after)
-	}
+	testenv.WantTags(t, p.repo, before, "tags changed")
 }
 
 func TestFailedStagePublishesNothing(t *testing.T) {

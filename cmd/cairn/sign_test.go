@@ -116,9 +116,7 @@ func TestSignedPublishVerifiesWithCosign(t *testing.T) {
 	if code, _, stderr := p.build(t, "--sign-key", key); code != 0 {
 		t.Fatalf("republish: exit %d: %s", code, stderr)
 	}
-	if after := testenv.Tags(t, p.repo); !maps.Equal(tags, after) {
-		t.Errorf("a no-change republish moved tags:\nbefore %v\nafter  %v", tags, after)
-	}
+	testenv.WantTags(t, p.repo, tags, "a no-change republish moved tags")
 	if out, err := verify(t, pub, p.repo+":latest"); err != nil {
 		t.Errorf("cosign verify after the republish: %v\n%s", err, out)
 	}

@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"io"
 	"log"
+	"maps"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -42,6 +44,38 @@ func Tags(t testing.TB, repo string, opts ...remote.Option) map[string]string {
 		m[tag] = desc.Digest.String()
 	}
 	return m
+}
+
+// WantTags fails the test, saying what of the tags differs, unless repo's
+// tags (as Tags reads them) are want. what says which state was expected
+// ("a failed build moved tags").
+func WantTags(t testing.TB, repo string, want map[string]string, what string, opts ...remote.Option) {
+	t.Helper()
+	if diff := tagsDiff(want, Tags(t, repo, opts...)); diff != "" {
+		t.Errorf("%s: tags of %s differ:\n%s", what, repo, diff)
+	}
+}
+
+// tagsDiff lists, a line each in tag order, the tags got moved, added or
+// removed against want; "" when they are the same.
+func tagsDiff(want, got map[string]string) string {
+	var b strings.Builder
+	both := map[string]string{}
+	maps.Copy(both, want)
+	maps.Copy(both, got)
+	for _, tag := range slices.Sorted(maps.Keys(both)) {
+		w, inWant := want[tag]
+		g, inGot := got[tag]
+		switch {
+		case !inGot:
+			fmt.Fprintf(&b, "  - %s (was %s)\n", tag, w)
+		case !inWant:
+			fmt.Fprintf(&b, "  + %s (%s)\n", tag, g)
+		case w != g:
+			fmt.Fprintf(&b, "  ~ %s: %s, want %s\n", tag, g, w)
+		}
+	}
+	return b.String()
 }
 
 // Repo returns a repository in the test registry that no earlier run used:

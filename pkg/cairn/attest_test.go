@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
-	"maps"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -159,9 +158,7 @@ func TestPublishAttachesProvenance(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if after := testenv.Tags(t, repo); !maps.Equal(before, after) {
-		t.Errorf("an unchanged republish moved tags:\nbefore %v\nafter  %v", before, after)
-	}
+	testenv.WantTags(t, repo, before, "an unchanged republish moved tags")
 	for _, tag := range again.Tags {
 		if tag.State != push.Unchanged {
 			t.Errorf("%s: %s, want unchanged", tag.Tag, tag.State)

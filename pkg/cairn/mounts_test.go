@@ -3,7 +3,6 @@ package cairn_test
 import (
 	"errors"
 	"fmt"
-	"maps"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -107,9 +106,7 @@ func TestCacheMountCarriesTheGoBuildCache(t *testing.T) {
 	if m := mountOf(t, same, goBuildID); m.Restore != build.NotNeeded || m.Save != build.NotRun || m.RestoreDuration != 0 || m.SaveDuration != 0 {
 		t.Errorf("no-change build: mount %+v, want nothing restored or saved", m)
 	}
-	if after := testenv.Tags(t, repo); !maps.Equal(after, tags) {
-		t.Errorf("no-change build moved tags: %v, was %v", after, tags)
-	}
+	testenv.WantTags(t, repo, tags, "no-change build moved tags")
 
 	testenv.WriteFiles(t, dir, map[string]string{"greet/greet.go": strings.Replace(goModule["greet/greet.go"], "hello, ", "hi, ", 1)})
 	edit, err := run(t, load(t, dir, repo, nil), cairn.RunOptions{Push: true})
@@ -177,9 +174,7 @@ func TestFailedBuildKeepsTheSnapshot(t *testing.T) {
 	if m := mountOf(t, report, appMountID); m.Restore != build.Restored || m.Save != "" || m.SavedDigest != "" {
 		t.Errorf("failing build: mount %+v, want restored, not saved", m)
 	}
-	if after := testenv.Tags(t, repo); !maps.Equal(after, before) {
-		t.Errorf("failing build changed tags: %v, was %v", after, before)
-	}
+	testenv.WantTags(t, repo, before, "failing build changed tags")
 }
 
 // TestBrokenSnapshotIsAWarning: a snapshot whose blob is gone from the

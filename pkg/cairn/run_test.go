@@ -121,9 +121,7 @@ func TestRunPublishesThroughTheLibrary(t *testing.T) {
 	if !errors.Is(err, cairn.ErrNothingPublished) {
 		t.Errorf("failed build: error %v, want one matching ErrNothingPublished", err)
 	}
-	if after := testenv.Tags(t, repo); !maps.Equal(after, tags) {
-		t.Errorf("a failed build moved tags:\n before %v\n after  %v", tags, after)
-	}
+	testenv.WantTags(t, repo, tags, "a failed build moved tags")
 }
 
 // TestLabelsAndSourceDateEpoch: in a git checkout, published images carry

@@ -3,14 +3,12 @@ package cairn_test
 import (
 	"bytes"
 	"context"
-	"crypto/elliptic"
 	"errors"
 	"fmt"
 	"io"
 	"log"
 	"log/slog"
 	"net/http"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -18,8 +16,8 @@ import (
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/v1/remote"
-	"github.com/sigstore/sigstore/pkg/cryptoutils"
 
+	"github.com/cairn-build/cairn/internal/testenv"
 	"github.com/cairn-build/cairn/pkg/build"
 	"github.com/cairn-build/cairn/pkg/cairn"
 	"github.com/cairn-build/cairn/pkg/config"
@@ -27,20 +25,6 @@ import (
 	"github.com/cairn-build/cairn/pkg/registry"
 	"github.com/cairn-build/cairn/pkg/sign"
 )
-
-// encryptedKey writes a key in cosign's format under password.
-func encryptedKey(t *testing.T, password string) string {
-	t.Helper()
-	priv, _, err := cryptoutils.GeneratePEMEncodedECDSAKeyPair(elliptic.P256(), cryptoutils.StaticPasswordFunc([]byte(password)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(t.TempDir(), "cosign.key")
-	if err := os.WriteFile(path, priv, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return path
-}
 
 func discardLogger() *log.Logger { return log.New(io.Discard, "", 0) }
 
@@ -163,7 +147,7 @@ func TestRunFailuresBeforeTheCommitPublishNothing(t *testing.T) {
 		}},
 		{name: "sign: the key's password is not set", want: "$CAIRN_TEST_UNSET_VARIABLE is not set", project: func(t *testing.T, r *fakeRegistry) *cairn.Project {
 			p := r.project(t, "", "")
-			p.Config.Sign = config.Sign{Key: encryptedKey(t, "pw"), PasswordEnv: "CAIRN_TEST_UNSET_VARIABLE"}
+			p.Config.Sign = config.Sign{Key: testenv.CosignKey(t, "pw"), PasswordEnv: "CAIRN_TEST_UNSET_VARIABLE"}
 			return p
 		}},
 		{name: "sign: the registry refuses the signature", want: "put the referrer", solves: 2, publish: true,
@@ -172,7 +156,7 @@ func TestRunFailuresBeforeTheCommitPublishNothing(t *testing.T) {
 			},
 			project: func(t *testing.T, r *fakeRegistry) *cairn.Project {
 				p := r.project(t, "", "")
-				p.Config.Sign = config.Sign{Key: encryptedKey(t, "")}
+				p.Config.Sign = config.Sign{Key: testenv.CosignKey(t, "")}
 				return p
 			}},
 		{name: "recover: the commit record cannot be read", want: "read commit record", refuse: isTag(push.RecordTag)},

@@ -2,7 +2,6 @@ package cairn_test
 
 import (
 	"errors"
-	"maps"
 	"testing"
 
 	"github.com/cairn-build/cairn/internal/testenv"
@@ -31,9 +30,7 @@ func TestSkippedPublishConnectsNoPool(t *testing.T) {
 	if len(report.Targets) != 1 || report.Targets[0].Skipped != cairn.SkippedUnchanged || report.Targets[0].Digest != before["v1"] || report.Inputs == "" {
 		t.Errorf("report targets %+v (inputs %q), want app skipped at %s", report.Targets, report.Inputs, before["v1"])
 	}
-	if after := testenv.Tags(t, repo); !maps.Equal(after, before) {
-		t.Errorf("tags moved:\n before %v\n after  %v", before, after)
-	}
+	testenv.WantTags(t, repo, before, "tags moved")
 	_, err = pool.Run(t.Context(), load(t, dir, repo, nil), cairn.RunOptions{Push: true, NoSkip: true})
 	if !errors.As(err, new(*cairn.DaemonError)) || !errors.Is(err, cairn.ErrNothingPublished) {
 		t.Errorf("NoSkip: %v, want the daemon's error, nothing published", err)

@@ -98,9 +98,7 @@ func TestPullRequestReadsMainTier(t *testing.T) {
 	if len(report.Tags) != 0 {
 		t.Errorf("pull request build moved %v", report.Tags)
 	}
-	if after := testenv.Tags(t, repo); !maps.Equal(after, tags) {
-		t.Errorf("pull request build changed the registry:\n before %v\n after  %v", tags, after)
-	}
+	testenv.WantTags(t, repo, tags, "pull request build changed the registry")
 
 	// Weeks later, prune finds main's tier alone, and keeps it: protected.
 	later := func() time.Time { return time.Now().Add(30 * 24 * time.Hour) }
@@ -111,7 +109,5 @@ func TestPullRequestReadsMainTier(t *testing.T) {
 	if len(pruned.Tiers) != 1 || pruned.Tiers[0].Tier != "main" || pruned.Tiers[0].Action != tiers.Kept || pruned.Tiers[0].Written.IsZero() || pruned.Bytes != 0 {
 		t.Errorf("prune: %+v, want main's tier alone, stamped and kept", pruned)
 	}
-	if after := testenv.Tags(t, repo); !maps.Equal(after, tags) {
-		t.Errorf("prune changed the registry:\n before %v\n after  %v", tags, after)
-	}
+	testenv.WantTags(t, repo, tags, "prune changed the registry")
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cairn-build/cairn/internal/testenv"
 	"github.com/cairn-build/cairn/pkg/config"
 	"github.com/cairn-build/cairn/pkg/inputs"
 	"github.com/cairn-build/cairn/pkg/planner"
@@ -69,15 +70,11 @@ func newFixture(t *testing.T) *fixture {
 // write writes a file under the project (or at an absolute path).
 func (f *fixture) write(t *testing.T, path, content string) {
 	t.Helper()
-	if !filepath.IsAbs(path) {
-		path = filepath.Join(f.dir, path)
+	dir := f.dir
+	if filepath.IsAbs(path) {
+		dir = ""
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	testenv.WriteFiles(t, dir, map[string]string{path: content})
 }
 
 func (f *fixture) project(t *testing.T) inputs.Project {

@@ -1,17 +1,13 @@
 package push_test
 
 import (
-	"crypto/elliptic"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"io"
 	"log"
-	"maps"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -25,7 +21,6 @@ import (
 	"github.com/opencontainers/go-digest"
 	specs "github.com/opencontainers/image-spec/specs-go"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
-	"github.com/sigstore/sigstore/pkg/cryptoutils"
 
 	"github.com/cairn-build/cairn/internal/faultproxy"
 	"github.com/cairn-build/cairn/internal/testenv"
@@ -46,14 +41,7 @@ func throughProxy(t *testing.T, repo string) (*faultproxy.Proxy, string) {
 // signingKey is a new key in cosign's format, loaded.
 func signingKey(t *testing.T) *sign.Key {
 	t.Helper()
-	priv, _, err := cryptoutils.GeneratePEMEncodedECDSAKeyPair(elliptic.P256(), cryptoutils.StaticPasswordFunc([]byte("pw")))
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(t.TempDir(), "cosign.key")
-	if err := os.WriteFile(path, priv, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	path := testenv.CosignKey(t, "pw")
 	k, err := sign.LoadKey(path, "", func(string) (string, bool) { return "pw", true })
 	if err != nil {
 		t.Fatal(err)
@@ -176,9 +164,7 @@ func TestCommitSigns(t *testing.T) {
 		t.Fatal(err)
 	}
 	expectStates(t, again, "cache=unchanged latest=unchanged")
-	if after := testenv.Tags(t, repo); !maps.Equal(before, after) {
-		t.Errorf("signing a signed image again moved tags:\nbefore %v\nafter  %v", before, after)
-	}
+	testenv.WantTags(t, repo, before, "signing a signed image again moved tags")
 
 	proxy, proxied := throughProxy(t, repo)
 	proxy.Fail(http.MethodPut, `/manifests/latest$`, http.StatusInternalServerError, -1)
@@ -187,9 +173,7 @@ func TestCommitSigns(t *testing.T) {
 	if !errors.As(err, new(*push.CommitError)) {
 		t.Fatalf("err = %v, want a *push.CommitError", err)
 	}
-	if after := testenv.Tags(t, repo); !maps.Equal(before, after) {
-		t.Errorf("after the failed commit:\nbefore %v\nafter  %v", before, after)
-	}
+	testenv.WantTags(t, repo, before, "after the failed commit")
 }
 
 // TestCommitSignsManifestsAndLegacyTag: with Manifests each platform's
