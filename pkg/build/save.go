@@ -17,8 +17,9 @@ import (
 // SaveMounts snapshots the carried cache mounts a step of the build ran
 // with, for the next runner, and stages each snapshot by digest in its
 // snapshot ref's repository (see MountResult.SavedDigest): the commit
-// moves the tags. Call it only when every stage and check succeeded, with
-// the build's options: a failed build never replaces a good snapshot. The
+// moves the tags. Call it only when every stage succeeded, with the
+// build's options (the checks may run meanwhile: a failed one means no
+// commit, and a good snapshot is never replaced). The
 // save runs on the daemon the mount's steps ran on (s for a result not
 // made by Run); a mount whose steps ran on several daemons of a pool is
 // not saved. A snapshot of more than maxSize bytes (0: no cap) is not

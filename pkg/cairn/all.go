@@ -52,7 +52,7 @@ func RunAll(ctx context.Context, b Builder, ps []*Project, opts RunOptions) ([]*
 			err := link(gctx, p, ps, reports, finished)
 			if err == nil {
 				var res *build.Result
-				reports[i], res, p, err = each[i].buildAndCheck(gctx, b, p)
+				reports[i], res, p, err = each[i].buildAndCheck(gctx, b, p, nil)
 				if res != nil {
 					done[i] = &built{p, res, reports[i]}
 				}
@@ -75,7 +75,7 @@ func RunAll(ctx context.Context, b Builder, ps []*Project, opts RunOptions) ([]*
 	if len(all) == 0 { // none built: every one was skipped
 		return reports, nil
 	}
-	_, err := publish(ctx, all, each[0], started)
+	_, err := publish(ctx, all, each[0], started, nil)
 	return reports, err
 }
 

@@ -28,6 +28,7 @@ import (
 	"github.com/cairn-build/cairn/internal/testenv"
 	"github.com/cairn-build/cairn/pkg/cairn"
 	"github.com/cairn-build/cairn/pkg/config"
+	"github.com/cairn-build/cairn/pkg/push"
 )
 
 // fakeDaemon stands in for BuildKit in -short tests of Run: it solves a
@@ -40,7 +41,8 @@ type fakeDaemon struct {
 	// fail are solves' errors by what the solve does ("build app",
 	// "layout app", "save mount"), as the log names it.
 	fail map[string]error
-	// block holds the stage's solve until its context ends.
+	// block holds the stage's solve, or the solve it names as the log
+	// does ("save mount"), until its context ends.
 	block string
 	// noWorkers is a daemon without a worker; noPush stages nothing.
 	noWorkers, noPush bool
@@ -73,7 +75,7 @@ func (d *fakeDaemon) Solve(ctx context.Context, def *llb.Definition, opt client.
 		what = "layout " + stage
 	}
 	d.record(fmt.Sprintf("%s (tags: %d)", what, len(d.reg.tags())))
-	if stage == d.block && stage != "" {
+	if (stage == d.block && stage != "") || what == d.block {
 		<-ctx.Done()
 		return nil, ctx.Err()
 	}
@@ -182,8 +184,18 @@ func (r *fakeRegistry) refuses(method, path string, body []byte) bool {
 	return r.refuse != nil && r.refuse(method, path, body)
 }
 
-// tags are the repository's tags and their digests, the commit record's too.
+// tags are the repository's published tags and their digests: all but
+// the commit record, which a publish takes while its checks run, also
+// when it then fails (see allTags).
 func (r *fakeRegistry) tags() map[string]string {
+	all := r.allTags()
+	delete(all, push.RecordTag)
+	return all
+}
+
+// allTags are the repository's tags and their digests, the commit
+// record's too.
+func (r *fakeRegistry) allTags() map[string]string {
 	repo, err := name.NewRepository(r.repo, name.Insecure)
 	if err != nil {
 		return nil

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/moby/buildkit/client"
@@ -91,8 +92,9 @@ func (s single) Build(ctx context.Context, p *Project, bo build.Options, _ *slog
 }
 
 // Run lints the Dockerfile, builds every planned stage on b, runs the
-// targets' checks and, with opts.Push, saves the cache mounts and commits
-// the tags: each step only when everything before it succeeded. A publish
+// targets' checks and, with opts.Push, saves the cache mounts meanwhile
+// and commits the tags: each step only when everything before it
+// succeeded (a failed check drops the saves). A publish
 // whose every target's input digest (pkg/inputs) is recorded with every tag
 // it would move, each still where that publish left it, builds nothing and
 // moves nothing: its report says each target was skipped, and a Connector
@@ -112,18 +114,25 @@ func Run(ctx context.Context, b Builder, p *Project, opts RunOptions) (*Report, 
 	if err != nil {
 		return nil, opts.unpublished(err)
 	}
-	report, res, p, err := opts.buildAndCheck(ctx, b, p)
+	// The commit's records are taken while the checks and saves run: taking
+	// one waits a moment (push.Lock).
+	var lock *push.Lock
+	defer func() { lock.Release(context.WithoutCancel(ctx)) }() // unless the commit used it
+	report, res, p, err := opts.buildAndCheck(ctx, b, p, func(p *Project) {
+		lock = push.TakeLock(ctx, opts.Registry, p.refs(), push.WithLogger(opts.Logger))
+	})
 	if err != nil || !opts.Push || res == nil { // nil: skipped
 		return report, opts.unpublished(err)
 	}
-	_, err = publish(ctx, []built{{p, res, report}}, opts, started)
+	_, err = publish(ctx, []built{{p, res, report}}, opts, started, lock)
 	return report, err
 }
 
 // buildAndCheck is Run after the Preflight, up to the commit: it returns
 // the project as planned for the daemon and what the build made (nil: the
-// publish was skipped).
-func (o RunOptions) buildAndCheck(ctx context.Context, b Builder, p *Project) (*Report, *build.Result, *Project, error) {
+// publish was skipped). built, when not nil, is called in a publish once
+// the build succeeded, before the checks.
+func (o RunOptions) buildAndCheck(ctx context.Context, b Builder, p *Project, built func(*Project)) (*Report, *build.Result, *Project, error) {
 	var in *inputs.Digests
 	if o.Push {
 		// Before anything is built: may cairn push to every repository?
@@ -181,14 +190,11 @@ func (o RunOptions) buildAndCheck(ctx context.Context, b Builder, p *Project) (*
 	if err == nil {
 		err = out.Finish(ctx, res, o.Status, o.Logger)
 	}
-	if err == nil {
-		if err = g.images(ctx, b.Default(), bo.Session); err == nil {
-			err = g.verdict()
-		}
+	if err == nil && o.Push && built != nil {
+		built(p)
 	}
-	if err == nil && o.Push {
-		// Once everything succeeded: the commit moves the snapshot tags too.
-		err = build.SaveMounts(ctx, b.Default(), res, bo, p.Config.CacheMounts.MaxSize)
+	if err == nil {
+		err = o.checkAndSave(ctx, b.Default(), g, res, bo, p.Config.CacheMounts.MaxSize)
 	}
 	if res != nil {
 		report.Mounts = mountReports(res.Mounts)
@@ -197,6 +203,34 @@ func (o RunOptions) buildAndCheck(ctx context.Context, b Builder, p *Project) (*
 		err = fmt.Errorf("%w\n%w", err, ErrNothingPublished)
 	}
 	return report, res, p, err
+}
+
+// checkAndSave runs the checks on the built images and, in a publish,
+// saves the cache mounts meanwhile: the saves need nothing the checks do,
+// and only stage their snapshots by digest; the commit moves the snapshot
+// tags with the others. A failed check stops the saves and drops what
+// they staged from res.
+func (o RunOptions) checkAndSave(ctx context.Context, d Daemon, g *gates, res *build.Result, bo build.Options, maxSize int64) error {
+	saving, stop := context.WithCancel(ctx)
+	defer stop()
+	unsaved := slices.Clone(res.Mounts)
+	saved := make(chan error, 1)
+	if o.Push {
+		go func() { saved <- build.SaveMounts(saving, d, res, bo, maxSize) }()
+	} else {
+		saved <- nil
+	}
+	err := g.images(ctx, d, bo.Session)
+	if err == nil {
+		err = g.verdict()
+	}
+	if err != nil {
+		stop()
+		<-saved
+		res.Mounts = unsaved
+		return err
+	}
+	return <-saved
 }
 
 // unpublished is err matching ErrNothingPublished, its message unchanged,
@@ -245,7 +279,8 @@ type built struct {
 // tags last, shown as one vertex in the progress display; each report gets
 // its tags' results. A failure before any tag moved (the stamp, a tag two
 // builds would publish, a push.PrepareError) matches ErrNothingPublished.
-func publish(ctx context.Context, bs []built, opts RunOptions, started time.Time) ([]push.TagResult, error) {
+// lock, when not nil, holds the commit's records (see push.TakeLock).
+func publish(ctx context.Context, bs []built, opts RunOptions, started time.Time, lock *push.Lock) ([]push.TagResult, error) {
 	var moves []push.Move
 	for _, b := range bs {
 		stamp, err := tiers.Stamp(ctx, opts.Registry, b.p.Config, b.p.Source.Commit, time.Now())
@@ -263,7 +298,7 @@ func publish(ctx context.Context, bs []built, opts RunOptions, started time.Time
 		return nil, fmt.Errorf("%w: %w", ErrNothingPublished, err)
 	}
 	step := build.StartStep(opts.Status, "[publish] move tags: caches first, final tags last")
-	tags, err := push.Commit(ctx, opts.Registry, moves, opts.commitOptions(bs[0].p, started)...)
+	tags, err := push.Commit(ctx, opts.Registry, moves, append(opts.commitOptions(bs[0].p, started), push.WithLock(lock))...)
 	step.Moved(tags, err)
 	if errors.As(err, new(*push.PrepareError)) {
 		err = opts.unpublished(err)

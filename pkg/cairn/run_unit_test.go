@@ -67,7 +67,7 @@ func TestRunOrder(t *testing.T) {
 	if len(report.Mounts) != 1 || report.Mounts[0].Save != build.Saved {
 		t.Errorf("mounts %+v, want the one mount saved", report.Mounts)
 	}
-	tags := reg.tags()
+	tags := reg.allTags()
 	for _, tag := range []string{"v1", "cache-app", "cache-mount-var-cache-app", push.RecordTag} {
 		if tags[tag] == "" {
 			t.Errorf("no tag %s after the commit: %v", tag, tags)
@@ -80,7 +80,8 @@ func TestRunOrder(t *testing.T) {
 
 // TestRunFailuresBeforeTheCommitPublishNothing walks every way a publish
 // can fail before its commit: each error matches ErrNothingPublished, and
-// no tag was created or moved.
+// no tag was created or moved (the commit record may be: it is taken while
+// the checks run, and freed).
 func TestRunFailuresBeforeTheCommitPublishNothing(t *testing.T) {
 	boom := errors.New("boom")
 	isTag := func(tag string) func(string, string, []byte) bool {
@@ -100,8 +101,9 @@ func TestRunFailuresBeforeTheCommitPublishNothing(t *testing.T) {
 		builder func(cairn.Builder) cairn.Builder
 		refuse  func(method, path string, body []byte) bool // the registry's fault
 		solves  int                                         // how many solves ran, at most
-		// publish: the run reached the publish step (the mount was saved).
-		publish bool
+		// saved: a save of the cache mount ran, as it does once the build
+		// is done: beside the checks, before the publish step.
+		saved bool
 	}{
 		{name: "options: a registry mirror is not a host", want: "registry mirror", opts: func(o *cairn.RunOptions) { o.Registry = nil },
 			project: func(t *testing.T, r *fakeRegistry) *cairn.Project {
@@ -150,7 +152,7 @@ func TestRunFailuresBeforeTheCommitPublishNothing(t *testing.T) {
 			p.Config.Sign = config.Sign{Key: testenv.CosignKey(t, "pw"), PasswordEnv: "CAIRN_TEST_UNSET_VARIABLE"}
 			return p
 		}},
-		{name: "sign: the registry refuses the signature", want: "put the referrer", solves: 2, publish: true,
+		{name: "sign: the registry refuses the signature", want: "put the referrer", solves: 2, saved: true,
 			refuse: func(method, _ string, body []byte) bool {
 				return method == http.MethodPut && bytes.Contains(body, []byte(`"artifactType":"`+sign.BundleMediaType+`"`))
 			},
@@ -175,15 +177,15 @@ func TestRunFailuresBeforeTheCommitPublishNothing(t *testing.T) {
 		{name: "lint: an error-level finding", want: "checks failed", checks: "    checks:\n      lint:\n        severity: { CAIRN002: error }\n"},
 		{name: "build: a stage fails", want: "stage app: boom", daemon: func(d *fakeDaemon) { d.fail = map[string]error{"build app": boom} }, solves: 1},
 		{name: "checks: the image's layout cannot be written", want: "export the image for its checks", checks: passingChecks, daemon: func(d *fakeDaemon) { d.fail = map[string]error{"layout app": boom} }, solves: 2},
-		{name: "checks: a check fails", want: "1 checks failed", checks: "    checks:\n      files:\n        - path: /nope\n", solves: 2},
+		{name: "checks: a check fails", want: "1 checks failed", checks: "    checks:\n      files:\n        - path: /nope\n", solves: 3, saved: true},
 		{name: "local: the image ID file cannot be written", want: "Overrides.Docker.IIDFile", solves: 1, project: func(t *testing.T, r *fakeRegistry) *cairn.Project {
 			return r.projectWith(t, "", "", func(o *config.Overrides) { o.Docker.IIDFile = filepath.Join(t.TempDir(), "missing", "iid") })
 		}},
-		{name: "publish: the tier stamp cannot be staged", want: "stage tier stamp", refuse: isStamp, solves: 2, publish: true,
+		{name: "publish: the tier stamp cannot be staged", want: "stage tier stamp", refuse: isStamp, solves: 2, saved: true,
 			project: func(t *testing.T, r *fakeRegistry) *cairn.Project { return r.projectWith(t, "", "", tiered) }},
-		{name: "publish: a stage staged no cache for its cache ref", want: "staged nothing for it", builder: func(b cairn.Builder) cairn.Builder { return noCacheStaged{b} }, solves: 2, publish: true},
+		{name: "publish: a stage staged no cache for its cache ref", want: "staged nothing for it", builder: func(b cairn.Builder) cairn.Builder { return noCacheStaged{b} }, solves: 2, saved: true},
 		{name: "build: the image was not staged", want: "read the image config", daemon: func(d *fakeDaemon) { d.noPush = true }, solves: 1},
-		{name: "commit: a tag's current digest cannot be read", want: "read current digest", refuse: isTag("v1"), solves: 2, publish: true},
+		{name: "commit: a tag's current digest cannot be read", want: "read current digest", refuse: isTag("v1"), solves: 2, saved: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -215,8 +217,8 @@ func TestRunFailuresBeforeTheCommitPublishNothing(t *testing.T) {
 			if tags := reg.tags(); len(tags) > 0 {
 				t.Errorf("tags %v after a failed publish, want none", tags)
 			}
-			if got := d.log(); len(got) > tt.solves || slices.Contains(got, "save mount (tags: 0)") != tt.publish {
-				t.Errorf("solves %q, want at most %d, the mount saved: %v", got, tt.solves, tt.publish)
+			if got := d.log(); len(got) > tt.solves || slices.Contains(got, "save mount (tags: 0)") != tt.saved {
+				t.Errorf("solves %q, want at most %d, the mount saved: %v", got, tt.solves, tt.saved)
 			}
 		})
 	}
@@ -262,18 +264,19 @@ func TestRunCanceled(t *testing.T) {
 	}
 }
 
-// TestRunCheckFailureMovesNothing: the image is built and checked, the
-// check fails: no mount is saved and no tag moves, though the image and
-// its cache were staged by digest.
+// TestRunCheckFailureMovesNothing: the image is built and checked while
+// its cache mount is saved, the check fails: the save is stopped, no mount
+// is reported saved and no tag moves, though the image and its cache were
+// staged by digest.
 func TestRunCheckFailureMovesNothing(t *testing.T) {
 	reg := newFakeRegistry(t)
-	d := &fakeDaemon{reg: reg}
+	d := &fakeDaemon{reg: reg, block: "save mount"} // a save still running when the check fails
 	report, err := runFake(t, t.Context(), d, reg.project(t, "", "    checks:\n      files:\n        - path: /nope\n"))
 	if !errors.Is(err, cairn.ErrChecksFailed) || !errors.Is(err, cairn.ErrNothingPublished) || !strings.Contains(err.Error(), "target app: 1 checks failed") {
 		t.Fatalf("error %v, want the failed check, matching ErrChecksFailed and ErrNothingPublished", err)
 	}
-	if want := []string{"build app (tags: 0)", "layout app (tags: 0)"}; !slices.Equal(d.log(), want) {
-		t.Errorf("solves %q, want %q", d.log(), want)
+	if want := []string{"build app (tags: 0)", "layout app (tags: 0)", "save mount (tags: 0)"}; !slices.Equal(d.log(), want) {
+		t.Errorf("solves %q, want %q: the save beside the checks", d.log(), want)
 	}
 	if report.Mounts[0].Save != "" || len(report.Tags) > 0 || len(reg.tags()) > 0 {
 		t.Errorf("mounts %+v, tags %v and %v: want nothing saved or moved", report.Mounts, report.Tags, reg.tags())

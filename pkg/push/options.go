@@ -15,6 +15,7 @@ type options struct {
 	notef      func(format string, args ...any)
 	lease      Lease
 	signatures Signatures
+	lock       *Lock
 }
 
 // Lease says how publishers take turns on a repository's commit record (see

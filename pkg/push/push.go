@@ -113,11 +113,19 @@ type TagResult struct {
 // commit before anything moves (unless WithForce); a cache tag whose cache
 // is from a newer source (see WithSourceTime) is left, skipped-newer. The
 // commit writes its tags to the records, moves caches, checks the final
-// tags once more and moves them, and marks the records done.
+// tags once more and moves them, and marks the records done. With WithLock
+// the records are the lock's, taken ahead, and the tags' digests it read
+// before taking them are the ones the commit started from.
 func Commit(ctx context.Context, reg *registry.Access, moves []Move, opts ...Option) ([]TagResult, error) {
 	moves = slices.Clone(moves)
 	slices.SortStableFunc(moves, func(a, b Move) int { return a.Kind.order() - b.Kind.order() })
-	c := &commit{reg: reg, o: makeOptions(opts...), me: newOwner(), started: time.Now(), tags: make([]*tagMove, len(moves))}
+	o := makeOptions(opts...)
+	me := newOwner()
+	if o.lock != nil {
+		me = o.lock.me
+		defer o.lock.Release(context.WithoutCancel(ctx)) // when no commit used it
+	}
+	c := &commit{reg: reg, o: o, me: me, started: time.Now(), tags: make([]*tagMove, len(moves))}
 	for i, m := range moves {
 		c.tags[i] = &tagMove{Move: m, result: TagResult{Tag: m.Tag, Kind: m.Kind, Digest: m.Digest, State: Pending}}
 	}
@@ -138,16 +146,21 @@ func Commit(ctx context.Context, reg *registry.Access, moves []Move, opts ...Opt
 		// take, no intent to write, and no second's wait for the lock.
 		return c.results(), nil
 	}
-	ls, err := acquireAll(ctx, reg, c.repositories(), c.me, c.o)
-	if err != nil {
-		return c.results(), &PrepareError{Err: err}
+	ls, taken := c.o.lock.use(ctx, c.repositories())
+	if taken {
+		c.since(c.o.lock.since)
+	} else {
+		var err error
+		if ls, err = acquireAll(ctx, reg, c.repositories(), c.me, c.o); err != nil {
+			return c.results(), &PrepareError{Err: err}
+		}
 	}
 	c.leases = ls
 	c.caches = map[string]map[string]cacheEntry{}
 	for _, l := range ls.held() {
 		c.caches[l.repo.Name()] = l.caches
 	}
-	err = c.check(ctx, c.tags)
+	err := c.check(ctx, c.tags)
 	if err == nil {
 		err = c.writeIntent(ctx)
 	}
