@@ -22,16 +22,23 @@ func refs(moves []push.Move) []string {
 	return out
 }
 
+// lock is a lock on the fixture's repository, taken.
+func (f *fixture) lock(t *testing.T) *push.Lock {
+	t.Helper()
+	lock := push.TakeLock(t.Context(), fast(t), refs(f.moves))
+	if err := lock.Wait(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	return lock
+}
+
 // TestLockHoldsTheRecordsForItsCommit: a lock taken ahead of the commit
 // holds the record: another publisher that reads the tags meanwhile waits,
 // the commit with the lock publishes, and the other then finds the final
 // tags moved since it started.
 func TestLockHoldsTheRecordsForItsCommit(t *testing.T) {
 	f := newFixture(t)
-	lock := push.TakeLock(t.Context(), fast(t), refs(f.moves))
-	if err := lock.Wait(t.Context()); err != nil {
-		t.Fatal(err)
-	}
+	lock := f.lock(t)
 	other, _ := f.another(t)
 	second := make(chan error)
 	go func() {
@@ -60,10 +67,7 @@ func TestLockHoldsTheRecordsForItsCommit(t *testing.T) {
 // that uses the lock, as one moved since the commit's start.
 func TestFinalTagMovedSinceTheLock(t *testing.T) {
 	f := newFixture(t)
-	lock := push.TakeLock(t.Context(), fast(t), refs(f.moves))
-	if err := lock.Wait(t.Context()); err != nil {
-		t.Fatal(err)
-	}
+	lock := f.lock(t)
 	latest, err := name.NewTag(f.repo + ":latest")
 	if err != nil {
 		t.Fatal(err)
@@ -84,10 +88,7 @@ func TestFinalTagMovedSinceTheLock(t *testing.T) {
 // taken on other repositories is freed by the commit, which takes its own.
 func TestReleasedLockFreesTheRecord(t *testing.T) {
 	f := newFixture(t)
-	lock := push.TakeLock(t.Context(), fast(t), refs(f.moves))
-	if err := lock.Wait(t.Context()); err != nil {
-		t.Fatal(err)
-	}
+	lock := f.lock(t)
 	lock.Release(t.Context())
 	lock.Release(t.Context()) // once is enough
 	if state, _ := commitRecord(t, f.repo); state != "done" {
