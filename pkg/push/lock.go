@@ -128,8 +128,8 @@ func (l *Lock) use(ctx context.Context, repos []name.Repository) (*leases, bool)
 // frees l, used or not.
 func WithLock(l *Lock) Option { return func(o *options) { o.lock = l } }
 
-// since has every pending tag that the lock saw take it for moved since
-// the commit started when it points elsewhere now (see check).
+// since starts each pending tag from where the lock saw it: check then
+// takes a tag that points elsewhere now for moved since the commit started.
 func (c *commit) since(seen map[string]string) {
 	for _, t := range pending(c.tags) {
 		if d, ok := seen[t.Tag]; ok {
