@@ -47,7 +47,7 @@ func checkCommand() *cli.Command {
 			"`cairn build --push` runs the same checks and publishes nothing unless they pass.",
 		Flags: options.Build(),
 		Action: func(c *cli.Context) error {
-			return execute(c, cairn.RunOptions{RewriteTimestamp: c.Bool("rewrite-timestamp")})
+			return execute(c, options.Run(c)) // check has no --push: it publishes nothing
 		},
 	}
 }
@@ -57,9 +57,6 @@ func execute(c *cli.Context, opts cairn.RunOptions) error {
 	p, err := options.Load(c)
 	if err != nil {
 		return err
-	}
-	if err := p.Preflight(c.Context, opts); err != nil {
-		return options.Hint(err) // before dialing: the daemon is not the problem
 	}
 	var report *cairn.Report
 	err = options.OnDaemons(c, p, opts, func(pool *cairn.Pool, opts cairn.RunOptions) (err error) {

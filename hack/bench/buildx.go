@@ -12,18 +12,7 @@ import (
 // stage, each importing and exporting a max-mode cache under its own tag,
 // the last stage pushed as the final tag.
 func bakeArgs(work, bin, dir, repo string, stages []string) (string, []string, error) {
-	type target struct {
-		Context    string   `json:"context"`
-		Dockerfile string   `json:"dockerfile"`
-		Target     string   `json:"target"`
-		CacheFrom  []string `json:"cache-from"`
-		CacheTo    []string `json:"cache-to"`
-		Output     []string `json:"output"`
-	}
-	file := struct {
-		Group  map[string]map[string][]string `json:"group"`
-		Target map[string]target              `json:"target"`
-	}{Group: map[string]map[string][]string{"default": {"targets": stages}}, Target: map[string]target{}}
+	file := bakeFile{Group: map[string]map[string][]string{"default": {"targets": stages}}, Target: map[string]bakeTarget{}}
 	last := stages[len(stages)-1]
 	for _, s := range stages {
 		cache := fmt.Sprintf("type=registry,ref=%s:cache-%s,registry.insecure=true", repo, s)
@@ -31,21 +20,44 @@ func bakeArgs(work, bin, dir, repo string, stages []string) (string, []string, e
 		if s == last {
 			out = fmt.Sprintf(`type=image,"name=%s:%s,%s:latest",push=true,registry.insecure=true`, repo, s, repo)
 		}
-		file.Target[s] = target{
+		file.Target[s] = bakeTarget{
 			Context: dir, Dockerfile: filepath.Join(dir, "Dockerfile"), Target: s,
 			CacheFrom: []string{cache}, CacheTo: []string{cache + ",mode=max"}, Output: []string{out},
 		}
 	}
-	b, err := json.MarshalIndent(file, "", "  ")
-	if err != nil {
-		return "", nil, err
-	}
 	path := filepath.Join(work, filepath.Base(dir)+".bake.json")
-	if err := os.WriteFile(path, b, 0o644); err != nil {
-		return "", nil, fmt.Errorf("write bake file: %w", err)
+	if err := file.write(path); err != nil {
+		return "", nil, err
 	}
 	name, args := buildxBake(bin, "--file", path, "--progress", "quiet")
 	return name, args, nil
+}
+
+// bakeFile is a bake file in its JSON form, as the bench writes them.
+type bakeFile struct {
+	Group  map[string]map[string][]string `json:"group,omitempty"`
+	Target map[string]bakeTarget          `json:"target"`
+}
+
+type bakeTarget struct {
+	Context    string   `json:"context,omitempty"`
+	Dockerfile string   `json:"dockerfile,omitempty"`
+	Target     string   `json:"target,omitempty"`
+	Tags       []string `json:"tags,omitempty"`
+	CacheFrom  []string `json:"cache-from,omitempty"`
+	CacheTo    []string `json:"cache-to,omitempty"`
+	Output     []string `json:"output,omitempty"`
+}
+
+func (f bakeFile) write(path string) error {
+	b, err := json.MarshalIndent(f, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		return fmt.Errorf("write bake file: %w", err)
+	}
+	return nil
 }
 
 // buildxBake is the command that runs `docker buildx bake args…` on the

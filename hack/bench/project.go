@@ -73,28 +73,14 @@ func pushedTargets(ctx context.Context, bin, example string) ([]string, error) {
 // writeOverride writes dir's override file: each target tagged under
 // repo/TARGET, and with cache, a max-mode registry cache there.
 func writeOverride(dir, repo string, targets []string, cache bool) error {
-	type target struct {
-		Tags      []string `json:"tags"`
-		CacheFrom []string `json:"cache-from,omitempty"`
-		CacheTo   []string `json:"cache-to,omitempty"`
-	}
-	file := struct {
-		Target map[string]target `json:"target"`
-	}{Target: map[string]target{}}
+	file := bakeFile{Target: map[string]bakeTarget{}}
 	for _, name := range targets {
-		t := target{Tags: []string{fmt.Sprintf("%s/%s:bench", repo, name)}}
+		t := bakeTarget{Tags: []string{fmt.Sprintf("%s/%s:bench", repo, name)}}
 		if cache {
 			ref := fmt.Sprintf("type=registry,ref=%s/%s:cache", repo, name)
 			t.CacheFrom, t.CacheTo = []string{ref}, []string{ref + ",mode=max"}
 		}
 		file.Target[name] = t
 	}
-	b, err := json.MarshalIndent(file, "", "  ")
-	if err != nil {
-		return err
-	}
-	if err := os.WriteFile(filepath.Join(dir, overrideFile), b, 0o644); err != nil {
-		return fmt.Errorf("write the bake override: %w", err)
-	}
-	return nil
+	return file.write(filepath.Join(dir, overrideFile))
 }

@@ -157,11 +157,7 @@ func (c *carrier) sourceLayers(ctx context.Context, ref, dgst string) []int64 {
 	if c.opts.Registry == nil {
 		return nil
 	}
-	r, err := c.opts.Registry.Reference(ref)
-	if err != nil {
-		return nil
-	}
-	layers, _ := snapshotLayers(ctx, c.opts.Registry, r.Context().Digest(dgst))
+	layers, _ := snapshotLayers(ctx, c.opts.Registry, ref, dgst)
 	return layers
 }
 

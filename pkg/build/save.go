@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/moby/buildkit/client"
 	"github.com/moby/buildkit/client/llb"
@@ -112,7 +111,7 @@ func saveMount(ctx context.Context, s Solver, m *MountResult, opts Options, maxS
 		return err
 	}
 	dgst := resp.ExporterResponse["containerimage.digest"]
-	layers, err := snapshotLayers(ctx, opts.Registry, ref.Context().Digest(dgst))
+	layers, err := snapshotLayers(ctx, opts.Registry, m.Snapshot, dgst)
 	if err != nil {
 		return err
 	}
@@ -141,11 +140,8 @@ func snapshotState(ctx context.Context, s Solver, m *MountResult, opts Options, 
 	}
 	layers := m.sourceLayers // read by the restore
 	if layers == nil {
-		src, err := opts.Registry.Reference(m.Source)
-		if err != nil {
-			return nil, 0, err
-		}
-		if layers, err = snapshotLayers(ctx, opts.Registry, src.Context().Digest(m.SourceDigest)); err != nil {
+		var err error
+		if layers, err = snapshotLayers(ctx, opts.Registry, m.Source, m.SourceDigest); err != nil {
 			m.Note = joinNotes(m.Note, "saved whole: "+lastLine(err))
 			return &whole, 0, nil
 		}
@@ -178,15 +174,21 @@ func snapshotState(ctx context.Context, s Solver, m *MountResult, opts Options, 
 	return &apply, len(layers), nil
 }
 
-// snapshotLayers are the sizes of the layers of the image ref, base first.
-func snapshotLayers(ctx context.Context, reg *registry.Access, ref name.Digest) ([]int64, error) {
-	img, err := remote.Image(ref, reg.Remote(ctx)...)
+// snapshotLayers are the sizes of the layers of the image dgst in the
+// repository of ref (a snapshot ref), base first.
+func snapshotLayers(ctx context.Context, reg *registry.Access, ref, dgst string) ([]int64, error) {
+	r, err := reg.Reference(ref)
 	if err != nil {
-		return nil, fmt.Errorf("read snapshot %s: %w", ref, err)
+		return nil, err
+	}
+	at := r.Context().Digest(dgst)
+	img, err := remote.Image(at, reg.Remote(ctx)...)
+	if err != nil {
+		return nil, fmt.Errorf("read snapshot %s: %w", at, err)
 	}
 	manifest, err := img.Manifest()
 	if err != nil {
-		return nil, fmt.Errorf("read snapshot %s: %w", ref, err)
+		return nil, fmt.Errorf("read snapshot %s: %w", at, err)
 	}
 	layers := make([]int64, len(manifest.Layers))
 	for i, l := range manifest.Layers {

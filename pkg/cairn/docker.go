@@ -19,8 +19,7 @@ import (
 // build may not move (config.HeldTagsError), secrets and SSH agents
 // that cannot be read, a --no-cache-filter naming no planned stage, and
 // --load without a Docker engine. Run and RunAll call it first, before
-// any daemon is dialed; cairn build also calls it before its progress
-// display starts.
+// any daemon is dialed.
 func (p *Project) Preflight(ctx context.Context, opts RunOptions) error {
 	if opts.Push {
 		if err := p.Publishable(); err != nil {
