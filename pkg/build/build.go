@@ -67,6 +67,11 @@ type Options struct {
 	// Stages add to the solves of the stages they name.
 	Stages map[string]StageOptions
 
+	// Saver, in a publish, saves each cache mount as soon as the stages
+	// that mount it are built (Saver.Wait then saves the rest); nil saves
+	// none.
+	Saver *Saver
+
 	// importPlatform is set by RunPool for a build of one platform.
 	importPlatform string
 }
@@ -203,6 +208,11 @@ func run(ctx context.Context, plan *planner.Plan, opts Options, place placer) (*
 			}
 			res.Stages[i] = r
 			sched.finish(stage.Name, err != nil)
+			if _, single := place.(one); single && err == nil && opts.Saver != nil {
+				for _, m := range carry.built(stage.Name) {
+					opts.Saver.begin(m, opts)
+				}
+			}
 			return err
 		})
 	}

@@ -83,6 +83,7 @@ type carrier struct {
 	mu    sync.Mutex
 	order []string          // IDs in plan order
 	byID  map[string]*mount // every cache mount ID of the plan
+	done  map[string]bool   // stages built, guarded by mu
 }
 
 // mount is one cache mount directory of the build.
@@ -90,6 +91,10 @@ type mount struct {
 	res     MountResult // guarded by carrier.mu
 	carried bool
 	refs    []string // Snapshot, then its fallbacks
+	// inside: a stage that mounts it is built inside its dependents'
+	// solves, so it is not known when its last step ran.
+	inside bool
+	handed bool // to the Saver (guarded by carrier.mu)
 	// on is its restore on each daemon (guarded by carrier.mu).
 	on map[Solver]*restoring
 }
@@ -126,6 +131,7 @@ func newCarrier(ctx context.Context, plan *planner.Plan, opts Options) (*carrier
 		for _, cm := range stage.CacheMounts {
 			if cm.ID != "" {
 				c.add(stage.Name, cm)
+				c.byID[cm.ID].inside = c.byID[cm.ID].inside || !stage.Standalone
 			}
 		}
 	}
@@ -202,6 +208,37 @@ func (c *carrier) restorable(id string) bool {
 	}
 	m, ok := c.byID[id]
 	return ok && m.carried && m.res.SourceDigest != ""
+}
+
+// built records that stage was built, and returns the mounts that are
+// now ready to save, each once: carried, run with, and every stage that
+// mounts them built, on one daemon. Their steps are over: the later
+// stages that depend on them find them in the daemon's cache.
+func (c *carrier) built(stage string) []MountResult {
+	if c == nil {
+		return nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.done == nil {
+		c.done = map[string]bool{}
+	}
+	c.done[stage] = true
+	var ready []MountResult
+	for _, id := range c.order {
+		m := c.byID[id]
+		if m.handed || m.inside || !m.carried || m.res.Snapshot == "" || !m.res.Ran ||
+			m.res.Restore == NotNeeded || len(m.res.ranOn) != 1 || !slices.Contains(m.res.Stages, stage) {
+			continue
+		}
+		if !slices.ContainsFunc(m.res.Stages, func(s string) bool { return !c.done[s] }) {
+			m.handed = true
+			r := m.res
+			r.ranOn = slices.Clone(r.ranOn)
+			ready = append(ready, r)
+		}
+	}
+	return ready
 }
 
 // results are the mounts in plan order.

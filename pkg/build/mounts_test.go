@@ -45,6 +45,55 @@ func knownSteps(byExec map[digest.Digest][]string) *stepMounts {
 	return sm
 }
 
+// TestBuiltHandsOverMounts: a carried mount a step ran with is ready to
+// save once every stage that mounts it is built, and only once; never
+// when a stage that mounts it is built inside others, or its steps ran
+// on several daemons.
+func TestBuiltHandsOverMounts(t *testing.T) {
+	s, other := &restoreSolver{}, &restoreSolver{}
+	tests := []struct {
+		name  string
+		setup func(c *carrier)
+		built []string
+		want  [][]string // the IDs ready after each stage is built
+	}{
+		{name: "each mount after its last stage", built: []string{"builder", "test", "test"},
+			want: [][]string{{goMod}, {goBuild}, nil}},
+		{name: "the other order", built: []string{"test", "builder"}, want: [][]string{nil, {goBuild, goMod}}},
+		{name: "no step ran with it", setup: func(c *carrier) { c.byID[goMod].res.Ran = false },
+			built: []string{"builder"}, want: [][]string{nil}},
+		{name: "a stage that mounts it is built inside others", setup: func(c *carrier) { c.byID[goMod].inside = true },
+			built: []string{"builder"}, want: [][]string{nil}},
+		{name: "its steps ran on two daemons", setup: func(c *carrier) { c.byID[goMod].res.ranOn = []Solver{s, other} },
+			built: []string{"builder"}, want: [][]string{nil}},
+		{name: "restored nowhere: not needed", setup: func(c *carrier) { c.byID[goMod].res.Restore = NotNeeded },
+			built: []string{"builder"}, want: [][]string{nil}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := testCarrier("")
+			for _, id := range c.carriedIDs() {
+				c.byID[id].res.Ran, c.byID[id].res.ranOn, c.byID[id].res.Restore = true, []Solver{s}, Restored
+			}
+			if tt.setup != nil {
+				tt.setup(c)
+			}
+			for i, stage := range tt.built {
+				var got []string
+				for _, m := range c.built(stage) {
+					got = append(got, m.ID)
+					if len(m.ranOn) != 1 || m.ranOn[0] != s {
+						t.Errorf("built(%s): %s to be saved on %v, want its steps' daemon", stage, m.ID, m.ranOn)
+					}
+				}
+				if !slices.Equal(got, tt.want[i]) {
+					t.Errorf("built(%s) = %v, want %v", stage, got, tt.want[i])
+				}
+			}
+		})
+	}
+}
+
 // TestUsedBy: the carried mounts a step runs with, found by its vertex's
 // digest among the exec ops of the solve's LLB.
 func TestUsedBy(t *testing.T) {

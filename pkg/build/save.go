@@ -3,12 +3,12 @@ package build
 import (
 	"context"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/moby/buildkit/client"
 	"github.com/moby/buildkit/client/llb"
-	"golang.org/x/sync/errgroup"
 
 	"github.com/cairn-build/cairn/pkg/registry"
 )
@@ -32,6 +32,50 @@ import (
 // mount that cannot be saved keeps its snapshot tag where it is, with a
 // warning; the error is ctx's.
 func SaveMounts(ctx context.Context, s Solver, res *Result, opts Options, maxSize int64) error {
+	return NewSaver(ctx, maxSize).Wait(s, res, opts)
+}
+
+// Saver saves a publishing build's cache mounts as SaveMounts does, each
+// as early as it can: given to Run in Options.Saver, it begins a mount's
+// save once every stage that mounts it is built, while the other stages
+// still build (a save on the critical path after the last stage is what
+// made a cold build slower than the script). Wait saves the rest; Stop,
+// when the build or a check failed, cancels them all. Only a Run on one
+// daemon saves early: a pool's stages share no directory.
+type Saver struct {
+	ctx     context.Context
+	stop    context.CancelFunc
+	maxSize int64
+	slots   chan struct{} // each save copies a directory and compresses it
+	wg      sync.WaitGroup
+
+	mu     sync.Mutex
+	status *fanIn
+	early  map[string]*MountResult // by ID: the saves begun during the build
+}
+
+// NewSaver returns a Saver whose saves run in ctx; maxSize is SaveMounts'.
+func NewSaver(ctx context.Context, maxSize int64) *Saver {
+	ctx, stop := context.WithCancel(ctx)
+	return &Saver{ctx: ctx, stop: stop, maxSize: maxSize, slots: make(chan struct{}, 2), early: map[string]*MountResult{}}
+}
+
+// begin saves m from its steps' daemon, in the background: Run calls it
+// when the last stage m's steps run in is built.
+func (sv *Saver) begin(m MountResult, opts Options) {
+	sv.mu.Lock()
+	defer sv.mu.Unlock()
+	if sv.early[m.ID] != nil {
+		return
+	}
+	sv.early[m.ID] = &m
+	sv.save(&m, m.ranOn[0], opts)
+}
+
+// Wait saves res's mounts that no early save began, and returns when
+// every save is over, its outcome in res.Mounts. s saves a mount whose
+// steps ran on no known daemon.
+func (sv *Saver) Wait(s Solver, res *Result, opts Options) error {
 	if opts.Registry == nil {
 		reg, err := registry.New()
 		if err != nil {
@@ -39,44 +83,95 @@ func SaveMounts(ctx context.Context, s Solver, res *Result, opts Options, maxSiz
 		}
 		opts.Registry = reg
 	}
-	status := newFanIn(opts.Status)
-	defer status.wait()
-	var g errgroup.Group
-	g.SetLimit(2) // each copies a directory and compresses it
+	sv.mu.Lock()
 	for i := range res.Mounts {
 		m := &res.Mounts[i]
-		switch {
-		case m.Snapshot == "":
-			continue
-		case !m.Ran || m.Restore == NotNeeded:
-			// NotNeeded with Ran cannot be: a mount a step ran with is
-			// restored first (or emptied by --no-cache). Never save one
-			// whose snapshot was not restored.
-			m.Save = NotRun
-			continue
-		case len(m.ranOn) > 1:
-			m.Note = "steps ran with it on several builders, each holding part of it: not saved"
+		if sv.early[m.ID] != nil {
 			continue
 		}
-		solver := s
-		if len(m.ranOn) == 1 {
-			solver = m.ranOn[0] // the daemon whose directory holds it
+		if on := saveOn(m, s); on != nil {
+			sv.save(m, on, opts)
 		}
-		ch := status.add()
-		g.Go(func() error {
-			defer close(ch)
-			start := time.Now()
-			err := saveMount(ctx, solver, m, opts, maxSize, ch)
-			m.SaveTime = time.Since(start).Round(time.Millisecond)
-			if err != nil && ctx.Err() == nil {
-				m.Save, m.Note = SaveFailed, fmt.Sprintf("not saved: %s", lastLine(err))
-				warn(ch, fmt.Sprintf("cache mount %s: %s; snapshot %s stays where it was", m.Target, m.Note, m.Snapshot))
-			}
-			return nil
-		})
 	}
-	_ = g.Wait() // the goroutines record their failures in the mounts
-	return ctx.Err()
+	sv.mu.Unlock()
+	sv.wg.Wait()
+	sv.mu.Lock()
+	for i := range res.Mounts {
+		if m := sv.early[res.Mounts[i].ID]; m != nil {
+			res.Mounts[i] = *m
+		}
+	}
+	sv.mu.Unlock()
+	if sv.status != nil {
+		sv.status.wait()
+	}
+	return sv.ctx.Err()
+}
+
+// Stop cancels the saves and returns when they are over: what they
+// staged stays untagged, and a later Wait records none of it.
+func (sv *Saver) Stop() {
+	sv.mu.Lock()
+	sv.stop() // under mu: no save begins after it
+	sv.mu.Unlock()
+	sv.wg.Wait()
+	sv.mu.Lock()
+	clear(sv.early)
+	sv.mu.Unlock()
+	if sv.status != nil {
+		sv.status.wait()
+	}
+}
+
+// save runs m's save on s in the background. The caller holds sv.mu.
+func (sv *Saver) save(m *MountResult, s Solver, opts Options) {
+	if sv.ctx.Err() != nil {
+		return
+	}
+	if sv.status == nil {
+		sv.status = newFanIn(opts.Status)
+	}
+	ch := sv.status.add()
+	sv.wg.Add(1)
+	go func() {
+		defer sv.wg.Done()
+		defer close(ch)
+		select {
+		case sv.slots <- struct{}{}:
+			defer func() { <-sv.slots }()
+		case <-sv.ctx.Done():
+			return
+		}
+		start := time.Now()
+		err := saveMount(sv.ctx, s, m, opts, sv.maxSize, ch)
+		m.SaveTime = time.Since(start).Round(time.Millisecond)
+		if err != nil && sv.ctx.Err() == nil {
+			m.Save, m.Note = SaveFailed, fmt.Sprintf("not saved: %s", lastLine(err))
+			warn(ch, fmt.Sprintf("cache mount %s: %s; snapshot %s stays where it was", m.Target, m.Note, m.Snapshot))
+		}
+	}()
+}
+
+// saveOn is the daemon to save m from (s when its steps' daemon is not
+// known), or nil when m is not saved; then m.Save or m.Note says why
+// when it is carried.
+func saveOn(m *MountResult, s Solver) Solver {
+	switch {
+	case m.Snapshot == "":
+		return nil
+	case !m.Ran || m.Restore == NotNeeded:
+		// NotNeeded with Ran cannot be: a mount a step ran with is
+		// restored first (or emptied by --no-cache). Never save one
+		// whose snapshot was not restored.
+		m.Save = NotRun
+		return nil
+	case len(m.ranOn) > 1:
+		m.Note = "steps ran with it on several builders, each holding part of it: not saved"
+		return nil
+	case len(m.ranOn) == 1:
+		return m.ranOn[0] // the daemon whose directory holds it
+	}
+	return s
 }
 
 // saveMount snapshots the mount's directory (see snapshotState) and has

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -44,6 +45,9 @@ type fakeDaemon struct {
 	// block holds the stage's solve, or the solve it names as the log
 	// does ("save mount"), until its context ends.
 	block string
+	// after holds the solve each key names until the solve its value
+	// names has begun, and fails it when that has not happened in 10 s.
+	after map[string]string
 	// noWorkers is a daemon without a worker; noPush stages nothing.
 	noWorkers, noPush bool
 	// workersErr is ListWorkers' error.
@@ -81,6 +85,11 @@ func (d *fakeDaemon) Solve(ctx context.Context, def *llb.Definition, opt client.
 	}
 	if err := d.fail[what]; err != nil {
 		return nil, err
+	}
+	if first := d.after[what]; first != "" {
+		if err := d.await(ctx, first); err != nil {
+			return nil, fmt.Errorf("%s: %w", what, err)
+		}
 	}
 	if stage != "" && status != nil && strings.HasPrefix(what, "build") {
 		now := time.Now()
@@ -135,6 +144,23 @@ func (d *fakeDaemon) record(event string) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.events = append(d.events, event)
+}
+
+// await returns once a solve the log names what (tags aside) has begun.
+func (d *fakeDaemon) await(ctx context.Context, what string) error {
+	deadline := time.After(10 * time.Second)
+	for {
+		if slices.ContainsFunc(d.log(), func(e string) bool { return strings.HasPrefix(e, what+" (") }) {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-deadline:
+			return fmt.Errorf("%s has not begun", what)
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
 }
 
 func (d *fakeDaemon) log() []string {

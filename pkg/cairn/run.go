@@ -183,6 +183,10 @@ func (o RunOptions) buildAndCheck(ctx context.Context, b Builder, p *Project, bu
 	if err := bo.CheckAttests(ctx, b.Default(), func(t string) bool { return len(p.Config.Attests(t, false).On()) > 0 }); err != nil {
 		return report, nil, p, err
 	}
+	if o.Push {
+		bo.Saver = build.NewSaver(ctx, p.Config.CacheMounts.MaxSize)
+		defer bo.Saver.Stop() // a failed build or check: nothing it staged is kept
+	}
 	res, err := b.Build(ctx, p, bo, o.Logger)
 	if res != nil {
 		report.Stages, report.Targets = stageReports(res.Stages, checked), targetReports(p, res, in)
@@ -194,7 +198,7 @@ func (o RunOptions) buildAndCheck(ctx context.Context, b Builder, p *Project, bu
 		built(p)
 	}
 	if err == nil {
-		err = o.checkAndSave(ctx, b.Default(), g, res, bo, p.Config.CacheMounts.MaxSize)
+		err = o.checkAndSave(ctx, b.Default(), g, res, bo)
 	}
 	if res != nil {
 		report.Mounts = mountReports(res.Mounts)
@@ -206,17 +210,15 @@ func (o RunOptions) buildAndCheck(ctx context.Context, b Builder, p *Project, bu
 }
 
 // checkAndSave runs the checks on the built images and, in a publish,
-// saves the cache mounts meanwhile: the saves need nothing the checks do,
-// and only stage their snapshots by digest; the commit moves the snapshot
-// tags with the others. A failed check stops the saves and drops what
-// they staged from res.
-func (o RunOptions) checkAndSave(ctx context.Context, d Daemon, g *gates, res *build.Result, bo build.Options, maxSize int64) error {
-	saving, stop := context.WithCancel(ctx)
-	defer stop()
+// finishes the cache mounts' saves (bo.Saver) meanwhile: the saves need
+// nothing the checks do, and only stage their snapshots by digest; the
+// commit moves the snapshot tags with the others. A failed check stops the
+// saves and drops what they staged from res.
+func (o RunOptions) checkAndSave(ctx context.Context, d Daemon, g *gates, res *build.Result, bo build.Options) error {
 	unsaved := slices.Clone(res.Mounts)
 	saved := make(chan error, 1)
-	if o.Push {
-		go func() { saved <- build.SaveMounts(saving, d, res, bo, maxSize) }()
+	if bo.Saver != nil {
+		go func() { saved <- bo.Saver.Wait(d, res, bo) }()
 	} else {
 		saved <- nil
 	}
@@ -225,7 +227,9 @@ func (o RunOptions) checkAndSave(ctx context.Context, d Daemon, g *gates, res *b
 		err = g.verdict()
 	}
 	if err != nil {
-		stop()
+		if bo.Saver != nil {
+			bo.Saver.Stop()
+		}
 		<-saved
 		res.Mounts = unsaved
 		return err

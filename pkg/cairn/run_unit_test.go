@@ -78,6 +78,28 @@ func TestRunOrder(t *testing.T) {
 	}
 }
 
+// TestRunSavesAMountOnceItsStagesAreBuilt: the save of a cache mount
+// begins as soon as the last stage that mounts it is built, while the
+// stages after it build, and is committed with them.
+func TestRunSavesAMountOnceItsStagesAreBuilt(t *testing.T) {
+	reg := newFakeRegistry(t)
+	d := &fakeDaemon{reg: reg, after: map[string]string{"build app": "save mount"}}
+	dockerfile := "FROM busybox:1.36 AS deps\nRUN --mount=type=cache,target=/var/cache/app echo x\n" +
+		"FROM busybox:1.36 AS app\nCOPY --from=deps /etc/passwd /x\n"
+	report, err := runFake(t, t.Context(), d, reg.project(t, dockerfile, ""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"build deps (tags: 0)", "build app (tags: 0)", "save mount (tags: 0)"}
+	if got := d.log(); !slices.Equal(got[:1], want[:1]) || !slices.Equal(slices.Sorted(slices.Values(got[1:])), want[1:]) {
+		t.Errorf("solves %q, want deps built, then app and the save side by side", got)
+	}
+	if len(report.Mounts) != 1 || report.Mounts[0].Save != build.Saved ||
+		reg.allTags()["cache-mount-var-cache-app"] != report.Mounts[0].SavedDigest {
+		t.Errorf("mounts %+v, tags %v: want the mount saved and its tag moved", report.Mounts, reg.allTags())
+	}
+}
+
 // TestRunFailuresBeforeTheCommitPublishNothing walks every way a publish
 // can fail before its commit: each error matches ErrNothingPublished, and
 // no tag was created or moved (the commit record may be: it is taken while
@@ -101,9 +123,11 @@ func TestRunFailuresBeforeTheCommitPublishNothing(t *testing.T) {
 		builder func(cairn.Builder) cairn.Builder
 		refuse  func(method, path string, body []byte) bool // the registry's fault
 		solves  int                                         // how many solves ran, at most
-		// saved: a save of the cache mount ran, as it does once the build
-		// is done: beside the checks, before the publish step.
-		saved bool
+		// saved: a save of the cache mount ran, as it does once the stage
+		// that mounts it is built: beside the checks, before the publish
+		// step. early: the failure comes after the stage is built, so the
+		// save may have begun before it was stopped.
+		saved, early bool
 	}{
 		{name: "options: a registry mirror is not a host", want: "registry mirror", opts: func(o *cairn.RunOptions) { o.Registry = nil },
 			project: func(t *testing.T, r *fakeRegistry) *cairn.Project {
@@ -178,7 +202,7 @@ func TestRunFailuresBeforeTheCommitPublishNothing(t *testing.T) {
 		{name: "build: a stage fails", want: "stage app: boom", daemon: func(d *fakeDaemon) { d.fail = map[string]error{"build app": boom} }, solves: 1},
 		{name: "checks: the image's layout cannot be written", want: "export the image for its checks", checks: passingChecks, daemon: func(d *fakeDaemon) { d.fail = map[string]error{"layout app": boom} }, solves: 2},
 		{name: "checks: a check fails", want: "1 checks failed", checks: "    checks:\n      files:\n        - path: /nope\n", solves: 3, saved: true},
-		{name: "local: the image ID file cannot be written", want: "Overrides.Docker.IIDFile", solves: 1, project: func(t *testing.T, r *fakeRegistry) *cairn.Project {
+		{name: "local: the image ID file cannot be written", want: "Overrides.Docker.IIDFile", solves: 2, early: true, project: func(t *testing.T, r *fakeRegistry) *cairn.Project {
 			return r.projectWith(t, "", "", func(o *config.Overrides) { o.Docker.IIDFile = filepath.Join(t.TempDir(), "missing", "iid") })
 		}},
 		{name: "publish: the tier stamp cannot be staged", want: "stage tier stamp", refuse: isStamp, solves: 2, saved: true,
@@ -217,7 +241,7 @@ func TestRunFailuresBeforeTheCommitPublishNothing(t *testing.T) {
 			if tags := reg.tags(); len(tags) > 0 {
 				t.Errorf("tags %v after a failed publish, want none", tags)
 			}
-			if got := d.log(); len(got) > tt.solves || slices.Contains(got, "save mount (tags: 0)") != tt.saved {
+			if got := d.log(); len(got) > tt.solves || !tt.early && slices.Contains(got, "save mount (tags: 0)") != tt.saved {
 				t.Errorf("solves %q, want at most %d, the mount saved: %v", got, tt.solves, tt.saved)
 			}
 		})
