@@ -95,6 +95,8 @@ type mount struct {
 	// solves, so it is not known when its last step ran.
 	inside bool
 	handed bool // to the Saver (guarded by carrier.mu)
+	// fetched: its snapshot was prefetched there (guarded by carrier.mu).
+	fetched map[Solver]bool
 	// on is its restore on each daemon (guarded by carrier.mu).
 	on map[Solver]*restoring
 }

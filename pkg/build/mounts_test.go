@@ -177,6 +177,7 @@ type stageTry struct {
 	stage         string
 	llb           *stepMounts // its RUN mounts the cache IDs it was made with
 	cached, quick bool
+	pulls         bool // the COPY's status shows a base image layer pulled
 	steps         *stepCounter
 	attempts      int
 	ready         func() bool
@@ -193,6 +194,9 @@ func (s *stageTry) try(ctx context.Context, watch func(*client.SolveStatus, *ste
 	}
 	now := time.Now()
 	copyStep := client.Vertex{Digest: digest.FromString(s.stage + "copy"), Name: "[" + s.stage + " 2/3] COPY . .", Started: &now, Completed: &now, Cached: s.cached || s.attempts > 1}
+	if s.pulls && watch != nil {
+		watch(&client.SolveStatus{Statuses: []*client.VertexStatus{{ID: "extracting sha256:0123", Vertex: digest.FromString(s.stage + "from")}}}, s.llb)
+	}
 	send(copyStep)
 	run := client.Vertex{Digest: s.run(), Name: "[" + s.stage + " 3/3] RUN go build", Started: &now, Cached: s.cached}
 	if !s.cached && !s.quick {
@@ -261,7 +265,7 @@ func TestRestoreBeforeUse(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, errs[i] = c.solve(t.Context(), s.solver, status, s.steps, false, s.try)
+			_, errs[i] = c.solve(t.Context(), s.solver, s.stage, status, s.steps, false, s.try)
 		}()
 	}
 	wg.Wait()
@@ -297,6 +301,78 @@ func TestRestoreBeforeUse(t *testing.T) {
 	if got := res[0].Stages; !slices.Equal(got, []string{"builder", "test"}) {
 		t.Errorf("stages of %s: %v", goBuild, got)
 	}
+}
+
+// TestPrefetchWhenLayersArePulled: once a stage's solve pulls a base
+// image's layers, the snapshots of the stage's carried mounts are fetched
+// by an exec that mounts no cache directory, once per daemon; a solve
+// that pulls nothing, or ignores the cache, fetches none.
+func TestPrefetchWhenLayersArePulled(t *testing.T) {
+	tests := []struct {
+		name           string
+		pulls, noCache bool
+		want           []string // the snapshots fetched
+	}{
+		{name: "layers pulled", pulls: true, want: []string{"reg.test/app@" + digest.FromString(goBuild).String(), "reg.test/app@" + digest.FromString(goMod).String()}},
+		{name: "nothing pulled"},
+		{name: "no cache", pulls: true, noCache: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			solver := &restoreSolver{}
+			c := testCarrier("")
+			status, warnings := drain()
+			s := newStageTry(c, solver, "builder", goBuild)
+			s.pulls = tt.pulls
+			if _, err := c.solve(t.Context(), solver, s.stage, status, s.steps, tt.noCache, s.try); err != nil {
+				t.Fatal(err)
+			}
+			if w := warnings(); len(w) > 0 {
+				t.Errorf("warnings %q", w)
+			}
+			var fetched []string
+			for _, def := range solver.defs {
+				if len(cacheMountsOf(def)) > 0 {
+					continue // a restore
+				}
+				fetched = append(fetched, fetchedImage(t, def))
+			}
+			slices.Sort(fetched)
+			if !slices.Equal(fetched, tt.want) {
+				t.Errorf("fetched %q, want %q", fetched, tt.want)
+			}
+		})
+	}
+}
+
+// fetchedImage is the image a prefetch definition's exec mounts read-only
+// at snapshotDir, running busybox true.
+func fetchedImage(t *testing.T, def *llb.Definition) string {
+	t.Helper()
+	ops := map[digest.Digest]*pb.Op{}
+	var exec *pb.ExecOp
+	var inputs []*pb.Input
+	for _, raw := range def.Def {
+		var op pb.Op
+		if op.UnmarshalVT(raw) != nil {
+			continue
+		}
+		ops[digest.FromBytes(raw)] = &op
+		if e := op.GetExec(); e != nil {
+			exec, inputs = e, op.Inputs
+		}
+	}
+	if exec == nil || !slices.Equal(exec.Meta.Args, []string{"/bin/busybox", "true"}) {
+		t.Fatalf("prefetch exec %v, want busybox true", exec)
+	}
+	for _, m := range exec.Mounts {
+		if m.Dest == snapshotDir && m.Readonly && m.Input >= 0 {
+			src := ops[digest.Digest(inputs[m.Input].Digest)].GetSource()
+			return strings.TrimPrefix(src.GetIdentifier(), "docker-image://")
+		}
+	}
+	t.Fatalf("prefetch mounts %v: no read-only snapshot at %s", exec.Mounts, snapshotDir)
+	return ""
 }
 
 // assertRuns checks that the definition's exec runs line, every time (a
@@ -367,7 +443,7 @@ func TestRestoreWhenNeeded(t *testing.T) {
 			s := newStageTry(c, solver, "builder", goBuild)
 			s.cached, s.quick = tt.cached, tt.quick
 			status, warnings := drain()
-			_, err := c.solve(t.Context(), solver, status, s.steps, tt.noCache, s.try)
+			_, err := c.solve(t.Context(), solver, s.stage, status, s.steps, tt.noCache, s.try)
 			w := warnings()
 			if err != nil {
 				t.Fatal(err)
@@ -393,7 +469,7 @@ func TestFailedAttemptIsNotRetried(t *testing.T) {
 	attempts := 0
 	status, warnings := drain()
 	defer warnings()
-	_, err := c.solve(t.Context(), solver, status, newStepCounter(planner.StagePlan{Name: "b"}), false, func(ctx context.Context, watch func(*client.SolveStatus, *stepMounts)) (*client.SolveResponse, error) {
+	_, err := c.solve(t.Context(), solver, "b", status, newStepCounter(planner.StagePlan{Name: "b"}), false, func(ctx context.Context, watch func(*client.SolveStatus, *stepMounts)) (*client.SolveResponse, error) {
 		attempts++
 		now := time.Now()
 		run := digest.FromString("b run")
@@ -417,7 +493,7 @@ func TestRestoreOnEachDaemon(t *testing.T) {
 		newStageTry(c, a, "builder", goBuild),
 		newStageTry(c, b, "test", goBuild),
 	} {
-		if _, err := c.solve(t.Context(), s.solver, status, s.steps, false, s.try); err != nil {
+		if _, err := c.solve(t.Context(), s.solver, s.stage, status, s.steps, false, s.try); err != nil {
 			t.Fatal(err)
 		}
 		if s.attempts != 2 {

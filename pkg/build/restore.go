@@ -6,6 +6,8 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -31,13 +33,23 @@ type attempt func(ctx context.Context, watch func(*client.SolveStatus, *stepMoun
 // and the stage is solved again: what the canceled attempt finished is in
 // the daemon's cache by then. A nil carrier solves once.
 //
+// Once the attempt pulls its base image's layers, a step of the stage is
+// about to run: the snapshots of the stage's mounts are fetched meanwhile
+// (prefetch), so the restore that follows only copies.
+//
 // A solve that ignores the cache (--no-cache) restores nothing: BuildKit
 // empties the cache mounts of the steps it reruns (solver/llbsolver,
 // detectPrunedCacheID), so its mounts start empty as asked.
-func (c *carrier) solve(ctx context.Context, s Solver, status chan<- *client.SolveStatus, steps *stepCounter, noCache bool, try attempt) (*client.SolveResponse, error) {
+func (c *carrier) solve(ctx context.Context, s Solver, stage string, status chan<- *client.SolveStatus, steps *stepCounter, noCache bool, try attempt) (*client.SolveResponse, error) {
 	if c == nil {
 		return try(ctx, nil)
 	}
+	fetching, stopFetching := context.WithCancel(ctx)
+	var fetches sync.WaitGroup
+	defer func() {
+		stopFetching() // unused when the steps came from the cache after all
+		fetches.Wait()
+	}()
 	for {
 		actx, cancel := context.WithCancelCause(ctx)
 		var (
@@ -49,6 +61,9 @@ func (c *carrier) solve(ctx context.Context, s Solver, status chan<- *client.Sol
 			if noCache {
 				c.emptied(s, ids)
 				return
+			}
+			if pulling(st) {
+				c.prefetch(fetching, s, stage, status, &fetches)
 			}
 			if len(ids) == 0 {
 				return
@@ -72,6 +87,46 @@ func (c *carrier) solve(ctx context.Context, s Solver, status chan<- *client.Sol
 			return resp, nil
 		}
 		steps.keepRan()
+	}
+}
+
+// pulling reports whether the status shows an image's layers being
+// pulled: BuildKit pulls them only for a step that runs (a cached one
+// leaves them in the registry), unlike the image's vertex, which shows as
+// running in every solve.
+func pulling(st *client.SolveStatus) bool {
+	for _, vs := range st.Statuses {
+		if strings.HasPrefix(vs.ID, "sha256:") || strings.HasPrefix(vs.ID, "extracting sha256:") {
+			return true
+		}
+	}
+	return false
+}
+
+// prefetch pulls and unpacks on s, in the background, the snapshot of each
+// carried mount of stage whose restore there has not begun: the restore's
+// image is then on the daemon. It touches no cache directory, so a step
+// that runs meanwhile is not kept from its mount, as an early restore
+// would (BuildKit gives a step a second, empty directory when the ID's
+// one is held). A fetch that fails is left to the restore to report.
+func (c *carrier) prefetch(ctx context.Context, s Solver, stage string, status chan<- *client.SolveStatus, fetches *sync.WaitGroup) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, id := range c.order {
+		m := c.byID[id]
+		if !m.carried || m.res.SourceDigest == "" || m.at(s).started || m.fetched[s] || !slices.Contains(m.res.Stages, stage) {
+			continue
+		}
+		if m.fetched == nil {
+			m.fetched = map[Solver]bool{}
+		}
+		m.fetched[s] = true
+		target, src, dgst := m.res.Target, m.res.Source, m.res.SourceDigest
+		fetches.Add(1)
+		go func() {
+			defer fetches.Done()
+			_ = solveDef(ctx, s, c.opts, status, func() (*llb.Definition, error) { return fetchDefinition(ctx, target, src, dgst) })
+		}()
 	}
 }
 
@@ -194,6 +249,23 @@ func restoreDefinition(ctx context.Context, id, target, ref, dgst string) (*llb.
 	run := cacheExec(id, fmt.Sprintf("cp -a %s/. %s/", snapshotDir, mountDir),
 		llb.AddMount(snapshotDir, snapshot, llb.Readonly),
 		llb.WithCustomNamef("[cache mount %s] restore from %s", target, ref))
+	return run.Root().Marshal(ctx)
+}
+
+// fetchDefinition unpacks the snapshot image on the daemon, as the restore
+// mounts it (the same image op: BuildKit keeps the unpacked snapshot for
+// the restore), with no cache directory mounted.
+func fetchDefinition(ctx context.Context, target, ref, dgst string) (*llb.Definition, error) {
+	snapshot, err := snapshotImage(target, ref, dgst)
+	if err != nil {
+		return nil, err
+	}
+	run := llb.Image(RunnerImage).Run(
+		llb.Args([]string{"/bin/busybox", "true"}),
+		llb.AddEnv("CAIRN_NONCE", nonce()), // runs, so the image is unpacked, every time
+		llb.Network(llb.NetModeNone),
+		llb.AddMount(snapshotDir, snapshot, llb.Readonly),
+		llb.WithCustomNamef("[cache mount %s] fetch %s", target, ref))
 	return run.Root().Marshal(ctx)
 }
 

@@ -86,7 +86,7 @@ func (s *stageSolve) run(ctx context.Context, solver Solver, status chan *client
 	defer close(status)
 	solve := func(imports []string) (*client.SolveResponse, error) {
 		_, noCache := noCache(s.opts.Docker, s.stage)
-		return s.carry.solve(ctx, solver, status, steps, noCache, func(ctx context.Context, watch func(*client.SolveStatus, *stepMounts)) (*client.SolveResponse, error) {
+		return s.carry.solve(ctx, solver, s.stage.Name, status, steps, noCache, func(ctx context.Context, watch func(*client.SolveStatus, *stepMounts)) (*client.SolveResponse, error) {
 			opt := s.solveOpt(imports, exportCache, names, repos)
 			var see func(*client.SolveStatus)
 			if watch != nil {
