@@ -145,7 +145,11 @@ func (b bench) perStage(ctx context.Context, example string) ([]tool, string, er
 }
 
 // measure runs every scenario o.runs times, each tool in turn on its own
-// copy of the example, and returns the times by scenario and tool.
+// copy of the example, and returns the times by scenario and tool. Each
+// run starts the turn at the next tool: a tool is slower right after
+// another one's heavy I/O on these machines (a disk's throughput varies
+// several times over with what ran just before), and a fixed order would
+// put the same tool there every time.
 func (b bench) measure(ctx context.Context, o options, tools []tool) (map[string]map[string][]time.Duration, error) {
 	stamp := time.Now().Format("20060102-150405")
 	times := map[string]map[string][]time.Duration{} // scenario, tool
@@ -160,8 +164,9 @@ func (b bench) measure(ctx context.Context, o options, tools []tool) (map[string
 				return nil, fmt.Errorf("copy %s: %w", o.example, err)
 			}
 		}
+		turn := append(slices.Clone(tools[r%len(tools):]), tools[:r%len(tools)]...)
 		for _, sc := range scenarios {
-			for _, t := range tools {
+			for _, t := range turn {
 				dir := dirs[t.name]
 				if sc == "one-file edit" {
 					if err := appendLine(filepath.Join(dir, o.edit)); err != nil {
@@ -226,6 +231,8 @@ func (b bench) timed(ctx context.Context, root, dir, path string, args []string)
 		return 0, err
 	}
 	defer func() { err = errors.Join(err, d.Stop()) }()
+	// The last run's writes go to disk now, not during this one.
+	syscall.Sync()
 	cmd := exec.CommandContext(ctx, path, args...)
 	cmd.Dir = dir
 	// buildctl and cairn read BUILDKIT_HOST; bake's remote driver too

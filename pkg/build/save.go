@@ -32,7 +32,9 @@ import (
 // mount that cannot be saved keeps its snapshot tag where it is, with a
 // warning; the error is ctx's.
 func SaveMounts(ctx context.Context, s Solver, res *Result, opts Options, maxSize int64) error {
-	return NewSaver(ctx, maxSize).Wait(s, res, opts)
+	sv := NewSaver(ctx, maxSize)
+	defer sv.Stop()
+	return sv.Wait(s, res, opts)
 }
 
 // Saver saves a publishing build's cache mounts as SaveMounts does, each
