@@ -206,6 +206,9 @@ func TestSavedMountTravels(t *testing.T) {
 	if m.Restore != build.Missing || m.Save != build.Saved || m.SavedDigest == "" || m.Size == 0 {
 		t.Fatalf("first build: mount %+v, want missing then saved", m)
 	}
+	if m.SavedBytes != int64(len("one\n")) {
+		t.Errorf("first build: %d bytes saved, want the 4 of its one file", m.SavedBytes)
+	}
 	ref := repo + ":cache-mount-var-cache-app"
 	if tags := testenv.Tags(t, repo); tags["cache-mount-var-cache-app"] != m.SavedDigest {
 		t.Errorf("registry tags %v: want %s at %s", tags, ref, m.SavedDigest)
@@ -242,8 +245,9 @@ func TestSavedMountTravels(t *testing.T) {
 		t.Fatalf("second build: %v", err)
 	}
 	// The grep ran with the mount and changed nothing: no save.
-	if m := res.Mounts[0]; m.Restore != build.Restored || m.SourceDigest != again.Mounts[0].SavedDigest || m.Save != build.Unchanged {
-		t.Errorf("second build: mount %+v, want restored and unchanged", m)
+	if m := res.Mounts[0]; m.Restore != build.Restored || m.SourceDigest != again.Mounts[0].SavedDigest || m.Save != build.Unchanged ||
+		m.RestoredBytes != 4 || m.SavedBytes != 4 {
+		t.Errorf("second build: mount %+v, want restored and unchanged, 4 bytes each way", m)
 	}
 
 	res, err = b.run(dial(t), true)

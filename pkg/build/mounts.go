@@ -65,9 +65,14 @@ type MountResult struct {
 	Layers int   `json:"layers,omitempty"`
 	Added  int64 `json:"added,omitempty"`
 	// SourceSize is the bytes of the restored snapshot's layers.
-	SourceSize int64         `json:"sourceSize,omitempty"`
-	SaveTime   time.Duration `json:"-"` // a Report has it in seconds
-	Note       string        `json:"note,omitempty"`
+	SourceSize int64 `json:"sourceSize,omitempty"`
+	// RestoredBytes and SavedBytes are the bytes of the directory's
+	// regular files that the restore wrote and the save read (uncompressed,
+	// unlike Size); 0 when not known.
+	RestoredBytes int64         `json:"restoredBytes,omitempty"`
+	SavedBytes    int64         `json:"savedBytes,omitempty"`
+	SaveTime      time.Duration `json:"-"` // a Report has it in seconds
+	Note          string        `json:"note,omitempty"`
 
 	ranOn        []Solver // the daemons steps ran with it on
 	sourceLayers []int64  // the restored snapshot's layer sizes, base first

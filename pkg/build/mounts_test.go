@@ -290,7 +290,7 @@ func TestRestoreBeforeUse(t *testing.T) {
 	if len(mounts) != 1 || mounts[0].ID != goBuild || mounts[0].Sharing != pb.CacheSharingOpt_LOCKED {
 		t.Errorf("restore mounts %v: want %s, locked", mounts, goBuild)
 	}
-	assertRuns(t, solver.defs[0], "cp -a /snapshot/. /cache/", "reg.test/app@"+digest.FromString(goBuild).String())
+	assertRuns(t, solver.defs[0], "cp -a /snapshot/. /cache/ && "+filesBytes("/snapshot"), "reg.test/app@"+digest.FromString(goBuild).String())
 	res := c.results()
 	want := map[string]RestoreState{goBuild: Restored, goMod: NotNeeded, "//tmp/x": Skipped}
 	for _, m := range res {
@@ -373,6 +373,44 @@ func fetchedImage(t *testing.T, def *llb.Definition) string {
 	}
 	t.Fatalf("prefetch mounts %v: no read-only snapshot at %s", exec.Mounts, snapshotDir)
 	return ""
+}
+
+// TestCountBytes: the line filesBytes prints is taken out of the exec's
+// logs, its count kept; the rest of the logs pass on.
+func TestCountBytes(t *testing.T) {
+	tests := []struct {
+		name  string
+		logs  []string
+		want  int64
+		shown []string
+	}{
+		{name: "the line alone", logs: []string{bytesLine + "127058782\n"}, want: 127058782},
+		{name: "among other output", logs: []string{"copying\n" + bytesLine + "42\ndone\n"}, want: 42, shown: []string{"copying\ndone\n"}},
+		{name: "no line", logs: []string{"copying\n"}, shown: []string{"copying\n"}},
+		{name: "not a number", logs: []string{bytesLine + "many\n"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out := make(chan *client.SolveStatus)
+			var n int64
+			in := countBytes(out, &n)
+			go func() {
+				defer close(in)
+				for _, l := range tt.logs {
+					in <- &client.SolveStatus{Logs: []*client.VertexLog{{Stream: 1, Data: []byte(l)}}}
+				}
+			}()
+			var shown []string
+			for st := range out {
+				for _, l := range st.Logs {
+					shown = append(shown, string(l.Data))
+				}
+			}
+			if n != tt.want || !slices.Equal(shown, tt.shown) {
+				t.Errorf("count %d, logs shown %q; want %d, %q", n, shown, tt.want, tt.shown)
+			}
+		})
+	}
 }
 
 // assertRuns checks that the definition's exec runs line, every time (a

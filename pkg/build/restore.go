@@ -1,12 +1,14 @@
 package build
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -125,7 +127,7 @@ func (c *carrier) prefetch(ctx context.Context, s Solver, stage string, status c
 		fetches.Add(1)
 		go func() {
 			defer fetches.Done()
-			_ = solveDef(ctx, s, c.opts, status, func() (*llb.Definition, error) { return fetchDefinition(ctx, target, src, dgst) })
+			_ = solveDef(ctx, s, c.opts, status, nil, func() (*llb.Definition, error) { return fetchDefinition(ctx, target, src, dgst) })
 		}()
 	}
 }
@@ -186,7 +188,8 @@ func (c *carrier) restoreOne(ctx context.Context, s Solver, m *mount, r *restori
 	start := time.Now()
 	read := make(chan []int64, 1) // while the daemon restores, not after
 	go func() { read <- c.sourceLayers(ctx, src, dgst) }()
-	err := solveDef(ctx, s, c.opts, status, func() (*llb.Definition, error) { return restoreDefinition(ctx, id, target, src, dgst) })
+	var bytes int64
+	err := solveDef(ctx, s, c.opts, status, &bytes, func() (*llb.Definition, error) { return restoreDefinition(ctx, id, target, src, dgst) })
 	layers := <-read
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -195,7 +198,7 @@ func (c *carrier) restoreOne(ctx context.Context, s Solver, m *mount, r *restori
 	m.res.RestoreTime += time.Since(start).Round(time.Millisecond)
 	switch {
 	case err == nil:
-		m.res.Restore, m.res.SourceSize, m.res.sourceLayers = Restored, sum(layers), layers
+		m.res.Restore, m.res.SourceSize, m.res.sourceLayers, m.res.RestoredBytes = Restored, sum(layers), layers, bytes
 	case ctx.Err() != nil:
 		m.res.Note = "restore canceled"
 	default:
@@ -217,16 +220,62 @@ func (c *carrier) sourceLayers(ctx context.Context, ref, dgst string) []int64 {
 }
 
 // solveDef solves an LLB definition on s, its progress shown with the
-// stage's.
-func solveDef(ctx context.Context, s Solver, opts Options, status chan<- *client.SolveStatus, def func() (*llb.Definition, error)) error {
+// stage's; bytes, when not nil, receives the count its exec printed
+// (filesBytes).
+func solveDef(ctx context.Context, s Solver, opts Options, status chan<- *client.SolveStatus, bytes *int64, def func() (*llb.Definition, error)) error {
 	d, err := def()
 	if err != nil {
 		return err
 	}
 	fan := newFanIn(status)
-	_, err = s.Solve(ctx, d, client.SolveOpt{Session: opts.Session}, fan.add())
+	ch := fan.add()
+	if bytes != nil {
+		ch = countBytes(ch, bytes)
+	}
+	_, err = s.Solve(ctx, d, client.SolveOpt{Session: opts.Session}, ch)
 	fan.wait()
 	return err
+}
+
+// bytesLine starts the line filesBytes prints.
+const bytesLine = "cairn-bytes "
+
+// filesBytes is a shell line printing the bytes of dir's regular files,
+// for the rates of the CACHE MOUNT table: those of the directory, not of
+// its compressed snapshot.
+func filesBytes(dir string) string {
+	return "find " + dir + ` -type f -print0 | xargs -0 -r stat -c %s | awk '{ s += $1 } END { printf "` + bytesLine + `%.0f\n", s }'`
+}
+
+// countBytes passes a solve's status on to out, taking the line
+// filesBytes printed out of the exec's logs and into n. Solve closes the
+// channel it returns; out is closed then.
+func countBytes(out chan<- *client.SolveStatus, n *int64) chan *client.SolveStatus {
+	in := make(chan *client.SolveStatus)
+	go func() {
+		defer close(out)
+		for st := range in {
+			var logs []*client.VertexLog
+			for _, l := range st.Logs {
+				data := l.Data
+				if i := bytes.Index(data, []byte(bytesLine)); i >= 0 {
+					line, rest, _ := bytes.Cut(data[i+len(bytesLine):], []byte("\n"))
+					if v, err := strconv.ParseInt(string(line), 10, 64); err == nil {
+						*n = v
+					}
+					data = append(slices.Clone(data[:i]), rest...)
+				}
+				if len(data) > 0 {
+					c := *l
+					c.Data = data
+					logs = append(logs, &c)
+				}
+			}
+			st.Logs = logs
+			out <- st
+		}
+	}()
+	return in
 }
 
 // Where the restore and save execs see things. They run busybox
@@ -246,7 +295,7 @@ func restoreDefinition(ctx context.Context, id, target, ref, dgst string) (*llb.
 	if err != nil {
 		return nil, err
 	}
-	run := cacheExec(id, fmt.Sprintf("cp -a %s/. %s/", snapshotDir, mountDir),
+	run := cacheExec(id, fmt.Sprintf("cp -a %s/. %s/ && %s", snapshotDir, mountDir, filesBytes(snapshotDir)),
 		llb.AddMount(snapshotDir, snapshot, llb.Readonly),
 		llb.WithCustomNamef("[cache mount %s] restore from %s", target, ref))
 	return run.Root().Marshal(ctx)

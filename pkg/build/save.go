@@ -199,10 +199,14 @@ func saveMount(ctx context.Context, s Solver, m *MountResult, opts Options, maxS
 	attrs["compression"], attrs["oci-mediatypes"] = "zstd", "true"
 	attrs["source-date-epoch"] = "0" // the config's times: equal files, equal digests
 	fan := newFanIn(status)
+	ch := fan.add()
+	if prev == 0 {
+		ch = countBytes(ch, &m.SavedBytes) // a whole save counts what it copied
+	}
 	resp, err := s.Solve(ctx, def, client.SolveOpt{
 		Session: opts.Session,
 		Exports: []client.ExportEntry{{Type: client.ExporterImage, Attrs: attrs}},
-	}, fan.add()) // Solve closes it
+	}, ch) // Solve closes it
 	fan.wait()
 	if err != nil {
 		return err
@@ -230,7 +234,7 @@ func saveMount(ctx context.Context, s Solver, m *MountResult, opts Options, maxS
 // says to save the whole directory. It is nil when the mount's files are
 // still those of its own snapshot: nothing to save, its tag stays.
 func snapshotState(ctx context.Context, s Solver, m *MountResult, opts Options, status chan *client.SolveStatus) (*llb.State, int, error) {
-	whole := cacheExec(m.ID, fmt.Sprintf("cp -a %s/. %s/", mountDir, saveDir),
+	whole := cacheExec(m.ID, fmt.Sprintf("cp -a %s/. %s/ && %s", mountDir, saveDir, filesBytes(saveDir)),
 		llb.WithCustomNamef("[cache mount %s] save to %s", m.Target, m.Snapshot)).AddMount(saveDir, llb.Scratch())
 	if m.Restore != Restored || m.SourceDigest == "" {
 		return &whole, 0, nil
@@ -256,6 +260,9 @@ func snapshotState(ctx context.Context, s Solver, m *MountResult, opts Options, 
 	case err != nil:
 		m.Note = joinNotes(m.Note, "saved whole: "+lastLine(err))
 		return &whole, 0, nil
+	}
+	m.SavedBytes = p.now
+	switch {
 	case p.changes == 0 && !p.whole && m.Source == m.Snapshot:
 		m.Save, m.Size, m.Layers = Unchanged, m.SourceSize, len(layers)
 		return nil, 0, nil

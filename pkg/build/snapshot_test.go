@@ -106,8 +106,8 @@ func TestIncrementalSnapshots(t *testing.T) {
 		t.Fatalf("cold build: %v", err)
 	}
 	cold := res.Mounts[0]
-	if cold.Restore != build.Missing || cold.Save != build.Saved || cold.Layers != 1 || cold.Added != cold.Size {
-		t.Fatalf("cold build: mount %+v, want missing, then saved whole", cold)
+	if cold.Restore != build.Missing || cold.Save != build.Saved || cold.Layers != 1 || cold.Added != cold.Size || cold.SavedBytes != 64<<16 {
+		t.Fatalf("cold build: mount %+v, want missing, then its 4 MiB saved whole", cold)
 	}
 	t.Logf("cold: snapshot of %d bytes in %d layer, %d bytes uploaded by the save in %s", cold.Size, cold.Layers, b.saveUploaded, cold.SaveTime)
 
@@ -131,8 +131,9 @@ func TestIncrementalSnapshots(t *testing.T) {
 		t.Fatalf("edit: %v", err)
 	}
 	edit := res.Mounts[0]
-	if edit.Restore != build.Restored || edit.SourceSize != cold.Size || edit.Save != build.Saved || edit.Layers != 2 {
-		t.Fatalf("edit: mount %+v, want restored, then saved as a delta", edit)
+	if edit.Restore != build.Restored || edit.SourceSize != cold.Size || edit.Save != build.Saved || edit.Layers != 2 ||
+		edit.RestoredBytes != 64<<16 || edit.SavedBytes != 63<<16+4 {
+		t.Fatalf("edit: mount %+v, want its 4 MiB restored, then saved as a delta", edit)
 	}
 	if limit := cold.Size / 10; b.saveUploaded > limit || edit.Added > limit {
 		t.Errorf("edit: the save uploaded %d bytes (a %d-byte layer), want at most a tenth of the mount's %d", b.saveUploaded, edit.Added, cold.Size)

@@ -118,15 +118,15 @@ func writeMounts(w io.Writer, r *cairn.Report) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "CACHE MOUNT\tRESTORE\tFROM\tRESTORE TIME\tSAVE\tTO\tSIZE\tSAVE TIME\tNOTE")
 	for _, m := range r.Mounts {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", m.Target, m.Restore, shortDigest(m.SourceDigest), rate(m.SourceSize, m.RestoreDuration),
-			orDash(string(m.Save)), shortDigest(m.SavedDigest), snapshotSize(m), rate(m.Size, m.SaveDuration), orDash(m.Note))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", m.Target, m.Restore, shortDigest(m.SourceDigest), rate(m.RestoredBytes, m.RestoreDuration),
+			orDash(string(m.Save)), shortDigest(m.SavedDigest), snapshotSize(m), rate(m.SavedBytes, m.SaveDuration), orDash(m.Note))
 	}
 	tw.Flush()
 }
 
-// rate is a time, and the bytes moved per second in it when known: a
-// delta's save counts the whole snapshot it made, its bytes the registry
-// then holds for the next runner.
+// rate is a time, and the bytes moved per second in it when known: the
+// bytes of the directory's files, as a user sizes a cache (a delta's save
+// counts the whole directory it compared), not of the compressed layers.
 func rate(n int64, s float64) string {
 	if n == 0 || s == 0 {
 		return seconds(s)

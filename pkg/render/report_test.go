@@ -46,7 +46,7 @@ func fullReport() *cairn.Report {
 		Mounts: []cairn.MountReport{{
 			MountResult: build.MountResult{ID: "//root/.cache/go-build", Target: "/root/.cache/go-build", Stages: []string{"app"}, Snapshot: "r/app:cache-mount-root-.cache-go-build",
 				Restore: build.Restored, Source: "r/app:cache-mount-root-.cache-go-build", SourceDigest: d2,
-				SourceSize: 12_000_000, Save: build.Saved, SavedDigest: d1, Size: 12_345_678, Layers: 2, Added: 345_678},
+				SourceSize: 12_000_000, RestoredBytes: 40_600_000, SavedBytes: 41_000_000, Save: build.Saved, SavedDigest: d1, Size: 12_345_678, Layers: 2, Added: 345_678},
 			RestoreDuration: 0.812, SaveDuration: 1.5,
 		}, {MountResult: build.MountResult{ID: "//tmp/x", Target: "/tmp/x", Stages: []string{"other"}, Restore: build.Skipped, Note: "from=x seeds it"}}},
 		Checks: []*cairn.CheckReport{{
@@ -128,7 +128,7 @@ func TestShowCacheMounts(t *testing.T) {
 	}
 	want := map[string][]string{
 		"CACHE":                 {"CACHE", "MOUNT", "RESTORE", "FROM", "RESTORE", "TIME", "SAVE", "TO", "SIZE", "SAVE", "TIME", "NOTE"},
-		"/root/.cache/go-build": {"/root/.cache/go-build", "restored", d2[:19], "812ms", "(14.8", "MB/s)", "saved", d1[:19], "12.3", "MB", "(+345.7", "kB)", "1.5s", "(8.2", "MB/s)", "-"},
+		"/root/.cache/go-build": {"/root/.cache/go-build", "restored", d2[:19], "812ms", "(50.0", "MB/s)", "saved", d1[:19], "12.3", "MB", "(+345.7", "kB)", "1.5s", "(27.3", "MB/s)", "-"},
 		"/tmp/x":                {"/tmp/x", "skipped", "-", "-", "-", "-", "-", "-", "from=x", "seeds", "it"},
 	}
 	for key, fields := range want {
