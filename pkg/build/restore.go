@@ -188,8 +188,8 @@ func (c *carrier) restoreOne(ctx context.Context, s Solver, m *mount, r *restori
 	start := time.Now()
 	read := make(chan []int64, 1) // while the daemon restores, not after
 	go func() { read <- c.sourceLayers(ctx, src, dgst) }()
-	var bytes int64
-	err := solveDef(ctx, s, c.opts, status, &bytes, func() (*llb.Definition, error) { return restoreDefinition(ctx, id, target, src, dgst) })
+	var written int64
+	err := solveDef(ctx, s, c.opts, status, &written, func() (*llb.Definition, error) { return restoreDefinition(ctx, id, target, src, dgst) })
 	layers := <-read
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -198,7 +198,7 @@ func (c *carrier) restoreOne(ctx context.Context, s Solver, m *mount, r *restori
 	m.res.RestoreTime += time.Since(start).Round(time.Millisecond)
 	switch {
 	case err == nil:
-		m.res.Restore, m.res.SourceSize, m.res.sourceLayers, m.res.RestoredBytes = Restored, sum(layers), layers, bytes
+		m.res.Restore, m.res.SourceSize, m.res.sourceLayers, m.res.RestoredBytes = Restored, sum(layers), layers, written
 	case ctx.Err() != nil:
 		m.res.Note = "restore canceled"
 	default:
@@ -220,17 +220,17 @@ func (c *carrier) sourceLayers(ctx context.Context, ref, dgst string) []int64 {
 }
 
 // solveDef solves an LLB definition on s, its progress shown with the
-// stage's; bytes, when not nil, receives the count its exec printed
+// stage's; count, when not nil, receives the bytes its exec printed
 // (filesBytes).
-func solveDef(ctx context.Context, s Solver, opts Options, status chan<- *client.SolveStatus, bytes *int64, def func() (*llb.Definition, error)) error {
+func solveDef(ctx context.Context, s Solver, opts Options, status chan<- *client.SolveStatus, count *int64, def func() (*llb.Definition, error)) error {
 	d, err := def()
 	if err != nil {
 		return err
 	}
 	fan := newFanIn(status)
 	ch := fan.add()
-	if bytes != nil {
-		ch = countBytes(ch, bytes)
+	if count != nil {
+		ch = countBytes(ch, count)
 	}
 	_, err = s.Solve(ctx, d, client.SolveOpt{Session: opts.Session}, ch)
 	fan.wait()
