@@ -413,6 +413,17 @@ func TestCountBytes(t *testing.T) {
 	}
 }
 
+// execLine is the shell line of the definition's exec.
+func execLine(def *llb.Definition) string {
+	for _, raw := range def.Def {
+		var op pb.Op
+		if op.UnmarshalVT(raw) == nil && op.GetExec() != nil {
+			return op.GetExec().Meta.Args[len(op.GetExec().Meta.Args)-1]
+		}
+	}
+	return ""
+}
+
 // assertRuns checks that the definition's exec runs line, every time (a
 // nonce in its env, no IgnoreCache: that would empty the cache directory),
 // with the image src mounted.
@@ -460,13 +471,15 @@ func TestRestoreWhenNeeded(t *testing.T) {
 		restores   int
 		state      RestoreState
 		ran, warns bool
+		line       string // how the restore begins; "cp -a " unless set
 	}{
 		{name: "no change", cached: true, attempts: 1, state: NotNeeded},
 		{name: "edit", attempts: 2, restores: 1, state: Restored, ran: true},
 		{name: "first build", missing: true, attempts: 1, state: Missing, ran: true},
 		{name: "broken snapshot", broken: true, attempts: 2, restores: 1, state: Broken, ran: true, warns: true},
-		// Done before it was seen: restored after, so a save keeps the snapshot's files.
-		{name: "step done first", quick: true, attempts: 1, restores: 1, state: Restored, ran: true},
+		// Done before it was seen: restored after, so a save keeps the
+		// snapshot's files, but none over the step's own.
+		{name: "step done first", quick: true, attempts: 1, restores: 1, state: Restored, ran: true, line: "cp -an "},
 		// BuildKit empties the mounts of a --no-cache solve: no restore.
 		{name: "no cache", noCache: true, attempts: 1, state: Skipped, ran: true},
 	}
@@ -493,6 +506,14 @@ func TestRestoreWhenNeeded(t *testing.T) {
 			}
 			if tt.broken && !strings.Contains(m.Note, "cannot be restored") {
 				t.Errorf("note %q", m.Note)
+			}
+			if tt.line == "" {
+				tt.line = "cp -a "
+			}
+			for _, def := range solver.defs {
+				if line := execLine(def); !strings.HasPrefix(line, tt.line) {
+					t.Errorf("restore runs %q, want it to begin %q", line, tt.line)
+				}
 			}
 		})
 	}

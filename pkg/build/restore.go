@@ -82,10 +82,13 @@ func (c *carrier) solve(ctx context.Context, s Solver, stage string, status chan
 		if len(need) == 0 || ctx.Err() != nil || (err != nil && !restarted) {
 			return resp, err
 		}
-		c.restore(ctx, s, need, status)
+		// A step that finished before the cancel did wrote its files into
+		// an empty directory: the snapshot fills in the rest, never over
+		// them (a killed step's half-written files, though, are replaced).
+		c.restore(ctx, s, need, status, err == nil)
 		if err == nil {
-			// The step finished before the cancel did: the mount now holds
-			// its writes and the snapshot, which a save must not lose.
+			// The mount now holds the step's writes and the snapshot's
+			// other files, which a save must not lose.
 			return resp, nil
 		}
 		steps.keepRan()
@@ -148,8 +151,9 @@ func (c *carrier) emptied(s Solver, ids []string) {
 }
 
 // restore restores the mounts on s, each once: a mount another stage is
-// restoring there is waited for.
-func (c *carrier) restore(ctx context.Context, s Solver, ids []string, status chan<- *client.SolveStatus) {
+// restoring there is waited for. With keep, files already in the
+// directory stay as they are.
+func (c *carrier) restore(ctx context.Context, s Solver, ids []string, status chan<- *client.SolveStatus, keep bool) {
 	var wg sync.WaitGroup
 	waits := make([]chan struct{}, len(ids))
 	for i, id := range ids {
@@ -164,7 +168,7 @@ func (c *carrier) restore(ctx context.Context, s Solver, ids []string, status ch
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				c.restoreOne(ctx, s, m, r, status)
+				c.restoreOne(ctx, s, m, r, status, keep)
 			}()
 		}
 	}
@@ -181,7 +185,7 @@ func (c *carrier) restore(ctx context.Context, s Solver, ids []string, status ch
 // restoreOne fills the mount's directory on s from its snapshot. A
 // snapshot that cannot be read is a warning: the build goes on, the mount
 // empty.
-func (c *carrier) restoreOne(ctx context.Context, s Solver, m *mount, r *restoring, status chan<- *client.SolveStatus) {
+func (c *carrier) restoreOne(ctx context.Context, s Solver, m *mount, r *restoring, status chan<- *client.SolveStatus, keep bool) {
 	c.mu.Lock()
 	id, target, src, dgst := m.res.ID, m.res.Target, m.res.Source, m.res.SourceDigest
 	c.mu.Unlock()
@@ -189,7 +193,7 @@ func (c *carrier) restoreOne(ctx context.Context, s Solver, m *mount, r *restori
 	read := make(chan []int64, 1) // while the daemon restores, not after
 	go func() { read <- c.sourceLayers(ctx, src, dgst) }()
 	var written int64
-	err := solveDef(ctx, s, c.opts, status, &written, func() (*llb.Definition, error) { return restoreDefinition(ctx, id, target, src, dgst) })
+	err := solveDef(ctx, s, c.opts, status, &written, func() (*llb.Definition, error) { return restoreDefinition(ctx, id, target, src, dgst, keep) })
 	layers := <-read
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -289,13 +293,18 @@ const (
 // restoreDefinition copies the snapshot image's files (mounted read-only)
 // into the persistent cache directory BuildKit keeps for id: the key of
 // that directory is the ID alone (solver/llbsolver/mounts, getRefCacheDir),
-// so the Dockerfile's RUN finds the files.
-func restoreDefinition(ctx context.Context, id, target, ref, dgst string) (*llb.Definition, error) {
+// so the Dockerfile's RUN finds the files. With keep, it copies none over
+// a file already there.
+func restoreDefinition(ctx context.Context, id, target, ref, dgst string, keep bool) (*llb.Definition, error) {
 	snapshot, err := snapshotImage(target, ref, dgst)
 	if err != nil {
 		return nil, err
 	}
-	run := cacheExec(id, fmt.Sprintf("cp -a %s/. %s/ && %s", snapshotDir, mountDir, filesBytes(snapshotDir)),
+	cp := "cp -a"
+	if keep {
+		cp = "cp -an"
+	}
+	run := cacheExec(id, fmt.Sprintf("%s %s/. %s/ && %s", cp, snapshotDir, mountDir, filesBytes(snapshotDir)),
 		llb.AddMount(snapshotDir, snapshot, llb.Readonly),
 		llb.WithCustomNamef("[cache mount %s] restore from %s", target, ref))
 	return run.Root().Marshal(ctx)
