@@ -218,9 +218,10 @@ func (c *carrier) restorable(id string) bool {
 }
 
 // built records that stage was built, and returns the mounts that are
-// now ready to save, each once: carried, run with, and every stage that
-// mounts them built, on one daemon. Their steps are over: the later
-// stages that depend on them find them in the daemon's cache.
+// now ready to save, each once: every stage that mounts them built, and
+// saved (saveOn) from the one daemon their steps ran on. Their steps are
+// over: the later stages that depend on them find them in the daemon's
+// cache.
 func (c *carrier) built(stage string) []MountResult {
 	if c == nil {
 		return nil
@@ -234,16 +235,17 @@ func (c *carrier) built(stage string) []MountResult {
 	var ready []MountResult
 	for _, id := range c.order {
 		m := c.byID[id]
-		if m.handed || m.inside || !m.carried || m.res.Snapshot == "" || !m.res.Ran ||
-			m.res.Restore == NotNeeded || len(m.res.ranOn) != 1 || !slices.Contains(m.res.Stages, stage) {
+		if m.handed || m.inside || !slices.Contains(m.res.Stages, stage) ||
+			slices.ContainsFunc(m.res.Stages, func(s string) bool { return !c.done[s] }) {
 			continue
 		}
-		if !slices.ContainsFunc(m.res.Stages, func(s string) bool { return !c.done[s] }) {
-			m.handed = true
-			r := m.res
-			r.ranOn = slices.Clone(r.ranOn)
-			ready = append(ready, r)
+		r := m.res
+		r.ranOn = slices.Clone(r.ranOn)
+		if saveOn(&r, nil) == nil {
+			continue // not saved, or from no one known daemon: Saver.Wait sees to it
 		}
+		m.handed = true
+		ready = append(ready, r)
 	}
 	return ready
 }

@@ -52,6 +52,8 @@ func (c *carrier) solve(ctx context.Context, s Solver, stage string, status chan
 		stopFetching() // unused when the steps came from the cache after all
 		fetches.Wait()
 	}()
+	// Once: a pull reports each layer many times over.
+	prefetch := sync.OnceFunc(func() { c.prefetch(fetching, s, stage, status, &fetches) })
 	for {
 		actx, cancel := context.WithCancelCause(ctx)
 		var (
@@ -65,7 +67,7 @@ func (c *carrier) solve(ctx context.Context, s Solver, stage string, status chan
 				return
 			}
 			if pulling(st) {
-				c.prefetch(fetching, s, stage, status, &fetches)
+				prefetch()
 			}
 			if len(ids) == 0 {
 				return
